@@ -1,0 +1,358 @@
+import type { Duplex } from 'node:stream'
+import type { WebSocket } from 'ws'
+import type { Client } from './client.js'
+import type { ConnectionRuntime } from './connection-runtime.js'
+import { scheduleFlush } from './flush-scheduler.js'
+import { TokenBucket } from './token-bucket.js'
+import { runWithClient } from '../dispatch/ambient-context.js'
+import type { DispatchTarget } from '../dispatch/dispatcher.js'
+import { isEnvelopeFailure, parseEnvelope } from '../protocol/envelope.js'
+import { encodeError } from '../protocol/frames.js'
+import type { TextFrame } from '../protocol/text-frame.js'
+import type { RegisteredConnection } from '../registry/namespace-registry.js'
+import type { Server } from '../registry/server.js'
+import { encodePush } from '../registry/broadcast.js'
+import { safeClose } from './safe-close.js'
+
+const OPEN = 1
+const kConnection = Symbol('gangway.connection')
+type Tagged<T> = T & { [kConnection]?: Connection }
+
+const enum State {
+  Open,
+  Closing,
+  Closed,
+}
+
+/** What a connection is created from. */
+export interface ConnectionInit {
+  readonly id: string
+  readonly ws: WebSocket
+  readonly socket: Duplex
+  readonly user: unknown
+  readonly userId: string | undefined
+  readonly context: unknown
+  readonly remoteAddress: string | undefined
+}
+
+/**
+ * One live socket. It reads frames into the dispatcher and writes everything
+ * through a bounded outbox: frames queue there and a writer drains them to the
+ * socket, coalescing what is ready together into one `writev`. A client that
+ * stops reading fills its outbox and is closed; nobody else waits for it.
+ */
+export class Connection implements Client, DispatchTarget, RegisteredConnection {
+  readonly id: string
+  readonly user: unknown
+  readonly userId: string | undefined
+  readonly context: unknown
+  readonly remoteAddress: string | undefined
+  readonly roomSet = new Set<string>()
+  /** Cleared by the heartbeat before each ping; set again by a pong or a frame. */
+  alive = true
+
+  readonly #runtime: ConnectionRuntime
+  readonly #ws: WebSocket
+  readonly #socket: Duplex
+  readonly #bucket: TokenBucket | undefined
+  readonly #highWaterMark: number
+  #state = State.Open
+  #data: Record<string, unknown> | undefined
+  #queue: TextFrame[] | undefined
+  #queuedBytes = 0
+  #dirty = false
+  #pendingClose: { code: number; reason: string } | undefined
+  #closeTimer: NodeJS.Timeout | undefined
+
+  constructor(init: ConnectionInit, runtime: ConnectionRuntime) {
+    this.id = init.id
+    this.user = init.user
+    this.userId = init.userId
+    this.context = init.context
+    this.remoteAddress = init.remoteAddress
+    this.#runtime = runtime
+    this.#ws = init.ws
+    this.#socket = init.socket
+    const { rateLimit, outbox } = runtime.options
+    this.#bucket = rateLimit ? new TokenBucket(rateLimit.messagesPerSecond / 1000, rateLimit.burst, rateLimit.closeAfterRejectionsPerSecond) : undefined
+    // Stop writing above our mark only once the socket also reports backpressure, so 'drain' is sure to follow.
+    this.#highWaterMark = Math.max(outbox.socketHighWaterMark, init.socket.writableHighWaterMark)
+
+    const ws = init.ws as Tagged<WebSocket>
+    const socket = init.socket as Tagged<Duplex>
+    ws[kConnection] = this
+    socket[kConnection] = this
+    ws.on('message', onWsMessage)
+    ws.on('pong', onWsPong)
+    ws.on('error', onWsError)
+    ws.on('close', onWsClose)
+    socket.on('drain', onSocketDrain)
+  }
+
+  get namespace(): string {
+    return this.#runtime.registry.name
+  }
+
+  get path(): string {
+    return this.#runtime.definition.path
+  }
+
+  get server(): Server {
+    return this.#runtime.registry.server
+  }
+
+  get rooms(): ReadonlySet<string> {
+    return this.roomSet
+  }
+
+  get data(): Record<string, unknown> {
+    return (this.#data ??= {})
+  }
+
+  get isOpen(): boolean {
+    return this.#state === State.Open && this.#ws.readyState === OPEN
+  }
+
+  /** Frames queued and not yet handed to the socket. */
+  get queuedFrames(): number {
+    return this.#queue?.length ?? 0
+  }
+
+  join(room: string): Promise<void> {
+    return this.#runtime.registry.join(this, room)
+  }
+
+  leave(room: string): Promise<void> {
+    this.#runtime.registry.leave(this, room)
+    return Promise.resolve()
+  }
+
+  emit(event: string, data?: unknown): boolean {
+    return this.send(encodePush(event, data))
+  }
+
+  /** Queues a framed message; false if the connection is closing or the outbox overflowed. */
+  send(frame: TextFrame): boolean {
+    if (this.#state !== State.Open) return false
+    const queue = (this.#queue ??= [])
+    const { maxFrames, maxBytes } = this.#runtime.options.outbox
+    // One frame is always accepted into an empty outbox, however large.
+    if (queue.length > 0 && (queue.length >= maxFrames || this.#queuedBytes + frame.length > maxBytes)) {
+      return this.#overflow()
+    }
+    queue.push(frame)
+    this.#queuedBytes += frame.length
+    if (!this.#dirty) {
+      this.#dirty = true
+      scheduleFlush(this)
+    }
+    return true
+  }
+
+  /** Writes queued frames while the socket has room; called by the scheduler and on 'drain'. */
+  flush(): void {
+    this.#dirty = false
+    const queue = this.#queue
+    if (queue === undefined || queue.length === 0) return this.#finishPendingClose()
+    if (this.#ws.readyState !== OPEN) {
+      this.#dropQueue()
+      return
+    }
+    const socket = this.#socket
+    const mark = this.#highWaterMark
+    if (socket.writableLength >= mark) return // 'drain' calls flush again
+    let written = 0
+    let bytes = 0
+    if (queue.length === 1) {
+      socket.write(queue[0]!)
+      written = 1
+      bytes = queue[0]!.length
+    } else {
+      socket.cork()
+      while (written < queue.length && socket.writableLength < mark) {
+        const frame = queue[written++]!
+        bytes += frame.length
+        socket.write(frame)
+      }
+      socket.uncork()
+    }
+    if (written === queue.length) queue.length = 0
+    else queue.splice(0, written)
+    this.#queuedBytes -= bytes
+    if (queue.length === 0) this.#finishPendingClose()
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.#state !== State.Open) return
+    this.#state = State.Closing
+    if (this.queuedFrames > 0 && this.#ws.readyState === OPEN) {
+      // Let what was accepted go out first; a client that never reads is cut off.
+      this.#pendingClose = { code, reason }
+      this.#armCloseTimer()
+      return
+    }
+    this.#closeSocket(code, reason)
+  }
+
+  /** Destroys the socket without a closing handshake. */
+  terminate(): void {
+    this.#state = State.Closing
+    this.#dropQueue()
+    this.#ws.terminate()
+  }
+
+  ping(): void {
+    if (this.#ws.readyState !== OPEN) return
+    try {
+      this.#ws.ping()
+    } catch {
+      this.terminate()
+    }
+  }
+
+  /** Registers the connection, sends the hello frame and runs `onConnect` hooks (frames wait until they finish). */
+  open(hello: TextFrame | undefined): void {
+    const runtime = this.#runtime
+    runtime.opened(this)
+    const joined = runtime.registry.add(this)
+    if (hello) this.send(hello)
+    const hooks = runtime.definition.onConnect
+    if (hooks.length === 0) return
+    this.#ws.pause()
+    const done = joined.then(() => this.#runHooks(hooks))
+    done.then(
+      () => this.#ws.resume(),
+      (err: unknown) => {
+        runtime.logger.error({ connectionId: this.id, userId: this.userId, err }, 'onConnect hook failed; closing the connection')
+        this.close(1011, 'Internal error')
+        this.#ws.resume()
+      },
+    )
+  }
+
+  receive(data: Buffer, isBinary: boolean): void {
+    if (this.#state !== State.Open) return
+    this.alive = true
+    const runtime = this.#runtime
+    if (isBinary) {
+      if (this.#admit('error', undefined)) this.send(encodeError('error', undefined, 'BAD_FRAME', 'Binary frames are not accepted; send JSON text frames'))
+      return
+    }
+    const envelope = parseEnvelope(data.toString(), runtime.options.limits)
+    if (isEnvelopeFailure(envelope)) {
+      if (this.#admit('error', envelope.id)) this.send(encodeError('error', envelope.id, 'BAD_FRAME', envelope.failure))
+      return
+    }
+    if (!this.#admit(envelope.event, envelope.id)) return
+    if (runtime.draining) {
+      this.send(encodeError(envelope.event, envelope.id, 'UNAVAILABLE', 'Server is shutting down'))
+      return
+    }
+    runtime.dispatcher.dispatch(this, runtime.routes, envelope)
+  }
+
+  /** Takes a rate-limit token; answers RATE_LIMITED (and closes on sustained abuse) when there is none. */
+  #admit(event: string, id: string | number | undefined): boolean {
+    const bucket = this.#bucket
+    if (bucket === undefined || bucket.take()) return true
+    if (bucket.abusive) {
+      this.#runtime.logger.warn({ connectionId: this.id, userId: this.userId, remoteAddress: this.remoteAddress }, 'rate limit exceeded persistently; closing with 1008')
+      this.#dropQueue()
+      this.#state = State.Closing
+      this.#closeSocket(1008, 'Rate limit exceeded')
+    } else {
+      this.send(encodeError(event, id, 'RATE_LIMITED', 'Too many messages; slow down'))
+    }
+    return false
+  }
+
+  #overflow(): false {
+    const { logger, options } = this.#runtime
+    const details = { connectionId: this.id, userId: this.userId, queuedFrames: this.queuedFrames, queuedBytes: this.#queuedBytes }
+    if (options.outbox.onOverflow === 'drop') {
+      logger.warn(details, 'outbox full; dropping a frame for a slow client')
+      return false
+    }
+    logger.warn(details, 'outbox full: the client stopped reading; closing with 1013')
+    this.#dropQueue()
+    this.#state = State.Closing
+    this.#closeSocket(1013, 'Outbox overflow')
+    return false
+  }
+
+  #finishPendingClose(): void {
+    const pending = this.#pendingClose
+    if (pending === undefined) return
+    this.#pendingClose = undefined
+    this.#closeSocket(pending.code, pending.reason)
+  }
+
+  #closeSocket(code: number, reason: string): void {
+    safeClose(this.#ws, code, reason)
+    this.#armCloseTimer()
+  }
+
+  #armCloseTimer(): void {
+    if (this.#closeTimer !== undefined) return
+    // ws waits for the peer's close frame; a peer that is not reading never sends one.
+    this.#closeTimer = setTimeout(() => this.terminate(), this.#runtime.options.closeTimeoutMs)
+    this.#closeTimer.unref()
+  }
+
+  #dropQueue(): void {
+    if (this.#queue) this.#queue.length = 0
+    this.#queuedBytes = 0
+    this.#pendingClose = undefined
+  }
+
+  /** Runs after the socket closed: `onDisconnect` hooks while still registered, then removal. */
+  handleClose(): void {
+    if (this.#state === State.Closed) return
+    this.#state = State.Closed
+    this.#dropQueue()
+    if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer)
+    this.#socket.off('drain', onSocketDrain)
+    const runtime = this.#runtime
+    const hooks = runtime.definition.onDisconnect
+    const hooksDone = hooks.length === 0 ? Promise.resolve() : this.#runHooks(hooks)
+    void hooksDone
+      .catch((err: unknown) => runtime.logger.error({ connectionId: this.id, userId: this.userId, err }, 'onDisconnect hook failed'))
+      .finally(() => {
+        runtime.registry.remove(this)
+        runtime.closedConnection(this)
+      })
+  }
+
+  handleError(err: Error & { code?: string }): void {
+    // ws reports protocol violations here (it closes the socket itself with the right code).
+    this.#runtime.logger.debug({ connectionId: this.id, code: err.code, message: err.message }, 'websocket error')
+  }
+
+  async #runHooks(hooks: ReadonlyArray<(client: Client) => unknown>): Promise<void> {
+    for (const hook of hooks) {
+      if (this.#runtime.ambient) await runWithClient(this, hook, this)
+      else await hook(this)
+    }
+  }
+}
+
+function onWsMessage(this: Tagged<WebSocket>, data: Buffer, isBinary: boolean): void {
+  this[kConnection]?.receive(data, isBinary)
+}
+
+function onWsPong(this: Tagged<WebSocket>): void {
+  const connection = this[kConnection]
+  if (connection) connection.alive = true
+}
+
+function onWsError(this: Tagged<WebSocket>, err: Error): void {
+  this[kConnection]?.handleError(err)
+}
+
+function onWsClose(this: Tagged<WebSocket>): void {
+  this[kConnection]?.handleClose()
+}
+
+function onSocketDrain(this: Tagged<Duplex>): void {
+  this[kConnection]?.flush()
+}

@@ -1,0 +1,60 @@
+import { GatewayError } from '../errors/gateway-error.js'
+import { buildDefinition, handlerDefinition } from '../definition/define-gateway.js'
+import type { GatewayConfig, GatewayDefinition, HandlerDefinition, LifecycleHook } from '../definition/gateway-definition.js'
+import { dedupeGuards, type ConnectionGuard, type MessageGuard } from '../dispatch/guards.js'
+import { ownClassRecord, ownMemberRecords, type MemberRecord } from './decorator-metadata.js'
+
+/**
+ * Turns an instance of a decorated class into a plain gateway definition.
+ * Records are collected from the whole class chain, base class first; a
+ * subclass's `@Gateway` config wins and its handlers replace inherited ones
+ * for the same event. Returns `undefined` when the class carries no `@Gateway`.
+ */
+export function exploreGateway(instance: object): GatewayDefinition | undefined {
+  const chain: Function[] = []
+  for (let proto = Object.getPrototypeOf(instance); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    if (Object.hasOwn(proto, 'constructor') && typeof proto.constructor === 'function') chain.unshift(proto.constructor)
+  }
+  let config: GatewayConfig | undefined
+  const connectionGuards: ConnectionGuard[] = []
+  const records: MemberRecord[] = []
+  for (const ctor of chain) {
+    const classRecord = ownClassRecord(ctor)
+    if (classRecord?.config) config = classRecord.config
+    if (classRecord) connectionGuards.push(...classRecord.connectionGuards)
+    records.push(...ownMemberRecords(ctor))
+  }
+  if (!config) return undefined
+
+  const memberGuards = new Map<PropertyKey, MessageGuard[]>()
+  for (const record of records) {
+    if (record.kind === 'guards') memberGuards.set(record.key, [...(memberGuards.get(record.key) ?? []), ...record.guards])
+  }
+  const byEvent = new Map<string, HandlerDefinition>()
+  const onConnect: LifecycleHook[] = []
+  const onDisconnect: LifecycleHook[] = []
+  for (const record of records) {
+    if (record.kind === 'guards') continue
+    const fn = record.get(instance)
+    if (typeof fn !== 'function') {
+      throw new GatewayError('CONFIG_INVALID', `${config.name}.${String(record.key)} is decorated with @${decoratorName(record.kind)} but is not a function`)
+    }
+    const bound = fn.bind(instance) as (...args: unknown[]) => unknown
+    if (record.kind === 'subscribe') {
+      const guards = dedupeGuards(record.options.guards, memberGuards.get(record.key))
+      byEvent.set(record.event, handlerDefinition(record.event, bound, { ...record.options, guards }))
+    } else {
+      ;(record.kind === 'onConnect' ? onConnect : onDisconnect).push(bound)
+    }
+  }
+  return buildDefinition(
+    { ...config, connectionGuards: dedupeGuards(config.connectionGuards, connectionGuards) },
+    [...byEvent.values()],
+    onConnect,
+    onDisconnect,
+  )
+}
+
+function decoratorName(kind: MemberRecord['kind']): string {
+  return kind === 'subscribe' ? 'Subscribe' : kind === 'onConnect' ? 'OnConnect' : kind === 'onDisconnect' ? 'OnDisconnect' : 'UseGuards'
+}

@@ -1,0 +1,39 @@
+import type { Client } from '../connection/client.js'
+import type { RequestId } from '../protocol/envelope.js'
+import type { HandshakeContext } from '../transport/handshake-context.js'
+
+/**
+ * Runs on the upgrade request, before any WebSocket exists. Its result decides
+ * the handshake:
+ * - an object, string or number: the principal, available as `client.user`;
+ * - `true`: pass without setting a principal;
+ * - `undefined` or `null`: no credentials, answered `401 Unauthorized`;
+ * - `false`: answered `403 Forbidden`;
+ * - throwing `WsError('UNAUTHORIZED' | 'FORBIDDEN', ...)`: 401 / 403; any other
+ *   thrown error: 500, logged.
+ */
+export type ConnectionGuard = (handshake: HandshakeContext) => unknown
+
+/** What a per-message guard sees. */
+export interface MessageGuardContext<User = unknown> {
+  readonly event: string
+  readonly data: unknown
+  readonly id: RequestId | undefined
+  readonly client: Client<User>
+}
+
+/**
+ * Runs before a handler, each time its event arrives. It must return `true` (or
+ * a promise of `true`) to let the message through; anything else answers
+ * `FORBIDDEN`. Throwing a `WsError` answers that error instead.
+ */
+export type MessageGuard<User = unknown> = (context: MessageGuardContext<User>) => boolean | Promise<boolean>
+
+/** Concatenates guard lists in order, keeping the first occurrence of each guard. */
+export function dedupeGuards<G>(...lists: ReadonlyArray<readonly G[] | undefined>): readonly G[] {
+  const seen = new Set<G>()
+  for (const list of lists) {
+    if (list) for (const guard of list) seen.add(guard)
+  }
+  return Object.freeze([...seen])
+}

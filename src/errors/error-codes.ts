@@ -1,0 +1,93 @@
+/**
+ * The one registry of gangway's error codes. Callers branch on `code`, never on
+ * message text. `docs/errors.md` documents every code here; a test keeps the two
+ * in step.
+ */
+export interface ErrorCodeInfo {
+  /** What the code means, as documented. */
+  readonly description: string
+  /** Whether the code is sent to clients in error frames. */
+  readonly wire: boolean
+  /** The HTTP status used when the code rejects an upgrade request. */
+  readonly status?: number
+  /** The WebSocket close code used when the code ends a connection. */
+  readonly closeCode?: number
+}
+
+export const ERROR_CODES = {
+  BAD_FRAME: {
+    description: 'The frame is not JSON, not a text frame, or not an envelope `{ event, data, id? }`.',
+    wire: true,
+  },
+  UNKNOWN_EVENT: { description: 'No handler is subscribed to the event.', wire: true },
+  INVALID_PAYLOAD: {
+    description: "The event's schema rejected `data`; the message names the field.",
+    wire: true,
+  },
+  FORBIDDEN: {
+    description: 'A guard said no: a per-message guard (error frame) or a connection guard (HTTP 403).',
+    wire: true,
+    status: 403,
+  },
+  UNAUTHORIZED: {
+    description: 'A connection guard found no valid credentials (HTTP 401 before the upgrade).',
+    wire: true,
+    status: 401,
+  },
+  RATE_LIMITED: {
+    description: "The connection exceeded its message rate; sustained abuse closes it with 1008.",
+    wire: true,
+    closeCode: 1008,
+  },
+  INTERNAL: {
+    description: 'A handler failed unexpectedly. The wire says only "Internal error"; the log has the details.',
+    wire: true,
+    closeCode: 1011,
+  },
+  TIMEOUT: { description: 'The operation did not complete in time.', wire: true },
+  UNAVAILABLE: {
+    description: 'The gateway or a service behind it cannot take the message now (draining, broker down).',
+    wire: true,
+    status: 503,
+    closeCode: 1001,
+  },
+  ORIGIN_NOT_ALLOWED: {
+    description: 'The upgrade request came from an Origin outside the allowlist (HTTP 403).',
+    wire: false,
+    status: 403,
+  },
+  NOT_FOUND: {
+    description: 'No gateway is mounted at the upgrade request path (HTTP 404).',
+    wire: false,
+    status: 404,
+  },
+  OUTBOX_OVERFLOW: {
+    description: 'The client stopped reading and its outbox filled up; the connection is closed with 1013.',
+    wire: false,
+    closeCode: 1013,
+  },
+  CONFIG_INVALID: {
+    description: 'Options or gateway definitions are inconsistent; thrown at construction, naming the option.',
+    wire: false,
+  },
+  INVALID_ARGUMENT: { description: 'A gangway API was called with an argument of the wrong shape.', wire: false },
+  CLOSED: { description: 'The app or connection is closed.', wire: false },
+} as const satisfies Record<string, ErrorCodeInfo>
+
+/** A code from gangway's registry. */
+export type GatewayErrorCode = keyof typeof ERROR_CODES
+
+/** Codes a user's `WsError` may carry: the registry's or their own `UPPER_SNAKE` code. */
+export type WireErrorCode = GatewayErrorCode | (string & {})
+
+const CODE_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/
+
+/** Whether `code` is well formed for the wire (`UPPER_SNAKE`, at most 64 characters). */
+export function isWellFormedCode(code: unknown): code is string {
+  return typeof code === 'string' && CODE_PATTERN.test(code)
+}
+
+/** The registry entry for a code, or `undefined` for a user-defined code. */
+export function errorCodeInfo(code: string): ErrorCodeInfo | undefined {
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as GatewayErrorCode] : undefined
+}

@@ -1,0 +1,67 @@
+/**
+ * gangway — realtime WebSocket gateways for Node.js.
+ *
+ * @example
+ * import { createGateway, Gateway, Subscribe } from 'gangway'
+ *
+ * @Gateway({ path: '/ws' })
+ * class EchoGateway {
+ *   @Subscribe('echo') echo(data: unknown) { return data }
+ * }
+ *
+ * await createGateway({ gateways: [new EchoGateway()] }).listen(3000)
+ */
+export { createGateway, toDefinition } from './app/create-gateway.js'
+export { GatewayApp, type CloseOptions } from './app/gateway-app.js'
+
+export { defineGateway, GatewayBuilder, type EventMap, type SubscribeOptions } from './definition/define-gateway.js'
+export {
+  DEFAULT_NAMESPACE,
+  type GatewayConfig,
+  type GatewayDefinition,
+  type GatewayLike,
+  type Handler,
+  type HandlerDefinition,
+  type LifecycleHook,
+} from './definition/gateway-definition.js'
+
+export { Gateway, type DualClassDecorator } from './decorators/gateway.js'
+export { Subscribe, type DualMemberDecorator } from './decorators/subscribe.js'
+export { OnConnect, OnDisconnect } from './decorators/lifecycle.js'
+export { UseGuards, type DualGuardDecorator } from './decorators/use-guards.js'
+export { exploreGateway } from './decorators/explore-gateway.js'
+
+export type { ConnectionGuard, MessageGuard, MessageGuardContext } from './dispatch/guards.js'
+export { currentClient, currentContext } from './dispatch/ambient-context.js'
+export type { HandshakeContext } from './transport/handshake-context.js'
+export type { Client } from './connection/client.js'
+export type { Server, BroadcastOperator } from './registry/server.js'
+
+export { GatewayError, WsError, isWireSafe, type GatewayErrorOptions } from './errors/gateway-error.js'
+export { ERROR_CODES, type ErrorCodeInfo, type GatewayErrorCode, type WireErrorCode } from './errors/error-codes.js'
+
+export type { Envelope, RequestId } from './protocol/envelope.js'
+export { PROTOCOL, type HelloData } from './protocol/hello.js'
+
+export {
+  resolveOptions,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT,
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_PAYLOAD,
+  DEFAULT_OUTBOX,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  type GatewayAppOptions,
+  type HeartbeatOptions,
+  type LimitOptions,
+  type OriginPolicy,
+  type OutboxOptions,
+  type OverflowPolicy,
+  type RateLimitOptions,
+  type ResolvedOptions,
+} from './options/gateway-options.js'
+
+export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logging/logger.js'
+export { inMemoryAdapter, type Adapter, type BroadcastTarget, type LocalNamespace, type NamespaceAdapter } from './cluster/adapter.js'
+export { encodeTextFrameFromBytes, textFramePayload, type TextFrame } from './protocol/text-frame.js'

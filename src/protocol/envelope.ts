@@ -1,0 +1,70 @@
+import { findForbiddenKey, nestingDepthExceeds } from './hostile-json.js'
+
+/** A request id: a client-chosen number or string echoed in the one answer. */
+export type RequestId = number | string
+
+/** A frame from a client: `{ "event", "data", "id"? }`. */
+export interface Envelope {
+  readonly event: string
+  readonly data: unknown
+  readonly id: RequestId | undefined
+}
+
+/** Why a frame is not a valid envelope; `id`/`event` are echoed when they were readable. */
+export interface EnvelopeFailure {
+  readonly failure: string
+  readonly id: RequestId | undefined
+}
+
+/** Limits applied while parsing client frames. */
+export interface EnvelopeLimits {
+  /** Deepest nesting of objects and arrays accepted in a frame. */
+  readonly maxDepth: number
+  /** Longest event name accepted. */
+  readonly maxEventLength: number
+  /** Longest string id accepted. */
+  readonly maxIdLength: number
+}
+
+/**
+ * Parses one text frame. Returns the envelope, or a failure carrying a message
+ * safe to put on the wire. Never throws.
+ */
+export function parseEnvelope(text: string, limits: EnvelopeLimits): Envelope | EnvelopeFailure {
+  if (nestingDepthExceeds(text, limits.maxDepth)) {
+    return { failure: `Frame nests deeper than ${limits.maxDepth} levels`, id: undefined }
+  }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return { failure: 'Frame is not valid JSON', id: undefined }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { failure: 'Frame must be a JSON object { event, data, id? }', id: undefined }
+  }
+  const frame = value as Record<string, unknown>
+  const rawId = frame.id
+  let id: RequestId | undefined
+  if (rawId === undefined || rawId === null) {
+    id = undefined
+  } else if (typeof rawId === 'number' ? Number.isFinite(rawId) : typeof rawId === 'string' && rawId.length <= limits.maxIdLength) {
+    id = rawId as RequestId
+  } else {
+    return { failure: `"id" must be a finite number or a string of at most ${limits.maxIdLength} characters`, id: undefined }
+  }
+  const event = frame.event
+  if (typeof event !== 'string' || event.length === 0 || event.length > limits.maxEventLength) {
+    return { failure: `"event" must be a non-empty string of at most ${limits.maxEventLength} characters`, id }
+  }
+  const forbidden = findForbiddenKey(text, value)
+  if (forbidden !== undefined) {
+    return { failure: `Frame contains the forbidden key "${forbidden}"`, id }
+  }
+  return { event, data: frame.data, id }
+}
+
+/** Whether a parse result is a failure. */
+export function isEnvelopeFailure(result: Envelope | EnvelopeFailure): result is EnvelopeFailure {
+  return (result as EnvelopeFailure).failure !== undefined
+}

@@ -1,0 +1,186 @@
+import { GatewayError } from '../errors/gateway-error.js'
+import type { BroadcastTarget, LocalNamespace, NamespaceAdapter } from '../cluster/adapter.js'
+import type { TextFrame } from '../protocol/text-frame.js'
+import type { Server } from './server.js'
+
+/** What the registry needs of a connection. */
+export interface RegisteredConnection {
+  readonly id: string
+  readonly userId: string | undefined
+  /** The connection's own view of its rooms, kept in step by the registry. */
+  readonly roomSet: Set<string>
+  send(frame: TextFrame): boolean
+}
+
+const MAX_ROOM_LENGTH = 256
+const RESOLVED: Promise<void> = Promise.resolve()
+
+/**
+ * One namespace's connections, rooms and users on this node. Membership
+ * changes are synchronous (a frame handled right after `join` sees the room);
+ * the promise `join` returns only waits for the cluster adapter.
+ */
+export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnection> implements LocalNamespace {
+  readonly #connections = new Map<string, C>()
+  readonly #rooms = new Map<string, Set<C>>()
+  readonly #users = new Map<string, Set<C>>()
+  #adapter!: NamespaceAdapter
+  server!: Server
+
+  constructor(
+    readonly name: string,
+    readonly nodeId: string,
+  ) {}
+
+  get adapter(): NamespaceAdapter {
+    return this.#adapter
+  }
+
+  /** Set once at mount. */
+  useAdapter(adapter: NamespaceAdapter): void {
+    this.#adapter = adapter
+  }
+
+  get size(): number {
+    return this.#connections.size
+  }
+
+  connection(id: string): C | undefined {
+    return this.#connections.get(id)
+  }
+
+  connections(): IterableIterator<C> {
+    return this.#connections.values()
+  }
+
+  add(connection: C): Promise<void> {
+    this.#connections.set(connection.id, connection)
+    const { userId } = connection
+    if (userId === undefined) return RESOLVED
+    let set = this.#users.get(userId)
+    if (set) {
+      set.add(connection)
+      return RESOLVED
+    }
+    this.#users.set(userId, (set = new Set([connection])))
+    return toPromise(this.#adapter.userAdded?.(userId))
+  }
+
+  remove(connection: C): void {
+    for (const room of connection.roomSet) this.#removeFromRoom(connection, room)
+    connection.roomSet.clear()
+    const { userId } = connection
+    if (userId !== undefined) {
+      const set = this.#users.get(userId)
+      if (set?.delete(connection) && set.size === 0) {
+        this.#users.delete(userId)
+        this.#adapter.userRemoved?.(userId)
+      }
+    }
+    this.#connections.delete(connection.id)
+  }
+
+  join(connection: C, room: string): Promise<void> {
+    assertRoom(room)
+    if (connection.roomSet.has(room) || !this.#connections.has(connection.id)) return RESOLVED
+    connection.roomSet.add(room)
+    const members = this.#rooms.get(room)
+    if (members) {
+      members.add(connection)
+      return RESOLVED
+    }
+    this.#rooms.set(room, new Set([connection]))
+    return toPromise(this.#adapter.roomAdded?.(room))
+  }
+
+  leave(connection: C, room: string): void {
+    assertRoom(room)
+    if (connection.roomSet.delete(room)) this.#removeFromRoom(connection, room)
+  }
+
+  roomSize(room: string): number {
+    return this.#rooms.get(room)?.size ?? 0
+  }
+
+  hasLocalRoom(room: string): boolean {
+    return this.#rooms.has(room)
+  }
+
+  hasLocalUser(userId: string): boolean {
+    return this.#users.has(userId)
+  }
+
+  /** Local connections of a user. */
+  userConnections(userId: string): ReadonlySet<C> {
+    return this.#users.get(userId) ?? EMPTY
+  }
+
+  deliverLocal(target: BroadcastTarget, frame: TextFrame): number {
+    return this.#forEachTarget(target, (connection) => connection.send(frame))
+  }
+
+  /** Ids of the local connections a target resolves to. */
+  localTargetIds(target: BroadcastTarget): string[] {
+    const ids: string[] = []
+    this.#forEachTarget(target, (connection) => (ids.push(connection.id), true))
+    return ids
+  }
+
+  #forEachTarget(target: BroadcastTarget, visit: (connection: C) => boolean): number {
+    const excluded = this.#excluded(target)
+    let count = 0
+    const each = (connection: C) => {
+      if (excluded === undefined || !excluded.has(connection)) if (visit(connection)) count++
+    }
+    const { rooms, users, connections } = target
+    const sources = rooms.length + users.length + connections.length
+    if (sources === 0) {
+      for (const connection of this.#connections.values()) each(connection)
+    } else if (sources === 1 && rooms.length === 1) {
+      // The common case, one room: its members are distinct already.
+      const members = this.#rooms.get(rooms[0]!)
+      if (members) for (const connection of members) each(connection)
+    } else {
+      const union = new Set<C>()
+      for (const room of rooms) for (const connection of this.#rooms.get(room) ?? EMPTY) union.add(connection)
+      for (const user of users) for (const connection of this.#users.get(user) ?? EMPTY) union.add(connection)
+      for (const id of connections) {
+        const connection = this.#connections.get(id)
+        if (connection) union.add(connection)
+      }
+      for (const connection of union) each(connection)
+    }
+    return count
+  }
+
+  #excluded(target: BroadcastTarget): Set<C> | undefined {
+    if (target.exceptRooms.length === 0 && target.exceptConnections.length === 0) return undefined
+    const excluded = new Set<C>()
+    for (const room of target.exceptRooms) for (const connection of this.#rooms.get(room) ?? EMPTY) excluded.add(connection)
+    for (const id of target.exceptConnections) {
+      const connection = this.#connections.get(id)
+      if (connection) excluded.add(connection)
+    }
+    return excluded
+  }
+
+  #removeFromRoom(connection: C, room: string): void {
+    const members = this.#rooms.get(room)
+    if (members?.delete(connection) && members.size === 0) {
+      this.#rooms.delete(room)
+      this.#adapter.roomRemoved?.(room)
+    }
+  }
+}
+
+const EMPTY: ReadonlySet<never> = new Set()
+
+function assertRoom(room: unknown): asserts room is string {
+  if (typeof room !== 'string' || room.length === 0 || room.length > MAX_ROOM_LENGTH) {
+    throw new GatewayError('INVALID_ARGUMENT', `A room name must be a non-empty string of at most ${MAX_ROOM_LENGTH} characters`)
+  }
+}
+
+function toPromise(value: Promise<void> | void): Promise<void> {
+  return value instanceof Promise ? value : RESOLVED
+}

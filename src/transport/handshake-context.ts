@@ -1,0 +1,85 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+
+/** What connection guards and the `context` capture see of an upgrade request. */
+export interface HandshakeContext {
+  /** The raw request; gangway never logs it (it carries tokens and cookies). */
+  readonly request: IncomingMessage
+  readonly headers: IncomingHttpHeaders
+  /** The request path, without the query string. */
+  readonly path: string
+  /** Query parameters. Tokens in the query string end up in proxy logs: prefer a header, cookie or subprotocol. */
+  readonly query: URLSearchParams
+  /** Cookies from the `Cookie` header, parsed on first access. */
+  readonly cookies: Readonly<Record<string, string>>
+  /** Subprotocols the client offered in `Sec-WebSocket-Protocol`. */
+  readonly protocols: readonly string[]
+  /** The peer address. */
+  readonly ip: string | undefined
+  /** The `Origin` header, if any. */
+  readonly origin: string | undefined
+  /** The principal established by earlier connection guards, if any. */
+  readonly user: unknown
+  /** The gateway being connected to. */
+  readonly gateway: { readonly path: string; readonly namespace: string }
+}
+
+/** Builds the context for one request; query, cookies and protocols are parsed lazily. */
+export function createHandshakeContext(
+  request: IncomingMessage,
+  path: string,
+  rawQuery: string,
+  gateway: { readonly path: string; readonly namespace: string },
+): HandshakeContext & { user: unknown } {
+  let query: URLSearchParams | undefined
+  let cookies: Record<string, string> | undefined
+  let protocols: readonly string[] | undefined
+  return {
+    request,
+    headers: request.headers,
+    path,
+    get query() {
+      return (query ??= new URLSearchParams(rawQuery))
+    },
+    get cookies() {
+      return (cookies ??= parseCookies(request.headers.cookie))
+    },
+    get protocols() {
+      return (protocols ??= parseProtocols(request.headers['sec-websocket-protocol']))
+    },
+    ip: request.socket.remoteAddress,
+    origin: request.headers.origin,
+    user: undefined,
+    gateway,
+  }
+}
+
+/** Parses a `Cookie` header into a null-prototype record; malformed pairs are skipped. */
+export function parseCookies(header: string | undefined): Record<string, string> {
+  const out: Record<string, string> = Object.create(null)
+  if (!header) return out
+  for (const pair of header.split(';')) {
+    const eq = pair.indexOf('=')
+    if (eq <= 0) continue
+    const name = pair.slice(0, eq).trim()
+    if (!name || name in out) continue
+    let value = pair.slice(eq + 1).trim()
+    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2) value = value.slice(1, -1)
+    try {
+      out[name] = decodeURIComponent(value)
+    } catch {
+      out[name] = value
+    }
+  }
+  return out
+}
+
+/** Splits `Sec-WebSocket-Protocol` without a regular expression (CVE-2021-32640 was a ReDoS there). */
+export function parseProtocols(header: string | undefined): readonly string[] {
+  if (!header) return []
+  const out: string[] = []
+  for (const part of header.split(',')) {
+    const token = part.trim()
+    if (token) out.push(token)
+  }
+  return out
+}
