@@ -1,0 +1,46 @@
+import { z } from 'zod'
+import { Gateway, OnConnect, OnDisconnect, Subscribe, type Client } from 'gangway'
+
+const Room = z.object({ room: z.string().min(1).max(64) })
+const Publish = z.object({ room: z.string().min(1).max(64), payload: z.unknown() })
+
+/**
+ * The demo gateway. Benchmarks and examples rely on its events:
+ * - `echo`: replies with the same data;
+ * - `join` / `leave` `{ room }`: joins or leaves, replies `{ room }`;
+ * - `publish` `{ room, payload }`: every member of the room receives `{ "event": "message", "data": payload }`.
+ */
+@Gateway({ path: '/ws' })
+export class ChatGateway {
+  @OnConnect()
+  welcome(client: Client) {
+    client.emit('welcome', { connectionId: client.id })
+  }
+
+  @Subscribe('echo')
+  echo(data: unknown) {
+    return data
+  }
+
+  @Subscribe('join', { schema: Room })
+  async join({ room }: z.infer<typeof Room>, client: Client) {
+    await client.join(room)
+    return { room }
+  }
+
+  @Subscribe('leave', { schema: Room })
+  async leave({ room }: z.infer<typeof Room>, client: Client) {
+    await client.leave(room)
+    return { room }
+  }
+
+  @Subscribe('publish', { schema: Publish })
+  publish({ room, payload }: z.infer<typeof Publish>, client: Client) {
+    client.server.to(room).emit('message', payload)
+  }
+
+  @OnDisconnect()
+  goodbye(client: Client) {
+    for (const room of client.rooms) client.server.to(room).except(client).emit('left', { connectionId: client.id, room })
+  }
+}
