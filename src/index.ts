@@ -46,6 +46,7 @@ export { PROTOCOL, type HelloData } from './protocol/hello.js'
 export {
   resolveOptions,
   DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_HEARTBEAT,
   DEFAULT_LIMITS,
   DEFAULT_MAX_PAYLOAD,
@@ -64,4 +65,5 @@ export {
 
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logging/logger.js'
 export { inMemoryAdapter, type Adapter, type BroadcastTarget, type LocalNamespace, type NamespaceAdapter } from './cluster/adapter.js'
+export { combineObservers, type GatewayObserver } from './observability/gateway-observer.js'
 export { encodeTextFrameFromBytes, textFramePayload, type TextFrame } from './protocol/text-frame.js'

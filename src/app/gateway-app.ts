@@ -47,7 +47,7 @@ export class GatewayApp implements GatewayHost {
     this.nodeId = options.nodeId ?? randomNodeId()
     this.#ids = new ConnectionIds(this.nodeId)
     this.#adapter = options.adapter ?? inMemoryAdapter()
-    this.dispatcher = new Dispatcher(options.logger, options.context !== undefined)
+    this.dispatcher = new Dispatcher(options.logger, options.context !== undefined, options.observer)
     this.#mounts = Object.freeze(definitions.map((definition) => new MountedGateway(this, definition, this.#registry(definition.namespace))))
     if (options.heartbeat) {
       this.#heartbeat = setInterval(() => this.#beat(), options.heartbeat.intervalMs)

@@ -91,32 +91,50 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, path: string, rawQuery: string): void {
-    if (this.draining) return rejectUpgrade(socket, 503)
+    if (this.draining) return this.#reject(socket, 503)
     const { options } = this.#host
     if (!isOriginAllowed(options.origins, options.allowMissingOrigin, request)) {
       this.logger.info({ origin: request.headers.origin, path, remoteAddress: request.socket.remoteAddress }, 'upgrade rejected: origin not allowed')
-      return rejectUpgrade(socket, 403)
+      return this.#reject(socket, 403)
     }
     const handshake = createHandshakeContext(request, path, rawQuery, this.definition)
-    this.#admit(handshake).then(
+    this.#admitInTime(handshake).then(
       (status) => {
-        if (status !== 0) return rejectUpgrade(socket, status)
+        if (status !== 0) return this.#reject(socket, status)
         if (socket.destroyed) return
-        if (this.draining) return rejectUpgrade(socket, 503)
+        if (this.draining) return this.#reject(socket, 503)
         let context: unknown
         try {
           context = options.context?.(handshake)
         } catch (err) {
           this.logger.error({ path, err }, 'context capture failed')
-          return rejectUpgrade(socket, 500)
+          return this.#reject(socket, 500)
         }
         this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, socket, handshake.user, context, request))
       },
       (err: unknown) => {
         this.logger.error({ path, err }, 'upgrade failed')
-        rejectUpgrade(socket, 500)
+        this.#reject(socket, 500)
       },
     )
+  }
+
+  #reject(socket: Duplex, status: number): void {
+    this.#host.options.observer?.upgradeRejected?.(this.definition.path, status)
+    rejectUpgrade(socket, status)
+  }
+
+  /** Runs the guards, answering 503 if they take longer than `handshakeTimeoutMs` (an auth service that hangs). */
+  #admitInTime(handshake: HandshakeContext & { user: unknown }): Promise<number> {
+    if (this.#guards.length === 0) return Promise.resolve(0)
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<number>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.warn({ path: handshake.path, remoteAddress: handshake.ip }, 'connection guards timed out')
+        resolve(503)
+      }, this.#host.options.handshakeTimeoutMs)
+    })
+    return Promise.race([this.#admit(handshake), timeout]).finally(() => clearTimeout(timer))
   }
 
   /** Runs the connection guards; resolves 0 to accept or the HTTP status to reject with. */

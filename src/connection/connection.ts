@@ -164,9 +164,9 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     let written = 0
     let bytes = 0
     if (queue.length === 1) {
+      bytes = queue[0]!.length
       socket.write(queue[0]!)
       written = 1
-      bytes = queue[0]!.length
     } else {
       socket.cork()
       while (written < queue.length && socket.writableLength < mark) {
@@ -179,6 +179,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     if (written === queue.length) queue.length = 0
     else queue.splice(0, written)
     this.#queuedBytes -= bytes
+    this.#runtime.options.observer?.framesSent?.(this.#runtime.routes.gateway, written, bytes)
     if (queue.length === 0) this.#finishPendingClose()
   }
 
@@ -214,6 +215,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   open(hello: TextFrame | undefined): void {
     const runtime = this.#runtime
     runtime.opened(this)
+    runtime.options.observer?.connectionOpened?.(runtime.definition.path, runtime.registry.name)
     const joined = runtime.registry.add(this)
     if (hello) this.send(hello)
     const hooks = runtime.definition.onConnect
@@ -234,21 +236,28 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     if (this.#state !== State.Open) return
     this.alive = true
     const runtime = this.#runtime
+    runtime.options.observer?.frameReceived?.(runtime.routes.gateway, data.length)
     if (isBinary) {
-      if (this.#admit('error', undefined)) this.send(encodeError('error', undefined, 'BAD_FRAME', 'Binary frames are not accepted; send JSON text frames'))
+      if (this.#admit('error', undefined)) this.#reject('error', undefined, 'BAD_FRAME', 'Binary frames are not accepted; send JSON text frames')
       return
     }
     const envelope = parseEnvelope(data.toString(), runtime.options.limits)
     if (isEnvelopeFailure(envelope)) {
-      if (this.#admit('error', envelope.id)) this.send(encodeError('error', envelope.id, 'BAD_FRAME', envelope.failure))
+      if (this.#admit('error', envelope.id)) this.#reject('error', envelope.id, 'BAD_FRAME', envelope.failure)
       return
     }
     if (!this.#admit(envelope.event, envelope.id)) return
     if (runtime.draining) {
-      this.send(encodeError(envelope.event, envelope.id, 'UNAVAILABLE', 'Server is shutting down'))
+      this.#reject(envelope.event, envelope.id, 'UNAVAILABLE', 'Server is shutting down')
       return
     }
     runtime.dispatcher.dispatch(this, runtime.routes, envelope)
+  }
+
+  /** Answers a frame that never reaches a handler. */
+  #reject(event: string, id: string | number | undefined, code: string, message: string): void {
+    this.#runtime.options.observer?.rejected?.(this.#runtime.routes.gateway, code)
+    this.send(encodeError(event, id, code, message))
   }
 
   /** Takes a rate-limit token; answers RATE_LIMITED (and closes on sustained abuse) when there is none. */
@@ -261,13 +270,14 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
       this.#state = State.Closing
       this.#closeSocket(1008, 'Rate limit exceeded')
     } else {
-      this.send(encodeError(event, id, 'RATE_LIMITED', 'Too many messages; slow down'))
+      this.#reject(event, id, 'RATE_LIMITED', 'Too many messages; slow down')
     }
     return false
   }
 
   #overflow(): false {
     const { logger, options } = this.#runtime
+    options.observer?.outboxOverflow?.(this.#runtime.routes.gateway)
     const details = { connectionId: this.id, userId: this.userId, queuedFrames: this.queuedFrames, queuedBytes: this.#queuedBytes }
     if (options.outbox.onOverflow === 'drop') {
       logger.warn(details, 'outbox full; dropping a frame for a slow client')
@@ -306,13 +316,14 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   }
 
   /** Runs after the socket closed: `onDisconnect` hooks while still registered, then removal. */
-  handleClose(): void {
+  handleClose(code: number): void {
     if (this.#state === State.Closed) return
     this.#state = State.Closed
     this.#dropQueue()
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer)
     this.#socket.off('drain', onSocketDrain)
     const runtime = this.#runtime
+    runtime.options.observer?.connectionClosed?.(runtime.definition.path, runtime.registry.name, code)
     const hooks = runtime.definition.onDisconnect
     const hooksDone = hooks.length === 0 ? Promise.resolve() : this.#runHooks(hooks)
     void hooksDone
@@ -349,8 +360,8 @@ function onWsError(this: Tagged<WebSocket>, err: Error): void {
   this[kConnection]?.handleError(err)
 }
 
-function onWsClose(this: Tagged<WebSocket>): void {
-  this[kConnection]?.handleClose()
+function onWsClose(this: Tagged<WebSocket>, code: number): void {
+  this[kConnection]?.handleClose(code)
 }
 
 function onSocketDrain(this: Tagged<Duplex>): void {

@@ -7,6 +7,8 @@ import { dedupeGuards, type MessageGuard } from './guards.js'
 
 /** Everything needed to run one event, resolved once at mount. */
 export interface Route {
+  /** The path of the gateway the route belongs to. */
+  readonly gateway: string
   readonly event: string
   /** Global, gateway and handler guards, deduplicated, in that order. */
   readonly guards: readonly MessageGuard[]
@@ -18,14 +20,18 @@ export interface Route {
 
 /** The event → route table of one gateway. Built at mount, never changed after. */
 export class RouteTable {
+  /** The path of the gateway the table belongs to. */
+  readonly gateway: string
   readonly #routes: ReadonlyMap<string, Route>
 
   constructor(definition: GatewayDefinition, globalGuards: readonly MessageGuard[]) {
+    this.gateway = definition.path
     const routes = new Map<string, Route>()
     for (const handler of definition.handlers) {
       routes.set(
         handler.event,
         Object.freeze({
+          gateway: definition.path,
           event: handler.event,
           guards: dedupeGuards(globalGuards, definition.messageGuards, handler.guards),
           schema: handler.schema,

@@ -5,6 +5,7 @@ import type { GatewayLike } from '../definition/gateway-definition.js'
 import type { ConnectionGuard, MessageGuard } from '../dispatch/guards.js'
 import type { HandshakeContext } from '../transport/handshake-context.js'
 import { createConsoleLogger, defaultLogLevel, type Logger } from '../logging/logger.js'
+import { combineObservers, type GatewayObserver } from '../observability/gateway-observer.js'
 
 /** How an outbox that is full is handled. */
 export type OverflowPolicy = 'close' | 'drop'
@@ -107,8 +108,12 @@ export interface GatewayAppOptions {
   closeTimeoutMs?: number
   /** Answer upgrade requests for unmounted paths with 404 (when no other `upgrade` listener exists). @default true */
   rejectUnknownPaths?: boolean
+  /** How long connection guards may take before the upgrade is refused with 503. @default 10000 */
+  handshakeTimeoutMs?: number
   /** The cluster adapter shared by every namespace. @default in-memory (this process only) */
   adapter?: Adapter
+  /** Metrics and tracing hooks (see `GatewayObserver`). @default [] */
+  observers?: readonly GatewayObserver[]
 }
 
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024
@@ -133,6 +138,7 @@ export const DEFAULT_RATE_LIMIT: Readonly<Required<RateLimitOptions>> = Object.f
 export const DEFAULT_HEARTBEAT: Readonly<Required<HeartbeatOptions>> = Object.freeze({ intervalMs: 30_000 })
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
 
 /** Options after defaults are applied; frozen. */
 export interface ResolvedOptions {
@@ -153,7 +159,10 @@ export interface ResolvedOptions {
   readonly shutdownTimeoutMs: number
   readonly closeTimeoutMs: number
   readonly rejectUnknownPaths: boolean
+  readonly handshakeTimeoutMs: number
   readonly adapter: Adapter | undefined
+  /** All observers combined into one, or undefined when there are none. */
+  readonly observer: GatewayObserver | undefined
 }
 
 /** Applies defaults, checks every option, and returns a new frozen object. Never mutates `options`. */
@@ -183,8 +192,13 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
   if (heartbeat) positiveInteger('heartbeat.intervalMs', heartbeat.intervalMs)
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS
   const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
   nonNegativeInteger('shutdownTimeoutMs', shutdownTimeoutMs)
   positiveInteger('closeTimeoutMs', closeTimeoutMs)
+  positiveInteger('handshakeTimeoutMs', handshakeTimeoutMs)
+  if (options.observers !== undefined && (!Array.isArray(options.observers) || options.observers.some((o) => typeof o !== 'object' || o === null))) {
+    invalid('observers', 'must be an array of observer objects')
+  }
   const origins = options.origins ?? 'same-origin'
   if (!(origins === 'same-origin' || origins === '*' || typeof origins === 'function' || isStringArray(origins))) {
     invalid('origins', "must be 'same-origin', '*', an array of origins or a function")
@@ -216,7 +230,9 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
     shutdownTimeoutMs,
     closeTimeoutMs,
     rejectUnknownPaths: options.rejectUnknownPaths ?? true,
+    handshakeTimeoutMs,
     adapter: options.adapter,
+    observer: combineObservers(options.observers ?? []),
   })
 }
 
