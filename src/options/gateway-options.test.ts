@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { GatewayError } from '../errors/gateway-error.js'
+import { DEFAULT_LIMITS, DEFAULT_OUTBOX, defaultUserId, resolveOptions } from './gateway-options.js'
+
+test('applies defaults and freezes the result without touching the input', () => {
+  const input = { gateways: [], limits: { maxPayload: 4096 } }
+  const resolved = resolveOptions(input)
+  assert.equal(resolved.limits.maxPayload, 4096)
+  assert.equal(resolved.limits.maxDepth, DEFAULT_LIMITS.maxDepth)
+  assert.deepEqual(resolved.outbox, DEFAULT_OUTBOX)
+  assert.equal(resolved.origins, 'same-origin')
+  assert.ok(Object.isFrozen(resolved) && Object.isFrozen(resolved.limits))
+  assert.deepEqual(input, { gateways: [], limits: { maxPayload: 4096 } })
+})
+
+test('rejects impossible options with CONFIG_INVALID naming the option', () => {
+  const bad: Array<[object, string]> = [
+    [{ limits: { maxPayload: 0 } }, 'limits.maxPayload'],
+    [{ limits: { maxPayload: 1.5 } }, 'limits.maxPayload'],
+    [{ outbox: { onOverflow: 'explode' } }, 'outbox.onOverflow'],
+    [{ rateLimit: { messagesPerSecond: -1 } }, 'rateLimit.messagesPerSecond'],
+    [{ heartbeat: { intervalMs: 0 } }, 'heartbeat.intervalMs'],
+    [{ origins: 42 }, 'origins'],
+    [{ nodeId: 'has space' }, 'nodeId'],
+    [{ messageGuards: ['nope'] }, 'messageGuards'],
+    [{ handshakeTimeoutMs: -5 }, 'handshakeTimeoutMs'],
+  ]
+  for (const [options, name] of bad) {
+    assert.throws(
+      () => resolveOptions({ gateways: [], ...options } as never),
+      (err: unknown) => err instanceof GatewayError && err.code === 'CONFIG_INVALID' && err.message.includes(`"${name}"`),
+      name,
+    )
+  }
+  assert.throws(() => resolveOptions({} as never), /gateways/)
+})
+
+test('rate limit and heartbeat can be turned off', () => {
+  const resolved = resolveOptions({ gateways: [], rateLimit: false, heartbeat: false })
+  assert.equal(resolved.rateLimit, false)
+  assert.equal(resolved.heartbeat, false)
+})
+
+test('the default user id comes from id, sub, or a string principal', () => {
+  assert.equal(defaultUserId({ id: 7 }), '7')
+  assert.equal(defaultUserId({ sub: 'ada' }), 'ada')
+  assert.equal(defaultUserId('grace'), 'grace')
+  assert.equal(defaultUserId({ name: 'x' }), undefined)
+  assert.equal(defaultUserId(null), undefined)
+})

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { isEnvelopeFailure, parseEnvelope } from './envelope.js'
+
+const limits = { maxDepth: 8, maxEventLength: 16, maxIdLength: 8 }
+
+test('parses a request envelope', () => {
+  assert.deepEqual(parseEnvelope('{"event":"echo","data":{"a":1},"id":7}', limits), { event: 'echo', data: { a: 1 }, id: 7 })
+  assert.deepEqual(parseEnvelope('{"event":"echo","id":"r-1"}', limits), { event: 'echo', data: undefined, id: 'r-1' })
+  assert.deepEqual(parseEnvelope('{"event":"echo","data":null,"id":null}', limits), { event: 'echo', data: null, id: undefined })
+})
+
+test('rejects what is not an envelope, echoing a readable id', () => {
+  const cases: Array<[string, string, string | number | undefined]> = [
+    ['{', 'not valid JSON', undefined],
+    ['', 'not valid JSON', undefined],
+    ['[1,2]', 'must be a JSON object', undefined],
+    ['42', 'must be a JSON object', undefined],
+    ['"echo"', 'must be a JSON object', undefined],
+    ['null', 'must be a JSON object', undefined],
+    ['{"data":1,"id":3}', '"event" must be', 3],
+    ['{"event":{"toString":"x"},"id":3}', '"event" must be', 3],
+    ['{"event":"","id":"a"}', '"event" must be', 'a'],
+    ['{"event":"this-name-is-far-too-long"}', '"event" must be', undefined],
+    ['{"event":"echo","id":{"a":1}}', '"id" must be', undefined],
+    ['{"event":"echo","id":"123456789"}', '"id" must be', undefined],
+    ['{"event":"echo","id":true}', '"id" must be', undefined],
+    ['{"event":"echo","data":[[[[[[[[[1]]]]]]]]]}', 'nests deeper than 8', undefined],
+    ['{"event":"echo","data":{"__proto__":{"polluted":1}},"id":1}', '"__proto__"', 1],
+    ['{"event":"echo","data":{"a":{"constructor":{"prototype":{"x":1}}}}}', '"constructor.prototype"', undefined],
+  ]
+  for (const [text, message, id] of cases) {
+    const result = parseEnvelope(text, limits)
+    assert.ok(isEnvelopeFailure(result), `${text} should fail`)
+    assert.match(result.failure, new RegExp(message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), text)
+    assert.equal(result.id, id, text)
+  }
+})
+
+test('brackets inside strings do not count towards depth', () => {
+  const text = JSON.stringify({ event: 'echo', data: '[[[[[[[[[[[[[[[[[[[[[[[[' })
+  assert.equal(isEnvelopeFailure(parseEnvelope(text, limits)), false)
+})
+
+test('a "prototype" or "constructor" key alone is ordinary data', () => {
+  const result = parseEnvelope('{"event":"echo","data":{"prototype":1,"constructor":"Ford"}}', limits)
+  assert.equal(isEnvelopeFailure(result), false)
+  assert.equal(({} as Record<string, unknown>).polluted, undefined)
+})
