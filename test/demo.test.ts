@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createServer } from 'node:net'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { TestSocket } from './helpers/test-socket.js'
+
+const demo = fileURLToPath(new URL('../demo/server.js', import.meta.url))
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+test('the demo: page, echo, join, publish to room members; SIGTERM sends 1001 and exits 0', { timeout: 30_000 }, async (t) => {
+  const port = await freePort()
+  const child = spawn(process.execPath, [demo], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] })
+  t.after(() => child.kill('SIGKILL'))
+  let output = ''
+  child.stdout.on('data', (chunk) => (output += chunk))
+  while (!output.includes('gangway demo')) await once(child.stdout, 'data')
+
+  const page = await fetch(`http://127.0.0.1:${port}/`)
+  assert.equal(page.status, 200)
+  assert.match(await page.text(), /gangway chat/)
+
+  const url = `ws://127.0.0.1:${port}/ws`
+  const [alice, bob, carol] = await Promise.all([TestSocket.connect(url), TestSocket.connect(url), TestSocket.connect(url)])
+  assert.equal((await alice.nextEvent('hello')).data.protocol, 'gangway.v1')
+  assert.deepEqual(await alice.request('echo', { any: ['thing', 1] }), { event: 'echo', data: { any: ['thing', 1] }, id: 1 })
+  assert.deepEqual((await alice.request('join', { room: 'lobby' })).data, { room: 'lobby' })
+  assert.deepEqual((await bob.request('join', { room: 'lobby' })).data, { room: 'lobby' })
+  assert.equal((await carol.request('join', { room: 42 })).error?.code, 'INVALID_PAYLOAD')
+  await alice.request('publish', { room: 'lobby', payload: { name: 'alice', text: 'hi' } })
+  assert.deepEqual(await bob.nextEvent('message'), { event: 'message', data: { name: 'alice', text: 'hi' } })
+  assert.deepEqual(await alice.nextEvent('message'), { event: 'message', data: { name: 'alice', text: 'hi' } })
+  assert.equal(await carol.quiet(100, (f) => f.event === 'message'), true)
+  assert.deepEqual((await bob.request('leave', { room: 'lobby' })).data, { room: 'lobby' })
+
+  child.kill('SIGTERM')
+  const [code] = (await once(child, 'exit')) as [number]
+  assert.equal(code, 0)
+  for (const socket of [alice, bob, carol]) assert.equal((await socket.closed).code, 1001)
+})
