@@ -9,6 +9,9 @@ export interface DualGuardDecorator {
 }
 
 /**
+ * Declare guards as typed constants (`const auth: ConnectionGuard = ...`): an inline
+ * arrow here cannot be typed, since the same decorator takes both kinds.
+ *
  * On a gateway class: connection guards, run on the upgrade request (see
  * `ConnectionGuard`). On a handler: per-message guards for that handler (see
  * `MessageGuard`), run after the global and gateway ones.
