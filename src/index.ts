@@ -66,4 +66,6 @@ export {
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logging/logger.js'
 export { inMemoryAdapter, type Adapter, type BroadcastTarget, type LocalNamespace, type NamespaceAdapter } from './cluster/adapter.js'
 export { combineObservers, type GatewayObserver } from './observability/gateway-observer.js'
+export { BROKER_STATES, reportsBrokerState, type BrokerState, type BrokerStateListener, type ReportsBrokerState } from './observability/broker-state.js'
+export { healthHandler, healthReport, type HealthOptions, type HealthReport, type HealthSource } from './observability/health.js'
 export { encodeTextFrameFromBytes, textFramePayload, type TextFrame } from './protocol/text-frame.js'
