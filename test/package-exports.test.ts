@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { readFileSync, statSync } from 'node:fs'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const pkg = JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { exports: Record<string, unknown>; bin: Record<string, string> }
+const entries = Object.keys(pkg.exports).filter((key) => key !== './package.json')
+
+test('every entry loads with require() from CommonJS (Node ≥ 20.19 runs ESM without top-level await that way)', () => {
+  // A separate process in CommonJS mode, resolving the package by name as an app would.
+  const script = entries.map((key) => `require(${JSON.stringify(`gangway${key.slice(1)}`)})`).join(';')
+  const check = `${script}; const { GangwayModule } = require('gangway/nest'); const { Gateway } = require('gangway');` +
+    `if (typeof GangwayModule.forRoot !== 'function' || typeof Gateway !== 'function') process.exit(3)`
+  const result = spawnSync(process.execPath, ['--input-type=commonjs', '-e', check], { cwd: root, encoding: 'utf8' })
+  assert.equal(result.status, 0, result.stderr)
+  assert.doesNotMatch(result.stderr, /ExperimentalWarning|ERR_REQUIRE_ASYNC_MODULE/)
+})
+
+test('every entry has types, import and default, and points at a built file', () => {
+  for (const key of entries) {
+    const entry = pkg.exports[key] as Record<string, string>
+    assert.deepEqual(Object.keys(entry), ['types', 'import', 'default'], key)
+    for (const file of Object.values(entry)) assert.ok(statSync(`${root}/${file}`).isFile(), `${key}: ${file}`)
+  }
+})
+
+test('the gangway bin is an executable script with a shebang', () => {
+  const bin = readFileSync(`${root}/${pkg.bin.gangway}`, 'utf8')
+  assert.match(bin, /^#!\/usr\/bin\/env node\n/)
+  const help = spawnSync(process.execPath, [`${root}/${pkg.bin.gangway}`, '--help'], { encoding: 'utf8' })
+  assert.equal(help.status, 0)
+  assert.match(help.stdout, /gangway asyncapi <module\.js>/)
+})
