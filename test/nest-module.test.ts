@@ -188,3 +188,35 @@ test('forRootAsync and a Nest app without an HTTP server (port option)', async (
   assert.ok(bare instanceof GatewayError)
   assert.match(bare.message, /no HTTP server/)
 })
+
+test('without a logger option, gangway logs through Nest\'s logger with its fields', async (t) => {
+  const { nestLogger } = await import('../src/nest/index.js')
+  const lines: string[][] = []
+  const capture = { log: (m: string) => lines.push(['log', m]), warn: (m: string) => lines.push(['warn', m]), error: (m: string) => lines.push(['error', m]), debug: (m: string) => lines.push(['debug', m]) }
+  const logger = nestLogger(capture, 'info')
+  logger.debug({ connectionId: 'n-1' }, 'dropped below info')
+  logger.warn({ connectionId: 'n-1', userId: 'ada', event: 'say' }, 'handler rejected')
+  logger.info({}, 'plain')
+  assert.deepEqual(lines, [
+    ['warn', 'handler rejected {"connectionId":"n-1","userId":"ada","event":"say"}'],
+    ['log', 'plain'],
+  ])
+
+  @Gateway({ path: '/fails' })
+  class FailingGateway {
+    @Subscribe('boom') boom() {
+      throw new Error('kaput')
+    }
+  }
+  const nestLines: string[] = []
+  const app = await NestFactory.create(nestModule('AppModule', { imports: [nestModule('M', { providers: [FailingGateway] }), GangwayModule.forRoot({ heartbeat: false })] }), {
+    logger: { log() {}, error() {}, warn: (m: unknown) => void nestLines.push(String(m)) },
+  })
+  t.after(() => app.close())
+  await app.listen(0, '127.0.0.1')
+  const socket = await TestSocket.connect(`ws://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/fails`)
+  t.after(() => socket.ws.terminate())
+  assert.equal((await socket.request('boom')).error?.code, 'INTERNAL')
+  assert.equal(nestLines.length, 1)
+  assert.match(nestLines[0]!, /^handler failed \{"connectionId":"[^"]+","event":"boom","err":\{"type":"Error","message":"kaput"/)
+})

@@ -5,6 +5,7 @@ import type { DiscoveryService, HttpAdapterHost } from '@nestjs/core'
 import { createGateway, GatewayError, type GatewayApp, type Server } from '../index.js'
 import { discoverGateways, type ProviderWrapper } from './discover-gateways.js'
 import type { GangwayModuleOptions } from './gangway-module-options.js'
+import { nestLogger } from './nest-logger.js'
 
 /**
  * The gangway app of a Nest application. Inject it anywhere to push to
@@ -56,7 +57,7 @@ export class GangwayHost implements OnApplicationBootstrap, OnModuleDestroy, OnA
     }
     const { gateways, port, host, ...appOptions } = this.options
     const found = discoverGateways(providers, gateways)
-    const app = createGateway({ ...appOptions, gateways: found.map((g) => g.instance) })
+    const app = createGateway({ ...appOptions, logger: appOptions.logger ?? nestLogger(), gateways: found.map((g) => g.instance) })
     if (port !== undefined) {
       this.#address = await app.listen(port, host)
     } else {

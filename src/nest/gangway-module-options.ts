@@ -9,6 +9,11 @@ export type GatewayClass = abstract new (...args: never[]) => object
  */
 export interface GangwayModuleOptions extends Omit<GatewayAppOptions, 'gateways'> {
   /**
+   * A pino-compatible logger (pass your pino instance), or `nestLogger(...)`.
+   * @default Nest's `Logger` with context 'gangway', at `GANGWAY_LOG_LEVEL` or 'warn'
+   */
+  logger?: GatewayAppOptions['logger']
+  /**
    * The gateway classes to mount. Each must be registered as a provider in
    * some module (gangway takes the instance Nest built; it never builds one).
    * @default every provider whose class is decorated with `@Gateway`, or that is a `defineGateway()` builder

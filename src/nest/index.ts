@@ -25,5 +25,6 @@
  */
 export { GangwayModule } from './gangway-module.js'
 export { GangwayHost } from './gangway-host.js'
+export { nestLogger } from './nest-logger.js'
 export { GANGWAY_OPTIONS, type GangwayModuleOptions, type GangwayModuleAsyncOptions, type GatewayClass } from './gangway-module-options.js'
 export { discoverGateways, isGatewayClass, type DiscoveredGateway, type ProviderWrapper } from './discover-gateways.js'
