@@ -14,8 +14,25 @@ export interface PrometheusObserverOptions {
 /** Handler latency buckets (seconds): 0.25 ms to 10 s. */
 export const DEFAULT_LATENCY_BUCKETS: readonly number[] = Object.freeze([0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
 
-interface Child {
-  inc(value?: number): void
+/** A counter series kept in a plain number; prom-client reads it at scrape time. */
+interface Tally {
+  readonly labels: Record<string, string>
+  value: number
+}
+
+/** The series of one gateway, resolved once: a frame costs a Map lookup and a few additions. */
+interface GatewaySeries {
+  readonly framesIn: Tally
+  readonly bytesIn: Tally
+  readonly framesOut: Tally
+  readonly bytesOut: Tally
+  readonly writes: Tally
+  readonly events: Map<string, EventSeries>
+}
+
+interface EventSeries {
+  readonly latency: { observe(value: number): void }
+  readonly ok: Tally
 }
 
 /**
@@ -39,28 +56,19 @@ interface Child {
  *
  * Label values come from the app's own configuration (paths, subscribed event
  * names, error codes), never from what a client sends, so series stay bounded.
- * Child series are cached per label set: a frame costs a Map lookup and an add.
+ * Counters are plain numbers handed to prom-client when it collects (a
+ * prom-client `inc` hashes its labels on every call); only the latency
+ * histogram is updated through prom-client per frame.
  */
 export class PrometheusObserver implements GatewayObserver {
   readonly registry: Registry
   readonly #connections: Gauge
-  readonly #opened: Counter
-  readonly #closed: Counter
-  readonly #upgradesRejected: Counter
-  readonly #framesIn: Counter
-  readonly #bytesIn: Counter
-  readonly #framesOut: Counter
-  readonly #bytesOut: Counter
-  readonly #writes: Counter
   readonly #latency: Histogram
-  readonly #handled: Counter
-  readonly #errors: Counter
-  readonly #overflows: Counter
   readonly #brokerUp: Gauge
   readonly #brokerState: Gauge
-  readonly #reconnects: Counter
-  readonly #children = new Map<string, Child>()
-  readonly #latencyChildren = new Map<string, { observe(value: number): void }>()
+  readonly #counters: Record<CounterName, Counter>
+  readonly #tallies = new Map<Counter, Map<string, Tally>>()
+  readonly #gateways = new Map<string, GatewaySeries>()
   readonly #connectionChildren = new Map<string, { inc(): void; dec(): void }>()
   readonly #everConnected = new Set<string>()
 
@@ -68,17 +76,8 @@ export class PrometheusObserver implements GatewayObserver {
     const registry = options.registry ?? defaultRegistry
     const prefix = options.prefix ?? 'gangway_'
     this.registry = registry
-    const counter = (name: string, help: string, labelNames: string[]) => metric(registry, prefix + name, () => new Counter({ name: prefix + name, help, labelNames, registers: [registry] }))
     const gauge = (name: string, help: string, labelNames: string[]) => metric(registry, prefix + name, () => new Gauge({ name: prefix + name, help, labelNames, registers: [registry] }))
     this.#connections = gauge('connections', 'Open WebSocket connections', ['gateway', 'namespace'])
-    this.#opened = counter('connections_opened_total', 'WebSocket connections accepted', ['gateway'])
-    this.#closed = counter('connections_closed_total', 'WebSocket connections closed, by close code', ['gateway', 'code'])
-    this.#upgradesRejected = counter('upgrades_rejected_total', 'Upgrade requests refused before the handshake, by HTTP status', ['gateway', 'status'])
-    this.#framesIn = counter('frames_received_total', 'Frames received from clients', ['gateway'])
-    this.#bytesIn = counter('received_bytes_total', 'Payload bytes received from clients', ['gateway'])
-    this.#framesOut = counter('frames_sent_total', 'Frames written to clients', ['gateway'])
-    this.#bytesOut = counter('sent_bytes_total', 'Bytes written to clients, frame headers included', ['gateway'])
-    this.#writes = counter('socket_writes_total', 'Socket writes (several frames ready together go out in one write)', ['gateway'])
     this.#latency = metric(registry, `${prefix}handler_duration_seconds`, () =>
       new Histogram({
         name: `${prefix}handler_duration_seconds`,
@@ -88,70 +87,102 @@ export class PrometheusObserver implements GatewayObserver {
         registers: [registry],
       }),
     )
-    this.#handled = counter('messages_handled_total', 'Frames dispatched to a handler, by outcome (ok or the error code sent)', ['gateway', 'event', 'outcome'])
-    this.#errors = counter('errors_total', 'Error frames sent, by code', ['gateway', 'code'])
-    this.#overflows = counter('outbox_overflows_total', 'Outboxes that filled up (slow clients)', ['gateway'])
     this.#brokerUp = gauge('broker_up', 'Whether a broker connection is connected (1) or not (0)', ['component'])
     this.#brokerState = gauge('broker_state', 'The current state of a broker connection (1 for the current state)', ['component', 'state'])
-    this.#reconnects = counter('broker_reconnects_total', 'Broker connections re-established after being lost', ['component'])
+    const counters = {} as Record<CounterName, Counter>
+    for (const [key, [name, help, labelNames]] of Object.entries(COUNTERS) as Array<[CounterName, (typeof COUNTERS)[CounterName]]>) {
+      const counter = metric(registry, prefix + name, () => new Counter({ name: prefix + name, help, labelNames: [...labelNames], registers: [registry] }))
+      const tallies = new Map<string, Tally>()
+      this.#tallies.set(counter, tallies)
+      contribute(counter, tallies)
+      counters[key] = counter
+    }
+    this.#counters = counters
   }
 
   connectionOpened(gateway: string, namespace: string): void {
     this.#connection(gateway, namespace).inc()
-    this.#child(this.#opened, gateway).inc()
+    this.#tally('opened', { gateway }).value++
   }
 
   connectionClosed(gateway: string, namespace: string, code: number): void {
     this.#connection(gateway, namespace).dec()
-    this.#child(this.#closed, gateway, String(code)).inc()
+    this.#tally('closed', { gateway, code: String(code) }).value++
   }
 
   upgradeRejected(gateway: string, status: number): void {
-    this.#child(this.#upgradesRejected, gateway, String(status)).inc()
+    this.#tally('upgradesRejected', { gateway, status: String(status) }).value++
   }
 
   frameReceived(gateway: string, bytes: number): void {
-    this.#child(this.#framesIn, gateway).inc()
-    this.#child(this.#bytesIn, gateway).inc(bytes)
+    const series = this.#series(gateway)
+    series.framesIn.value++
+    series.bytesIn.value += bytes
   }
 
   framesSent(gateway: string, frames: number, bytes: number): void {
-    this.#child(this.#writes, gateway).inc()
-    this.#child(this.#framesOut, gateway).inc(frames)
-    this.#child(this.#bytesOut, gateway).inc(bytes)
+    const series = this.#series(gateway)
+    series.writes.value++
+    series.framesOut.value += frames
+    series.bytesOut.value += bytes
   }
 
   handled(gateway: string, event: string, outcome: string, durationMs: number): void {
-    const key = `${gateway}\0${event}`
-    let latency = this.#latencyChildren.get(key)
-    if (!latency) this.#latencyChildren.set(key, (latency = this.#latency.labels(gateway, event)))
-    latency.observe(durationMs / 1000)
-    this.#child(this.#handled, gateway, event, outcome).inc()
-    if (outcome !== 'ok') this.#child(this.#errors, gateway, outcome).inc()
+    const events = this.#series(gateway).events
+    let series = events.get(event)
+    if (!series) {
+      series = { latency: this.#latency.labels(gateway, event), ok: this.#tally('handled', { gateway, event, outcome: 'ok' }) }
+      events.set(event, series)
+    }
+    series.latency.observe(durationMs / 1000)
+    if (outcome === 'ok') {
+      series.ok.value++
+      return
+    }
+    this.#tally('handled', { gateway, event, outcome }).value++
+    this.#tally('errors', { gateway, code: outcome }).value++
   }
 
   rejected(gateway: string, code: string): void {
-    this.#child(this.#errors, gateway, code).inc()
+    this.#tally('errors', { gateway, code }).value++
   }
 
   outboxOverflow(gateway: string): void {
-    this.#child(this.#overflows, gateway).inc()
+    this.#tally('overflows', { gateway }).value++
   }
 
   brokerState(component: string, state: BrokerState): void {
     this.#brokerUp.labels(component).set(state === 'connected' ? 1 : 0)
     for (const each of BROKER_STATES) this.#brokerState.labels(component, each).set(each === state ? 1 : 0)
     if (state === 'connected') {
-      if (this.#everConnected.has(component)) this.#reconnects.labels(component).inc()
+      if (this.#everConnected.has(component)) this.#tally('reconnects', { component }).value++
       else this.#everConnected.add(component)
     }
   }
 
-  #child(metric: Counter, ...labels: string[]): Child {
-    const key = `${(metric as unknown as { name: string }).name}\0${labels.join('\0')}`
-    let child = this.#children.get(key)
-    if (!child) this.#children.set(key, (child = metric.labels(...labels)))
-    return child
+  #series(gateway: string): GatewaySeries {
+    let series = this.#gateways.get(gateway)
+    if (!series) {
+      series = {
+        framesIn: this.#tally('framesIn', { gateway }),
+        bytesIn: this.#tally('bytesIn', { gateway }),
+        framesOut: this.#tally('framesOut', { gateway }),
+        bytesOut: this.#tally('bytesOut', { gateway }),
+        writes: this.#tally('writes', { gateway }),
+        events: new Map(),
+      }
+      this.#gateways.set(gateway, series)
+    }
+    return series
+  }
+
+  /** The tally of a counter series, created on first use (the key is built only on rarer paths). */
+  #tally(counter: CounterName, labels: Record<string, string>): Tally {
+    const tallies = this.#tallies.get(this.#counters[counter])!
+    const key = Object.values(labels).join('\0')
+    let tally = tallies.get(key)
+    if (!tally) tallies.set(key, (tally = { labels, value: 0 }))
+    return tally
   }
 
   #connection(gateway: string, namespace: string): { inc(): void; dec(): void } {
@@ -160,6 +191,42 @@ export class PrometheusObserver implements GatewayObserver {
     if (!child) this.#connectionChildren.set(key, (child = this.#connections.labels(gateway, namespace)))
     return child
   }
+}
+
+type CounterName = keyof typeof COUNTERS
+
+const COUNTERS = {
+  opened: ['connections_opened_total', 'WebSocket connections accepted', ['gateway']],
+  closed: ['connections_closed_total', 'WebSocket connections closed, by close code', ['gateway', 'code']],
+  upgradesRejected: ['upgrades_rejected_total', 'Upgrade requests refused before the handshake, by HTTP status', ['gateway', 'status']],
+  framesIn: ['frames_received_total', 'Frames received from clients', ['gateway']],
+  bytesIn: ['received_bytes_total', 'Payload bytes received from clients', ['gateway']],
+  framesOut: ['frames_sent_total', 'Frames written to clients', ['gateway']],
+  bytesOut: ['sent_bytes_total', 'Bytes written to clients, frame headers included', ['gateway']],
+  writes: ['socket_writes_total', 'Socket writes (several frames ready together go out in one write)', ['gateway']],
+  handled: ['messages_handled_total', 'Frames dispatched to a handler, by outcome (ok or the error code sent)', ['gateway', 'event', 'outcome']],
+  errors: ['errors_total', 'Error frames sent, by code', ['gateway', 'code']],
+  overflows: ['outbox_overflows_total', 'Outboxes that filled up (slow clients)', ['gateway']],
+  reconnects: ['broker_reconnects_total', 'Broker connections re-established after being lost', ['component']],
+} as const satisfies Record<string, readonly [string, string, readonly string[]]>
+
+const contributors = new WeakMap<Counter, Array<Map<string, Tally>>>()
+
+/**
+ * Adds tallies to what a counter reports when collected. Several observers on
+ * one registry share its counters, so each adds its own tallies.
+ */
+function contribute(counter: Counter, tallies: Map<string, Tally>): void {
+  let list = contributors.get(counter)
+  if (!list) {
+    const all: Array<Map<string, Tally>> = (list = [])
+    contributors.set(counter, all)
+    ;(counter as unknown as { collect: () => void }).collect = () => {
+      counter.reset()
+      for (const each of all) for (const { labels, value } of each.values()) counter.inc(labels, value)
+    }
+  }
+  list.push(tallies)
 }
 
 /** Reuses a metric already in the registry (two apps in one process, a hot reload) rather than throwing on the duplicate name. */
