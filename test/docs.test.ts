@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
@@ -93,3 +93,31 @@ for (const snippet of snippets) {
     assert.equal(code, 0, `exited ${code}:\n${output}`)
   })
 }
+
+// Pages other branches are writing; links to them are checked once they exist.
+const PAGES_FROM_OTHER_BRANCHES = new Set(['docs/errors.md', 'docs/client.md', 'docs/scaling.md', 'docs/bridge.md'])
+
+test('relative links in the docs point at files and headings that exist', () => {
+  const pages = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+  const broken: string[] = []
+  for (const page of pages) {
+    const text = readFileSync(join(root, page), 'utf8').replace(/^```[\s\S]*?^```/gm, '')
+    for (const [, href] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(href!)) continue
+      const [path, anchor] = href!.split('#') as [string, string | undefined]
+      const target = path === '' ? page : join(page, '..', path).replace(/\\/g, '/')
+      if (PAGES_FROM_OTHER_BRANCHES.has(target) && !existsSync(join(root, target))) continue
+      if (!existsSync(join(root, target))) {
+        broken.push(`${page}: ${href} (no ${target})`)
+        continue
+      }
+      if (anchor && target.endsWith('.md')) {
+        const slugs = [...readFileSync(join(root, target), 'utf8').matchAll(/^#+ (.+)$/gm)].map(([, h]) =>
+          h!.toLowerCase().replace(/[^\w\- ]/g, '').replace(/ /g, '-'),
+        )
+        if (!slugs.includes(anchor)) broken.push(`${page}: ${href} (no heading #${anchor})`)
+      }
+    }
+  }
+  assert.deepEqual(broken, [])
+})
