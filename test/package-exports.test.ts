@@ -18,10 +18,13 @@ test('every entry loads with require() from CommonJS (Node ≥ 20.19 runs ESM wi
   assert.doesNotMatch(result.stderr, /ExperimentalWarning|ERR_REQUIRE_ASYNC_MODULE/)
 })
 
-test('every entry has types, import and default, and points at a built file', () => {
+test('every entry has types, import and a require-able condition, pointing at built files', () => {
   for (const key of entries) {
     const entry = pkg.exports[key] as Record<string, string>
-    assert.deepEqual(Object.keys(entry), ['types', 'import', 'default'], key)
+    assert.equal(Object.keys(entry)[0], 'types', `${key}: "types" must come first`)
+    // Without "default" (or "require"), require() finds no matching condition: ERR_PACKAGE_PATH_NOT_EXPORTED.
+    const cjs = entry.default ?? entry.require
+    assert.equal(cjs, entry.import, `${key}: add "default": "${entry.import}" so CommonJS apps (NestJS) can require() it`)
     for (const file of Object.values(entry)) assert.ok(statSync(`${root}/${file}`).isFile(), `${key}: ${file}`)
   }
 })
