@@ -119,7 +119,7 @@ test('/metrics scraped over HTTP moves with the traffic; /health follows brokers
   // A handler that queues more than the outbox holds: 1013 and an overflow counted.
   b.emit('flood')
   assert.equal((await b.closed).code, 1013)
-  await eventually(() => app.connectionCount === 1, 2000, 'the flooded connection to go')
+  await eventually(() => app.connectionCount === 1, 5000, 'the flooded connection to go')
   samples = await scrape()
   assert.equal(sampleValue(samples, 'gangway_outbox_overflows_total', ws), 1)
   assert.equal(sampleValue(samples, 'gangway_connections_closed_total', { ...ws, code: '1013' }), 1)

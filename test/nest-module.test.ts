@@ -130,8 +130,11 @@ test('the "gateways" option mounts only the listed classes and names one nobody 
 
 test('shutdown drains first: an in-flight handler answers with its services still up, then 1001', async () => {
   const order: string[] = []
+  let started!: () => void
+  const handlerStarted = new Promise<void>((resolve) => (started = resolve))
   class Store {
     async save(text: string) {
+      started()
       await new Promise((resolve) => setTimeout(resolve, 150))
       order.push(`saved ${text}`)
       return text.length
@@ -154,7 +157,7 @@ test('shutdown drains first: an in-flight handler answers with its services stil
   await app.listen(0, '127.0.0.1')
   const socket = await TestSocket.connect(`ws://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/slow`)
   const reply = socket.request('save', 'hello')
-  await new Promise((resolve) => setTimeout(resolve, 30))
+  await handlerStarted
   const closing = app.close()
   assert.equal((await reply).data, 5)
   assert.deepEqual(await socket.closed, { code: 1001, reason: 'Server shutting down' })
