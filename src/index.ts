@@ -66,4 +66,17 @@ export {
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logging/logger.js'
 export { inMemoryAdapter, type Adapter, type BroadcastTarget, type LocalNamespace, type NamespaceAdapter } from './cluster/adapter.js'
 export { combineObservers, type GatewayObserver } from './observability/gateway-observer.js'
+export { BROKER_STATES, reportsBrokerState, type BrokerState, type BrokerStateListener, type ReportsBrokerState } from './observability/broker-state.js'
+export { healthHandler, healthReport, type HealthOptions, type HealthReport, type HealthSource } from './observability/health.js'
+export {
+  asyncApiDocument,
+  type AsyncApiDocument,
+  type AsyncApiOptions,
+  type AsyncApiServer,
+  type EventDocs,
+  type GatewayDocs,
+  type PushDocs,
+} from './asyncapi/asyncapi-document.js'
+export { definitionOfAny, type AsyncApiSource } from './asyncapi/gateway-definitions.js'
+export { jsonSchemaOf, type JsonSchema, type JsonSchemaConverter, type SchemaLike } from './asyncapi/json-schema-of.js'
 export { encodeTextFrameFromBytes, textFramePayload, type TextFrame } from './protocol/text-frame.js'

@@ -14,6 +14,7 @@ import { NamespaceServer } from '../registry/namespace-server.js'
 import type { Server } from '../registry/server.js'
 import { UpgradeRouter } from '../transport/upgrade-router.js'
 import { MountedGateway, type GatewayHost } from './mounted-gateway.js'
+import { reportsBrokerState, type BrokerState } from '../observability/broker-state.js'
 
 /** Options of `app.close()`. */
 export interface CloseOptions {
@@ -37,6 +38,7 @@ export class GatewayApp implements GatewayHost {
   readonly #routers = new Set<UpgradeRouter>()
   readonly #attached = new Set<HttpServer | HttpsServer>()
   readonly #emptyWaiters: Array<() => void> = []
+  readonly #brokers = new Map<string, BrokerState>()
   #ownedServer: HttpServer | undefined
   #heartbeat: NodeJS.Timeout | undefined
   #draining = false
@@ -48,6 +50,7 @@ export class GatewayApp implements GatewayHost {
     this.#ids = new ConnectionIds(this.nodeId)
     this.#adapter = options.adapter ?? inMemoryAdapter()
     this.dispatcher = new Dispatcher(options.logger, options.context !== undefined, options.observer)
+    if (reportsBrokerState(this.#adapter)) this.#adapter.reportBrokerStateTo(this.reportBrokerState)
     this.#mounts = Object.freeze(definitions.map((definition) => new MountedGateway(this, definition, this.#registry(definition.namespace))))
     if (options.heartbeat) {
       this.#heartbeat = setInterval(() => this.#beat(), options.heartbeat.intervalMs)
@@ -67,6 +70,23 @@ export class GatewayApp implements GatewayHost {
   /** Open connections across every gateway of this app on this node. */
   get connectionCount(): number {
     return this.#connections.size
+  }
+
+  /** The latest state of each broker connection reported to this app (see `reportBrokerState`). */
+  get brokers(): ReadonlyMap<string, BrokerState> {
+    return this.#brokers
+  }
+
+  /**
+   * Records a broker connection's state for health checks and passes it to the
+   * observers. Cluster adapters and bridge transports that implement
+   * `ReportsBrokerState` are wired to it automatically; call it for any other
+   * dependency the gateway cannot serve without.
+   */
+  readonly reportBrokerState = (component: string, state: BrokerState): void => {
+    if (this.#brokers.get(component) === state) return
+    this.#brokers.set(component, state)
+    this.options.observer?.brokerState?.(component, state)
   }
 
   /** Mounted gateways' definitions. */

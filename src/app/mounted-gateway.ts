@@ -9,7 +9,7 @@ import type { GatewayDefinition } from '../definition/gateway-definition.js'
 import type { Dispatcher } from '../dispatch/dispatcher.js'
 import type { ConnectionGuard } from '../dispatch/guards.js'
 import { RouteTable } from '../dispatch/route-table.js'
-import type { Logger } from '../logging/logger.js'
+import { loggableError, type Logger } from '../logging/logger.js'
 import type { ResolvedOptions } from '../options/gateway-options.js'
 import { helloFrame, PROTOCOL } from '../protocol/hello.js'
 import type { NamespaceRegistry } from '../registry/namespace-registry.js'
@@ -107,13 +107,13 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
         try {
           context = options.context?.(handshake)
         } catch (err) {
-          this.logger.error({ path, err }, 'context capture failed')
+          this.logger.error({ path, remoteAddress: request.socket.remoteAddress, err: loggableError(err) }, 'context capture failed')
           return this.#reject(socket, 500)
         }
         this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, socket, handshake.user, context, request))
       },
       (err: unknown) => {
-        this.logger.error({ path, err }, 'upgrade failed')
+        this.logger.error({ path, remoteAddress: request.socket.remoteAddress, err: loggableError(err) }, 'upgrade failed')
         this.#reject(socket, 500)
       },
     )
@@ -149,7 +149,7 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
           this.logger.info({ path: handshake.path, code: err.code, remoteAddress: handshake.ip }, 'upgrade rejected by a connection guard')
           return status >= 400 && status < 600 ? status : 403
         }
-        this.logger.error({ path: handshake.path, err }, 'connection guard failed')
+        this.logger.error({ path: handshake.path, remoteAddress: handshake.ip, err: loggableError(err) }, 'connection guard failed')
         return 500
       }
       if (verdict === true) continue

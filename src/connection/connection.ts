@@ -13,6 +13,7 @@ import type { RegisteredConnection } from '../registry/namespace-registry.js'
 import type { Server } from '../registry/server.js'
 import { encodePush } from '../registry/broadcast.js'
 import { safeClose } from './safe-close.js'
+import { loggableError } from '../logging/logger.js'
 
 const OPEN = 1
 const kConnection = Symbol('gangway.connection')
@@ -216,6 +217,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     const runtime = this.#runtime
     runtime.opened(this)
     runtime.options.observer?.connectionOpened?.(runtime.definition.path, runtime.registry.name)
+    runtime.logger.debug({ connectionId: this.id, userId: this.userId, path: runtime.definition.path, remoteAddress: this.remoteAddress }, 'connection opened')
     const joined = runtime.registry.add(this)
     if (hello) this.send(hello)
     const hooks = runtime.definition.onConnect
@@ -225,7 +227,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     done.then(
       () => this.#ws.resume(),
       (err: unknown) => {
-        runtime.logger.error({ connectionId: this.id, userId: this.userId, err }, 'onConnect hook failed; closing the connection')
+        runtime.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onConnect', err: loggableError(err) }, 'onConnect hook failed; closing the connection')
         this.close(1011, 'Internal error')
         this.#ws.resume()
       },
@@ -265,7 +267,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     const bucket = this.#bucket
     if (bucket === undefined || bucket.take()) return true
     if (bucket.abusive) {
-      this.#runtime.logger.warn({ connectionId: this.id, userId: this.userId, remoteAddress: this.remoteAddress }, 'rate limit exceeded persistently; closing with 1008')
+      this.#runtime.logger.warn({ connectionId: this.id, userId: this.userId, event, remoteAddress: this.remoteAddress }, 'rate limit exceeded persistently; closing with 1008')
       this.#dropQueue()
       this.#state = State.Closing
       this.#closeSocket(1008, 'Rate limit exceeded')
@@ -324,10 +326,11 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     this.#socket.off('drain', onSocketDrain)
     const runtime = this.#runtime
     runtime.options.observer?.connectionClosed?.(runtime.definition.path, runtime.registry.name, code)
+    runtime.logger.debug({ connectionId: this.id, userId: this.userId, path: runtime.definition.path, code }, 'connection closed')
     const hooks = runtime.definition.onDisconnect
     const hooksDone = hooks.length === 0 ? Promise.resolve() : this.#runHooks(hooks)
     void hooksDone
-      .catch((err: unknown) => runtime.logger.error({ connectionId: this.id, userId: this.userId, err }, 'onDisconnect hook failed'))
+      .catch((err: unknown) => runtime.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onDisconnect', err: loggableError(err) }, 'onDisconnect hook failed'))
       .finally(() => {
         runtime.registry.remove(this)
         runtime.closedConnection(this)
@@ -336,7 +339,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
 
   handleError(err: Error & { code?: string }): void {
     // ws reports protocol violations here (it closes the socket itself with the right code).
-    this.#runtime.logger.debug({ connectionId: this.id, code: err.code, message: err.message }, 'websocket error')
+    this.#runtime.logger.debug({ connectionId: this.id, userId: this.userId, code: err.code, message: err.message }, 'websocket error')
   }
 
   async #runHooks(hooks: ReadonlyArray<(client: Client) => unknown>): Promise<void> {

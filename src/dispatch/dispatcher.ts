@@ -1,5 +1,5 @@
 import { isWireSafe } from '../errors/gateway-error.js'
-import type { Logger } from '../logging/logger.js'
+import { loggableError, type Logger } from '../logging/logger.js'
 import type { Client } from '../connection/client.js'
 import type { GatewayObserver } from '../observability/gateway-observer.js'
 import type { Envelope } from '../protocol/envelope.js'
@@ -138,7 +138,7 @@ export class Dispatcher {
       this.logger.warn({ ...where, code: err.code }, `handler rejected: ${err.message}`)
       return this.#answerError(client, route, envelope, err.code, err.message, start)
     }
-    this.logger.warn({ ...where, err }, 'handler failed')
+    this.logger.warn({ ...where, err: loggableError(err) }, 'handler failed')
     this.#answerError(client, route, envelope, 'INTERNAL', 'Internal error', start)
   }
 

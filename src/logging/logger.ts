@@ -47,6 +47,15 @@ function safeStringify(value: object): string {
   }
 }
 
+/**
+ * What gangway logs of a thrown value: for an Error its name, message, code,
+ * stack and cause, never its other properties (an HTTP client's error carries
+ * the request, with its `Authorization` header; pino's serializer would log it).
+ */
+export function loggableError(err: unknown): Record<string, unknown> {
+  return err instanceof Error ? serializeError(err) : { type: typeof err, message: typeof err === 'string' ? err : 'a non-Error value was thrown' }
+}
+
 /** The fields of an error worth logging. */
 export function serializeError(err: Error): Record<string, unknown> {
   const out: Record<string, unknown> = { type: err.name, message: err.message, stack: err.stack }

@@ -1,3 +1,5 @@
+import type { BrokerState } from './broker-state.js'
+
 /**
  * Hooks for metrics and tracing. gangway calls them at each step of a frame's
  * life; when no observer is configured each step costs one `undefined` check.
@@ -20,6 +22,8 @@ export interface GatewayObserver {
   rejected?(gateway: string, code: string): void
   /** An outbox filled up (the connection was closed or a frame dropped, per policy). */
   outboxOverflow?(gateway: string): void
+  /** A broker connection (cluster adapter, bridge transport) changed state; see `ReportsBrokerState`. */
+  brokerState?(component: string, state: BrokerState): void
 }
 
 const HOOKS = [
@@ -31,6 +35,7 @@ const HOOKS = [
   'handled',
   'rejected',
   'outboxOverflow',
+  'brokerState',
 ] as const satisfies ReadonlyArray<keyof GatewayObserver>
 
 /** Combines observers into one that calls each in turn, isolating them from each other's exceptions. */
