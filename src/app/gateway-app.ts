@@ -213,11 +213,12 @@ export class GatewayApp implements GatewayHost {
   }
 }
 
+// The timer is not unref'd: a shutdown must settle, even when a handler that never settles
+// is all that is left in the process, so it holds the loop open for at most `ms`.
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, ms)
-    timer.unref()
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
