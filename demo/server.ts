@@ -5,22 +5,37 @@ import { createGateway } from 'gangway'
 import { ChatGateway } from './chat-gateway.js'
 
 const port = Number(process.env.PORT ?? 3000)
-const page = fileURLToPath(new URL('../../demo/public/index.html', import.meta.url))
+
+// The page's HTML comes from the source tree; its script is the browser bundle `npm run build` makes
+// (scripts/bundle-demo.mjs bundles demo/public/chat.ts with gangway/client). A fixed list: no path from the URL reaches the disk.
+const files: Record<string, { path: string; type: string }> = {
+  '/': { path: '../../demo/public/index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { path: '../../demo/public/index.html', type: 'text/html; charset=utf-8' },
+  '/chat.js': { path: './public/chat.js', type: 'text/javascript; charset=utf-8' },
+  '/chat.js.map': { path: './public/chat.js.map', type: 'application/json; charset=utf-8' },
+}
 
 const http = createServer(async (request, response) => {
-  if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
-    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
-    response.end(await readFile(page))
+  const file = request.method === 'GET' ? files[new URL(request.url ?? '/', 'http://localhost').pathname] : undefined
+  if (file === undefined) {
+    response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found')
     return
   }
-  response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found')
+  try {
+    const body = await readFile(fileURLToPath(new URL(file.path, import.meta.url)))
+    response.writeHead(200, { 'Content-Type': file.type, 'Cache-Control': 'no-cache' }).end(body)
+  } catch {
+    response.writeHead(500, { 'Content-Type': 'text/plain' }).end('The page bundle is missing: run "npm run build"')
+  }
 })
 
 const app = createGateway({ gateways: [new ChatGateway()], hello: true })
 app.attach(http)
 
 http.listen(port, () => {
-  console.log(`gangway demo: chat at http://localhost:${port}/  gateway at ws://localhost:${port}/ws`)
+  // The bound port, not the requested one: PORT=0 picks a free port (the browser test relies on this line).
+  const { port: bound } = http.address() as { port: number }
+  console.log(`gangway demo: chat at http://localhost:${bound}/  gateway at ws://localhost:${bound}/ws`)
 })
 
 let stopping = false

@@ -13,6 +13,7 @@ interface Outstanding {
   readonly reject: (error: GatewayError) => void
   readonly timer: Timer
   sent: boolean
+  settled: boolean
 }
 
 /** An emit waiting for a connection: no id, no outcome. */
@@ -71,7 +72,7 @@ export class RequestLedger {
       const timer = setTimeout(() => {
         this.#settle(entry, new GatewayError('TIMEOUT', `No answer to "${event}" within ${timeoutMs} ms`))
       }, timeoutMs)
-      const entry: Outstanding = { id, event, text: encodeClientFrame(event, dataJson, id), resolve, reject, timer, sent: false }
+      const entry: Outstanding = { id, event, text: encodeClientFrame(event, dataJson, id), resolve, reject, timer, sent: false, settled: false }
       if (immediate === undefined) {
         this.#queue.push(entry)
       } else {
@@ -138,14 +139,14 @@ export class RequestLedger {
   }
 
   #settle(entry: Outstanding, outcome: GatewayError | { data: unknown }): void {
+    if (entry.settled) return
+    entry.settled = true
     clearTimeout(entry.timer)
     if (entry.sent) {
-      if (this.#inFlight.get(entry.id) !== entry) return // already settled
       this.#inFlight.delete(entry.id)
     } else {
       const index = this.#queue.indexOf(entry)
-      if (index === -1) return // already settled
-      this.#queue.splice(index, 1)
+      if (index !== -1) this.#queue.splice(index, 1)
     }
     if (outcome instanceof GatewayError) entry.reject(outcome)
     else entry.resolve(outcome.data)
