@@ -20,6 +20,8 @@ export const clientTestGateway = defineGateway({ path: '/ws' })
   .subscribe('add', ({ a, b }: { a: number; b: number }) => a + b)
   .subscribe('join', async ({ room }: { room: string }, client) => {
     if (room.startsWith('private-')) throw new WsError('FORBIDDEN', `Not allowed in ${room}`)
+    // A join that takes a while (a shared room index, say): frames sent behind it are handled first.
+    if (room.startsWith('slow-')) await new Promise((resolve) => setTimeout(resolve, 100))
     await client.join(room)
     return { room }
   })
