@@ -89,10 +89,15 @@ test('the server is killed and restarted on the same port: in-flight requests fa
   await eventually(() => messages.length === 2, 5000, 'the push after restart')
   assert.deepEqual(messages[1], { room: 'slow-news', text: 'after restart' })
 
+  const changes = statuses.filter((s) => s.status !== s.previous).map((s) => s.status)
+  assert.deepEqual(changes, ['open', 'reconnecting', 'open'])
+  const retries = statuses.filter((s) => s.status === 'reconnecting')
   assert.deepEqual(
-    statuses.map((s) => s.status),
-    ['open', 'reconnecting', 'open'],
+    retries.map((s) => s.attempt),
+    retries.map((_, i) => i + 1),
+    'one status event per attempt, numbered',
   )
+  assert.ok(retries.length >= 3, `${retries.length} attempts were reported`)
   assert.deepEqual(client.pending, { queued: 0, inFlight: 0 }, 'the ledger is empty again')
 })
 
@@ -128,7 +133,11 @@ test('maxAttempts gives up: the client closes and what was queued rejects with C
   client.onStatus((change) => statuses.push(change))
   await eventually(() => client.status === 'closed', 5000, 'giving up')
   assert.equal(await queued, 'CLOSED')
-  assert.deepEqual(statuses.map((s) => s.status), ['closed'], 'never open: it stayed "connecting" until it gave up')
+  assert.deepEqual(
+    statuses.map((s) => `${s.status}${s.attempt ?? ''}`),
+    ['connecting1', 'connecting2', 'connecting3', 'closed'],
+    'never open: it stayed "connecting", retried 3 times after the first attempt failed, then gave up',
+  )
 })
 
 test('reconnect: false closes for good on the first drop', async (t) => {

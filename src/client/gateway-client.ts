@@ -92,7 +92,10 @@ export interface GatewayClient<G extends ContractLike = GatewayContract> {
   /** Leaves a room: it is no longer re-joined, and the gateway's leave event is sent. */
   leave(room: string): Promise<unknown>
 
-  /** Listens to status changes; returns the function that stops listening. */
+  /**
+   * Listens to status changes, and to every reconnect attempt scheduled while `connecting`
+   * or `reconnecting` (with its `attempt` and `delayMs`); returns the function that stops listening.
+   */
   onStatus(listener: (change: StatusChange) => void): () => void
   /**
    * Listens to errors that belong to no request: error frames for emits, re-joins the

@@ -7,8 +7,9 @@ export interface ReconnectOptions {
   /** Growth of the delay bound per failed attempt. @default 2 */
   factor?: number
   /**
-   * Failed attempts in a row after which the client gives up and closes.
-   * `Infinity` never gives up, which is what a gateway client usually wants. @default Infinity
+   * Retries in a row (after the connection dropped, or the first attempt failed) after
+   * which the client gives up and closes. `Infinity` never gives up, which is what a
+   * gateway client usually wants. @default Infinity
    */
   maxAttempts?: number
   /**

@@ -278,12 +278,16 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
     }
     const delayMs = backoffDelay(this.#attempt, reconnect)
     this.#retryTimer = setTimeout(() => void this.#connect(), delayMs)
-    this.#setStatus({
-      status: this.#everOpen ? 'reconnecting' : 'connecting',
-      attempt: this.#attempt,
-      delayMs,
-      ...(code === undefined ? {} : { code, reason }),
-    })
+    // Reported for every attempt, not only on a change, so a page can show "retrying in 4 s".
+    this.#setStatus(
+      {
+        status: this.#everOpen ? 'reconnecting' : 'connecting',
+        attempt: this.#attempt,
+        delayMs,
+        ...(code === undefined ? {} : { code, reason }),
+      },
+      true,
+    )
   }
 
   #shutDown(close: { code: number; reason: string }, why: string): void {
@@ -335,9 +339,9 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
     return next
   }
 
-  #setStatus(change: Omit<StatusChange, 'previous'>): void {
+  #setStatus(change: Omit<StatusChange, 'previous'>, everyAttempt = false): void {
     const previous = this.#status
-    if (previous === change.status) return
+    if (previous === change.status && !everyAttempt) return
     this.#status = change.status
     this.#own.emit(STATUS, [{ ...change, previous }], (error) => this.#listenerThrew(error, undefined))
   }
