@@ -36,8 +36,12 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
   readonly #pushes = new ListenerMap()
   readonly #own = new ListenerMap()
   readonly #rooms = new Set<string>()
-  /** Bumped by every join/leave of a room, so a late join reply cannot re-add a room left meanwhile. */
+  /**
+   * The latest join/leave call per room while it is in flight, so a late join reply cannot
+   * re-add a room left meanwhile. Entries go when their call settles: the map stays small.
+   */
   readonly #roomIntent = new Map<string, number>()
+  #lastIntent = 0
   #status: ClientStatus = 'connecting'
   #socket: WebSocketLike | undefined
   /** True once the socket is open and rooms are re-joined: the queue may flow. */
@@ -99,19 +103,27 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
 
   async join(room: string): Promise<unknown> {
     assertRoom(room)
-    const intent = this.#bumpIntent(room)
+    const intent = this.#newIntent(room)
     const { joinEvent, data } = this.#options.rooms
-    const reply = await this.#request(joinEvent, data(room), {})
-    if (this.#roomIntent.get(room) === intent && this.#status !== 'closed') this.#rooms.add(room)
-    return reply
+    try {
+      const reply = await this.#request(joinEvent, data(room), {})
+      if (this.#roomIntent.get(room) === intent && this.#status !== 'closed') this.#rooms.add(room)
+      return reply
+    } finally {
+      this.#endIntent(room, intent)
+    }
   }
 
-  leave(room: string): Promise<unknown> {
+  async leave(room: string): Promise<unknown> {
     assertRoom(room)
-    this.#bumpIntent(room)
+    const intent = this.#newIntent(room)
     this.#rooms.delete(room)
     const { leaveEvent, data } = this.#options.rooms
-    return this.#request(leaveEvent, data(room), {})
+    try {
+      return await this.#request(leaveEvent, data(room), {})
+    } finally {
+      this.#endIntent(room, intent)
+    }
   }
 
   onStatus(listener: (change: StatusChange) => void): () => void {
@@ -201,12 +213,13 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
     const { joinEvent, data } = this.#options.rooms
     const send = (text: string) => void this.#send(socket, text)
     const rejoins = rooms.map((room) => {
+      // Undefined unless a join/leave of this room is in flight; any call made during the re-join changes it.
       const intent = this.#roomIntent.get(room)
       let dataJson: string | undefined
       try {
         dataJson = serializeData(joinEvent, data(room))
       } catch (cause) {
-        return Promise.reject(asGatewayError(cause, 'rooms.data failed')).catch((error: GatewayError) => this.#rejoinFailed(room, intent, error))
+        return Promise.resolve(this.#rejoinFailed(room, intent, asGatewayError(cause, 'rooms.data failed')))
       }
       return this.#ledger
         .request(joinEvent, dataJson, this.#options.requestTimeoutMs, send)
@@ -333,10 +346,14 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
     }
   }
 
-  #bumpIntent(room: string): number {
-    const next = (this.#roomIntent.get(room) ?? 0) + 1
-    this.#roomIntent.set(room, next)
-    return next
+  #newIntent(room: string): number {
+    const intent = ++this.#lastIntent
+    this.#roomIntent.set(room, intent)
+    return intent
+  }
+
+  #endIntent(room: string, intent: number): void {
+    if (this.#roomIntent.get(room) === intent) this.#roomIntent.delete(room)
   }
 
   #setStatus(change: Omit<StatusChange, 'previous'>, everyAttempt = false): void {
