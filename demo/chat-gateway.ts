@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Gateway, OnConnect, OnDisconnect, Subscribe, type Client } from 'gangway'
+import type { ContractOf } from 'gangway/client'
 
 const Room = z.object({ room: z.string().min(1).max(64) })
 const Publish = z.object({ room: z.string().min(1).max(64), payload: z.unknown() })
@@ -44,3 +45,16 @@ export class ChatGateway {
     for (const room of client.rooms) client.server.to(room).except(client).emit('left', { connectionId: client.id, room })
   }
 }
+
+/** What the demo gateway pushes: `message` carries whatever a member published. */
+export interface ChatPushes {
+  welcome: { connectionId: string }
+  message: unknown
+  left: { connectionId: string; room: string }
+}
+
+/**
+ * The demo gateway's contract for `createClient<ChatContract>(url)`: event names map to
+ * the methods above, so request and reply types follow their signatures.
+ */
+export type ChatContract = ContractOf<ChatGateway, { echo: 'echo'; join: 'join'; leave: 'leave'; publish: 'publish' }, ChatPushes>

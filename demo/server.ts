@@ -8,7 +8,15 @@ import { asyncApiOptions } from './chat-asyncapi.js'
 import { ChatGateway } from './chat-gateway.js'
 
 const port = Number(process.env.PORT ?? 3000)
-const page = fileURLToPath(new URL('../../demo/public/index.html', import.meta.url))
+
+// The page's HTML comes from the source tree; its script is the browser bundle `npm run build` makes
+// (scripts/bundle-demo.mjs bundles demo/public/chat.ts with gangway/client). A fixed list: no path from the URL reaches the disk.
+const files: Record<string, { path: string; type: string }> = {
+  '/': { path: '../../demo/public/index.html', type: 'text/html; charset=utf-8' },
+  '/index.html': { path: '../../demo/public/index.html', type: 'text/html; charset=utf-8' },
+  '/chat.js': { path: './public/chat.js', type: 'text/javascript; charset=utf-8' },
+  '/chat.js.map': { path: './public/chat.js.map', type: 'application/json; charset=utf-8' },
+}
 
 const metrics = prometheusObserver()
 const app = createGateway({ gateways: [new ChatGateway()], hello: true, observers: [metrics] })
@@ -17,18 +25,24 @@ const serveMetrics = metricsHandler(metrics.registry)
 const serveHealth = healthHandler(app)
 
 const http = createServer(async (request, response) => {
-  if (request.method === 'GET' && (request.url === '/' || request.url === '/index.html')) {
-    response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
-    response.end(await readFile(page))
-    return
-  }
-  if (request.method === 'GET' && request.url === '/asyncapi.json') {
+  const path = new URL(request.url ?? '/', 'http://localhost').pathname
+  if (request.method === 'GET' && path === '/asyncapi.json') {
     response.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' }).end(asyncapi)
     return
   }
-  if (request.method === 'GET' && request.url === '/metrics') return serveMetrics(request, response)
-  if (request.method === 'GET' && request.url === '/health') return serveHealth(request, response)
-  response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found')
+  if (request.method === 'GET' && path === '/metrics') return serveMetrics(request, response)
+  if (request.method === 'GET' && path === '/health') return serveHealth(request, response)
+  const file = request.method === 'GET' ? files[path] : undefined
+  if (file === undefined) {
+    response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found')
+    return
+  }
+  try {
+    const body = await readFile(fileURLToPath(new URL(file.path, import.meta.url)))
+    response.writeHead(200, { 'Content-Type': file.type, 'Cache-Control': 'no-cache' }).end(body)
+  } catch {
+    response.writeHead(500, { 'Content-Type': 'text/plain' }).end('The page bundle is missing: run "npm run build"')
+  }
 })
 
 app.attach(http)

@@ -71,7 +71,19 @@ export const ERROR_CODES = {
     wire: false,
   },
   INVALID_ARGUMENT: { description: 'A gangway API was called with an argument of the wrong shape.', wire: false },
-  CLOSED: { description: 'The app or connection is closed.', wire: false },
+  CLOSED: {
+    description: 'The app, connection or client is closed. A client rejects requests it never sent with this code.',
+    wire: false,
+  },
+  DISCONNECTED: {
+    description:
+      'Client side: the connection dropped while the request was in flight, so the server may or may not have handled it. The client reconnects by itself.',
+    wire: false,
+  },
+  QUEUE_FULL: {
+    description: "Client side: the client's bounded queue of requests waiting to be sent is full; the request was not sent.",
+    wire: false,
+  },
 } as const satisfies Record<string, ErrorCodeInfo>
 
 /** A code from gangway's registry. */

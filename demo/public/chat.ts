@@ -1,0 +1,94 @@
+// The demo chat page, written like user code: gangway/client typed by the demo gateway's contract.
+// `npm run build` bundles it for the browser into dist/demo/public/chat.js (scripts/bundle-demo.mjs).
+import { createClient, GatewayError, type StatusChange } from 'gangway/client'
+import type { ChatContract } from '../chat-gateway.js'
+
+/** What this page publishes into a room (the gateway relays any payload as is). */
+interface ChatMessage {
+  name: string
+  text: string
+}
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
+const status = $<HTMLSpanElement>('status')
+const detail = $<HTMLDivElement>('detail')
+const nameInput = $<HTMLInputElement>('name')
+const roomInput = $<HTMLInputElement>('room')
+const textInput = $<HTMLInputElement>('text')
+const sendButton = $<HTMLButtonElement>('send')
+const messages = $<HTMLUListElement>('messages')
+
+const client = createClient<ChatContract>('/ws')
+let currentRoom: string | undefined
+
+client.onStatus(showStatus)
+client.onError((error, context) => show(`${context.room ? `Room ${context.room}: ` : ''}${error.message} (${error.code})`, 'error'))
+client.on('message', (payload) => {
+  if (isChatMessage(payload)) show(payload.text, undefined, payload.name)
+})
+client.on('left', ({ room }) => {
+  if (room === currentRoom) show('Someone left the room')
+})
+
+$<HTMLFormElement>('join-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const room = roomInput.value.trim()
+  const name = nameInput.value.trim()
+  if (!room || !name || room === currentRoom) return
+  try {
+    if (currentRoom !== undefined) await client.leave(currentRoom)
+    await client.join(room)
+    currentRoom = room
+    show(`You joined ${room} as ${name}`)
+    textInput.disabled = sendButton.disabled = false
+    textInput.focus()
+  } catch (error) {
+    show(`Could not join ${room}: ${describe(error)}`, 'error')
+  }
+})
+
+$<HTMLFormElement>('send-form').addEventListener('submit', async (event) => {
+  event.preventDefault()
+  const text = textInput.value.trim()
+  if (!text || currentRoom === undefined) return
+  textInput.value = ''
+  const message: ChatMessage = { name: nameInput.value.trim(), text }
+  try {
+    // A request, not an emit: while the connection is down it waits in the client's queue, and
+    // the page learns whether it was delivered, timed out or lost with the connection.
+    await client.request('publish', { room: currentRoom, payload: message })
+  } catch (error) {
+    show(`Not sent: ${describe(error)}`, 'error')
+  }
+})
+
+function showStatus(change: StatusChange): void {
+  status.dataset.state = change.status
+  status.textContent = change.status
+  if (change.status === 'open') detail.textContent = currentRoom ? `Connected; in ${[...client.rooms].join(', ') || 'no room'}` : 'Connected'
+  else if (change.delayMs !== undefined) detail.textContent = `Connection lost${change.code ? ` (${change.code})` : ''}; attempt ${change.attempt} in ${(change.delayMs / 1000).toFixed(1)} s`
+  else if (change.status === 'closed') detail.textContent = `Disconnected for good (${change.code ?? ''} ${change.reason ?? ''}); reload to start again`
+}
+
+function show(text: string, kind: 'system' | 'error' = 'system', from?: string): void {
+  const item = document.createElement('li')
+  if (from === undefined) item.className = kind
+  else {
+    const who = document.createElement('span')
+    who.className = 'from'
+    who.textContent = from
+    item.append(who)
+  }
+  item.append(document.createTextNode(text))
+  messages.append(item)
+  messages.scrollTop = messages.scrollHeight
+}
+
+function isChatMessage(value: unknown): value is ChatMessage {
+  const candidate = value as Partial<ChatMessage> | null
+  return typeof candidate?.name === 'string' && typeof candidate.text === 'string'
+}
+
+function describe(error: unknown): string {
+  return error instanceof GatewayError ? `${error.message} (${error.code})` : String(error)
+}
