@@ -1,7 +1,7 @@
 import { createServer } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
-import { createGateway } from 'gangway'
+import { createGateway, type Adapter } from 'gangway'
 import { ChatGateway } from './chat-gateway.js'
 
 const port = Number(process.env.PORT ?? 3000)
@@ -16,7 +16,27 @@ const http = createServer(async (request, response) => {
   response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found')
 })
 
-const app = createGateway({ gateways: [new ChatGateway()], hello: true })
+/**
+ * CLUSTER_URL=redis://… or nats://… makes this process one node of a cluster:
+ * demo processes on other ports with the same CLUSTER_URL share rooms. Unset: in memory.
+ */
+async function clusterFromEnv(url: string | undefined): Promise<Adapter | undefined> {
+  if (!url) return undefined
+  const scheme = new URL(url).protocol
+  // Imported on demand: a demo without a cluster never loads a broker client.
+  const cluster =
+    scheme === 'redis:' || scheme === 'rediss:'
+      ? (await import('gangway/redis')).redisCluster(url)
+      : scheme === 'nats:' || scheme === 'tls:'
+        ? (await import('gangway/nats')).natsCluster(url)
+        : undefined
+  if (!cluster) throw new Error(`CLUSTER_URL must start with redis://, rediss:// or nats://, got ${scheme}//…`)
+  cluster.on('state', (state) => console.log(`cluster (${scheme.slice(0, -1)}): ${state}`))
+  return cluster
+}
+
+const adapter = await clusterFromEnv(process.env.CLUSTER_URL)
+const app = createGateway({ gateways: [new ChatGateway()], hello: true, adapter })
 app.attach(http)
 
 http.listen(port, () => {
