@@ -109,7 +109,13 @@ async function main(): Promise<void> {
         console.log('time limit reached; reporting what ran')
         break
       }
-      const result = await runOnce(config, run)
+      let result: LoadResult
+      try {
+        result = await runOnce(config, run)
+      } catch (err) {
+        console.log(`  run ${run + 1} ${config.name}: failed (${(err as Error).message}); not counted`)
+        continue
+      }
       results.get(config.name)!.push(result)
       console.log(
         `  run ${run + 1} ${config.name}: ${result.throughput.deliveriesPerSec} deliveries/s (p99 ${ms(result.throughput.p99)} ms), ` +

@@ -110,8 +110,19 @@ export function decodeMessage(bytes: Uint8Array): ClusterMessage {
     exceptRooms: reader.list(),
     exceptConnections: reader.list(),
   }
-  if (reader.at >= buf.length) throw new MalformedMessageError('broadcast without a frame')
-  return { kind: MessageKind.Broadcast, sender, flags, seq, namespace, target, frame: buf.subarray(reader.at) }
+  const frame = buf.subarray(reader.at)
+  // The frame goes to sockets as is: it must be exactly one complete text frame.
+  if (!isCompleteTextFrame(frame)) throw new MalformedMessageError('broadcast without a complete text frame')
+  return { kind: MessageKind.Broadcast, sender, flags, seq, namespace, target, frame }
+}
+
+function isCompleteTextFrame(frame: Buffer): boolean {
+  if (frame.length < 2 || frame[0] !== 0x81) return false
+  const marker = frame[1]!
+  if (marker < 126) return frame.length === 2 + marker
+  if (marker === 126) return frame.length >= 4 && frame.length === 4 + frame.readUInt16BE(2)
+  if (marker !== 127 || frame.length < 10) return false
+  return frame.length === 10 + frame.readUInt32BE(2) * 2 ** 32 + frame.readUInt32BE(6)
 }
 
 class Reader {
