@@ -1,5 +1,6 @@
 import { after, before } from 'node:test'
 import { clusterBusConformance, MemoryBroker } from '../src/testing/index.js'
+import { Redis } from 'ioredis'
 import { RedisBus } from '../src/redis/index.js'
 import { NatsBus } from '../src/nats/index.js'
 import { startPrivateNats, startPrivateRedis, type PrivateBroker } from './helpers/cluster-brokers.js'
@@ -34,6 +35,11 @@ clusterBusConformance('redis', {
   },
 })
 
+// A client the user already configured: gangway duplicates it (this one never even connects).
+clusterBusConformance('redis, from your own ioredis client', {
+  createBus: () => new RedisBus(new Redis(redis.url, { lazyConnect: true })),
+})
+
 clusterBusConformance('nats', {
   createBus: () => new NatsBus(nats.url, { reconnectTimeWaitMs: 100 }),
   interrupt: async () => {
@@ -41,3 +47,7 @@ clusterBusConformance('nats', {
     return () => nats.restart()
   },
 })
+
+// Compile-time: the clients users already have fit the structural types gangway accepts.
+export const acceptsIoredis: (client: import('ioredis').Redis) => import('../src/redis/index.js').RedisClientLike = (client) => client
+export const acceptsNatsConnection: (nc: import('@nats-io/transport-node').NatsConnection) => import('../src/nats/index.js').NatsConnectionLike = (nc) => nc

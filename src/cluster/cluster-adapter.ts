@@ -166,8 +166,9 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     const channels = this.channels
     return {
       broadcast: (target, frame) => {
-        local.deliverLocal(target, frame)
+        // Publish first: the other nodes start while this one writes to its own sockets.
         this.#forward(name, entry.roomChannels, target, frame)
+        local.deliverLocal(target, frame)
       },
       roomAdded: (room) => this.#subscribe(roomChannel(channels, name, entry.roomChannels, room)),
       roomRemoved: (room) => this.#unsubscribe(roomChannel(channels, name, entry.roomChannels, room)),

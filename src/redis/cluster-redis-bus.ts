@@ -28,6 +28,7 @@ export interface RedisConnectionLike {
   readonly status: string
   connect(): Promise<void>
   publish(channel: string, message: Buffer): Promise<number>
+  pipeline(): RedisPipelineLike
   subscribe(...channels: string[]): Promise<unknown>
   unsubscribe(...channels: string[]): Promise<unknown>
   ping(): Promise<unknown>
@@ -36,6 +37,12 @@ export interface RedisConnectionLike {
   on(event: 'messageBuffer', listener: (channel: Buffer, message: Buffer) => void): unknown
   on(event: 'ready' | 'close', listener: () => void): unknown
   on(event: 'error', listener: (err: Error) => void): unknown
+}
+
+/** An ioredis pipeline: commands written together, in one write. */
+export interface RedisPipelineLike {
+  publish(channel: string, message: Buffer): unknown
+  exec(): Promise<unknown>
 }
 
 /** Options of the Redis bus. */
@@ -51,7 +58,7 @@ const RESUBSCRIBE_BATCH = 500
 
 /**
  * A `ClusterBus` on Redis pub/sub through ioredis: one connection publishes
- * (auto-pipelined), one subscribes. Publishes fail fast while disconnected
+ * (the publishes of one tick in one pipeline), one subscribes. Publishes fail fast while disconnected
  * (no offline queue, so memory stays bounded during an outage), unanswered
  * commands are never re-sent after a reconnect (no duplicate publishes), and
  * every channel is subscribed again once the connection is back.
@@ -68,6 +75,8 @@ export class RedisBus implements ClusterBus {
   #connected: Array<{ resolve: () => void; reject: (err: Error) => void }> = []
   #events: ClusterBusEvents | undefined
   #state: BusState = 'connecting'
+  /** Publishes waiting for the end of the tick: channel, message, channel, message… */
+  #batch: Array<string | Buffer> = []
   #pubReady = false
   #subReady = false
   #everConnected = false
@@ -82,7 +91,7 @@ export class RedisBus implements ClusterBus {
       autoResubscribe: false,
       autoResendUnfulfilledCommands: false,
       maxRetriesPerRequest: 0,
-      enableAutoPipelining: role === 'pub',
+      enableAutoPipelining: false,
       connectionName: `gangway-cluster-${role}`,
       // Exponential backoff with jitter, capped; never null, so ioredis never gives up.
       retryStrategy: (times) => Math.round(Math.min(maxDelay, 50 * 2 ** Math.min(times, 10)) * (0.5 + Math.random() / 2)),
@@ -128,9 +137,24 @@ export class RedisBus implements ClusterBus {
   publish(channel: string, payload: Uint8Array): boolean {
     if (this.#state !== 'connected') return false
     const message = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
-    // A publish in flight when the connection drops fails here; pub/sub is at-most-once.
-    this.#pub.publish(channel, message).catch(() => {})
+    // Publishes of one tick go out together in one write at the end of the tick (ioredis's own
+    // auto-pipelining waits for setImmediate, a whole event-loop turn later).
+    if (this.#batch.length === 0) queueMicrotask(this.#flush)
+    this.#batch.push(channel, message)
     return true
+  }
+
+  readonly #flush = (): void => {
+    const batch = this.#batch
+    this.#batch = []
+    // A publish in flight when the connection drops fails here; pub/sub is at-most-once.
+    if (batch.length === 2) {
+      this.#pub.publish(batch[0] as string, batch[1] as Buffer).catch(() => {})
+      return
+    }
+    const pipeline = this.#pub.pipeline()
+    for (let i = 0; i < batch.length; i += 2) pipeline.publish(batch[i] as string, batch[i + 1] as Buffer)
+    pipeline.exec().catch(() => {})
   }
 
   subscribe(channel: string): Promise<void> {

@@ -17,4 +17,5 @@ export {
   type RedisClientLike,
   type RedisConnectionLike,
   type RedisConnectionSettings,
+  type RedisPipelineLike,
 } from './cluster-redis-bus.js'

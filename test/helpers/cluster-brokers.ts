@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
 import type { TestContext } from 'node:test'
 
@@ -69,7 +70,9 @@ export function startPrivateRedis(cleanup: Cleanup): Promise<PrivateBroker> {
 
 /** Starts `nats-server` on a free port. */
 export function startPrivateNats(cleanup: Cleanup): Promise<PrivateBroker> {
-  return startPrivate(cleanup, 'nats', (port) => ['nats-server', ['-a', '127.0.0.1', '-p', String(port)]])
+  // Debian installs it in /usr/sbin, which is not on every PATH.
+  const binary = process.env.NATS_SERVER_BIN ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server')
+  return startPrivate(cleanup, 'nats', (port) => [binary, ['-a', '127.0.0.1', '-p', String(port)]])
 }
 
 async function startPrivate(cleanup: Cleanup, scheme: string, command: (port: number) => [string, string[]]): Promise<PrivateBroker> {
