@@ -38,6 +38,10 @@ clusterBusConformance('redis', {
 // A client the user already configured: gangway duplicates it (this one never even connects).
 clusterBusConformance('redis, from your own ioredis client', {
   createBus: () => new RedisBus(new Redis(redis.url, { lazyConnect: true })),
+  interrupt: async () => {
+    await redis.kill()
+    return () => redis.restart()
+  },
 })
 
 clusterBusConformance('nats', {
