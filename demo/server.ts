@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { asyncApiDocument, createGateway, healthHandler } from 'gangway'
+import { asyncApiDocument, createGateway, healthHandler, type Adapter } from 'gangway'
 import { metricsHandler, prometheusObserver } from 'gangway/metrics'
 import { asyncApiOptions } from './chat-asyncapi.js'
 import { ChatGateway } from './chat-gateway.js'
@@ -18,8 +18,28 @@ const files: Record<string, { path: string; type: string }> = {
   '/chat.js.map': { path: './public/chat.js.map', type: 'application/json; charset=utf-8' },
 }
 
+/**
+ * CLUSTER_URL=redis://… or nats://… makes this process one node of a cluster:
+ * demo processes on other ports with the same CLUSTER_URL share rooms. Unset: in memory.
+ */
+async function clusterFromEnv(url: string | undefined): Promise<Adapter | undefined> {
+  if (!url) return undefined
+  const scheme = new URL(url).protocol
+  // Imported on demand: a demo without a cluster never loads a broker client.
+  const cluster =
+    scheme === 'redis:' || scheme === 'rediss:'
+      ? (await import('gangway/redis')).redisCluster(url)
+      : scheme === 'nats:' || scheme === 'tls:'
+        ? (await import('gangway/nats')).natsCluster(url)
+        : undefined
+  if (!cluster) throw new Error(`CLUSTER_URL must start with redis://, rediss:// or nats://, got ${scheme}//…`)
+  cluster.on('state', (state) => console.log(`cluster (${scheme.slice(0, -1)}): ${state}`))
+  return cluster
+}
+
+const adapter = await clusterFromEnv(process.env.CLUSTER_URL)
 const metrics = prometheusObserver()
-const app = createGateway({ gateways: [new ChatGateway()], hello: true, observers: [metrics] })
+const app = createGateway({ gateways: [new ChatGateway()], hello: true, adapter, observers: [metrics] })
 const asyncapi = JSON.stringify(asyncApiDocument(app, asyncApiOptions), null, 2)
 const serveMetrics = metricsHandler(metrics.registry)
 const serveHealth = healthHandler(app)

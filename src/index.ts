@@ -35,7 +35,7 @@ export type { ConnectionGuard, MessageGuard, MessageGuardContext } from './dispa
 export { currentClient, currentContext } from './dispatch/ambient-context.js'
 export type { HandshakeContext } from './transport/handshake-context.js'
 export type { Client } from './connection/client.js'
-export type { Server, BroadcastOperator } from './registry/server.js'
+export type { Server, BroadcastOperator, ClusterQueryOptions, DisconnectOptions } from './registry/server.js'
 
 export { GatewayError, WsError, isWireSafe, type GatewayErrorOptions } from './errors/gateway-error.js'
 export { ERROR_CODES, type ErrorCodeInfo, type GatewayErrorCode, type WireErrorCode } from './errors/error-codes.js'
@@ -64,7 +64,19 @@ export {
 } from './options/gateway-options.js'
 
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logging/logger.js'
-export { inMemoryAdapter, type Adapter, type BroadcastTarget, type LocalNamespace, type NamespaceAdapter } from './cluster/adapter.js'
+export {
+  inMemoryAdapter,
+  type Adapter,
+  type BroadcastTarget,
+  type ClusterAnswer,
+  type ClusterQuery,
+  type LocalNamespace,
+  type NamespaceAdapter,
+  type QueryValue,
+} from './cluster/adapter.js'
+export { ClusterAdapter, clusterAdapter, type ClusterAdapterEvents, type ClusterState, type ClusterStats } from './cluster/cluster-adapter.js'
+export type { BusState, ClusterBus, ClusterBusEvents } from './cluster/cluster-bus.js'
+export { DEFAULT_CLUSTER_OPTIONS, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster/cluster-options.js'
 export { combineObservers, type GatewayObserver } from './observability/gateway-observer.js'
 export { BROKER_STATES, reportsBrokerState, type BrokerState, type BrokerStateListener, type ReportsBrokerState } from './observability/broker-state.js'
 export { healthHandler, healthReport, type HealthOptions, type HealthReport, type HealthSource } from './observability/health.js'

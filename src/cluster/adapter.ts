@@ -23,6 +23,33 @@ export interface LocalNamespace {
   hasLocalRoom(room: string): boolean
   /** Whether a user has local connections. */
   hasLocalUser(userId: string): boolean
+  /** Ids of the local members of a room. */
+  localRoomMembers(room: string): string[]
+  /** Closes every local connection of a user; returns how many. */
+  disconnectLocalUser(userId: string, code: number, reason: string): number
+}
+
+/** A question every node answers about its own connections. */
+export type ClusterQuery =
+  | { readonly kind: 'roomSize'; readonly room: string }
+  | { readonly kind: 'roomMembers'; readonly room: string }
+  | { readonly kind: 'disconnectUser'; readonly userId: string; readonly code: number; readonly reason: string }
+
+/** What a query returns per node: a count, or connection ids. */
+export type QueryValue<Q extends ClusterQuery> = Q extends { readonly kind: 'roomMembers' } ? string[] : number
+
+/**
+ * The merged answer of a cross-node query. `complete` is false when a node
+ * known to the cluster did not answer in time (or the broker is down): the
+ * value then covers only the nodes in `nodes`, and `missing` names the others.
+ */
+export interface ClusterAnswer<T> {
+  readonly value: T
+  /** Node ids whose answer is included, this node first. */
+  readonly nodes: readonly string[]
+  /** Node ids known to the cluster that did not answer in time. */
+  readonly missing: readonly string[]
+  readonly complete: boolean
 }
 
 /**
@@ -40,6 +67,8 @@ export interface NamespaceAdapter {
   userAdded?(userId: string): Promise<void> | void
   /** A user lost their last local connection. */
   userRemoved?(userId: string): void
+  /** Asks every node (this one included) and merges the answers. Absent: this node answers alone. */
+  query?<Q extends ClusterQuery>(query: Q, timeoutMs: number): Promise<ClusterAnswer<QueryValue<Q>>>
 }
 
 /** Creates a namespace adapter per namespace and owns whatever they share (a broker connection). */
@@ -54,4 +83,25 @@ export function inMemoryAdapter(): Adapter {
     attach: (namespace) => ({ broadcast: (target, frame) => void namespace.deliverLocal(target, frame) }),
     close: async () => {},
   }
+}
+
+/** Answers a query from this node's connections only. */
+export function answerLocally<Q extends ClusterQuery>(namespace: LocalNamespace, query: Q): QueryValue<Q> {
+  switch (query.kind) {
+    case 'roomSize':
+      return namespace.localRoomMembers(query.room).length as QueryValue<Q>
+    case 'roomMembers':
+      return namespace.localRoomMembers(query.room) as QueryValue<Q>
+    case 'disconnectUser':
+      return namespace.disconnectLocalUser(query.userId, query.code, query.reason) as QueryValue<Q>
+  }
+}
+
+/** Merges one node's answer into the running value. */
+export function mergeAnswers<Q extends ClusterQuery>(query: Q, into: QueryValue<Q>, value: QueryValue<Q>): QueryValue<Q> {
+  if (query.kind === 'roomMembers') {
+    ;(into as string[]).push(...(value as string[]))
+    return into
+  }
+  return ((into as number) + (value as number)) as QueryValue<Q>
 }

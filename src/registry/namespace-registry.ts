@@ -10,6 +10,7 @@ export interface RegisteredConnection {
   /** The connection's own view of its rooms, kept in step by the registry. */
   readonly roomSet: Set<string>
   send(frame: TextFrame): boolean
+  close(code?: number, reason?: string): void
 }
 
 const MAX_ROOM_LENGTH = 256
@@ -108,6 +109,18 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
 
   hasLocalUser(userId: string): boolean {
     return this.#users.has(userId)
+  }
+
+  localRoomMembers(room: string): string[] {
+    const ids: string[] = []
+    for (const connection of this.#rooms.get(room) ?? EMPTY) ids.push(connection.id)
+    return ids
+  }
+
+  disconnectLocalUser(userId: string, code: number, reason: string): number {
+    const connections = [...this.userConnections(userId)]
+    for (const connection of connections) connection.close(code, reason)
+    return connections.length
   }
 
   /** Local connections of a user. */

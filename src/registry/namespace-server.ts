@@ -1,7 +1,9 @@
+import { answerLocally, type ClusterAnswer, type ClusterQuery, type QueryValue } from '../cluster/adapter.js'
 import type { Client } from '../connection/client.js'
+import { GatewayError } from '../errors/gateway-error.js'
 import { Broadcast } from './broadcast.js'
 import type { NamespaceRegistry } from './namespace-registry.js'
-import type { Server } from './server.js'
+import { DEFAULT_QUERY_TIMEOUT_MS, type ClusterQueryOptions, type DisconnectOptions, type Server } from './server.js'
 
 /** The `Server` of one namespace: its registry plus the broadcast API. */
 export class NamespaceServer extends Broadcast implements Server {
@@ -34,4 +36,30 @@ export class NamespaceServer extends Broadcast implements Server {
     for (const connection of connections) connection.close(code, reason)
     return connections.length
   }
+
+  fetchRoomSize(room: string, options: ClusterQueryOptions = {}): Promise<ClusterAnswer<number>> {
+    return this.#query({ kind: 'roomSize', room: nonEmpty('room', room) }, options)
+  }
+
+  fetchRoomMembers(room: string, options: ClusterQueryOptions = {}): Promise<ClusterAnswer<string[]>> {
+    return this.#query({ kind: 'roomMembers', room: nonEmpty('room', room) }, options)
+  }
+
+  disconnectUserEverywhere(userId: string, options: DisconnectOptions = {}): Promise<ClusterAnswer<number>> {
+    const query = { kind: 'disconnectUser', userId: nonEmpty('user id', userId), code: options.code ?? 1008, reason: options.reason ?? 'Disconnected' } as const
+    return this.#query(query, options)
+  }
+
+  async #query<Q extends ClusterQuery>(query: Q, options: ClusterQueryOptions): Promise<ClusterAnswer<QueryValue<Q>>> {
+    const timeoutMs = options.timeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS
+    if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new GatewayError('INVALID_ARGUMENT', 'timeoutMs must be a positive number')
+    const { adapter } = this.registry
+    if (adapter.query) return adapter.query(query, timeoutMs)
+    return { value: answerLocally(this.registry, query), nodes: [this.registry.nodeId], missing: [], complete: true }
+  }
+}
+
+function nonEmpty(what: string, value: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new GatewayError('INVALID_ARGUMENT', `Expected a ${what}`)
+  return value
 }

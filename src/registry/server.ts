@@ -1,3 +1,4 @@
+import type { ClusterAnswer } from '../cluster/adapter.js'
 import type { Client } from '../connection/client.js'
 
 /**
@@ -34,6 +35,32 @@ export interface Server extends BroadcastOperator {
   connections(): IterableIterator<Client>
   /** Local members of a room. */
   roomSize(room: string): number
-  /** Closes every local connection of a user (a ban). Returns how many were closed. */
+  /** Closes every local connection of a user. Returns how many were closed. See `disconnectUserEverywhere` for a ban. */
   disconnectUser(userId: string, code?: number, reason?: string): number
+  /** Members of a room on every node. With the in-memory adapter, the local count. */
+  fetchRoomSize(room: string, options?: ClusterQueryOptions): Promise<ClusterAnswer<number>>
+  /** Connection ids of a room's members on every node. */
+  fetchRoomMembers(room: string, options?: ClusterQueryOptions): Promise<ClusterAnswer<string[]>>
+  /**
+   * Closes a user's connections on every node (a ban); the value is how many
+   * were closed. Nodes that did not confirm in time are listed in `missing`.
+   */
+  disconnectUserEverywhere(userId: string, options?: DisconnectOptions): Promise<ClusterAnswer<number>>
 }
+
+/** Options of a cross-node query. */
+export interface ClusterQueryOptions {
+  /** How long to wait for the other nodes' answers. @default 2000 */
+  timeoutMs?: number
+}
+
+/** Options of `disconnectUserEverywhere`. */
+export interface DisconnectOptions extends ClusterQueryOptions {
+  /** The close code sent to the user's connections. @default 1008 */
+  code?: number
+  /** The close reason. @default 'Disconnected' */
+  reason?: string
+}
+
+/** How long a cross-node query waits for answers by default. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 2000

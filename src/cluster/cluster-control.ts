@@ -1,0 +1,67 @@
+import { isSendableCloseCode } from '../connection/safe-close.js'
+import type { ClusterQuery } from './adapter.js'
+
+/**
+ * Control messages between nodes (JSON, rare): presence and queries.
+ * - `hello` on start and after a reconnect, `alive` every heartbeat, `bye` on close;
+ * - `req` asks every node a `ClusterQuery`; each answers `res` on the asker's node channel.
+ */
+export type ControlBody =
+  | { readonly t: 'hello' }
+  | { readonly t: 'alive' }
+  | { readonly t: 'bye' }
+  | { readonly t: 'req'; readonly id: number; readonly ns: string; readonly q: ClusterQuery }
+  | { readonly t: 'res'; readonly id: number; readonly v: number | string[] }
+
+const MAX_NAME = 1024
+
+/** Checks a control body received from the broker; undefined if it is not one this version understands. */
+export function parseControl(body: unknown): ControlBody | undefined {
+  if (typeof body !== 'object' || body === null) return undefined
+  const { t } = body as { t?: unknown }
+  switch (t) {
+    case 'hello':
+    case 'alive':
+    case 'bye':
+      return { t }
+    case 'req': {
+      const { id, ns, q } = body as { id?: unknown; ns?: unknown; q?: unknown }
+      if (!isId(id) || !isName(ns)) return undefined
+      const query = parseQuery(q)
+      return query && { t, id, ns, q: query }
+    }
+    case 'res': {
+      const { id, v } = body as { id?: unknown; v?: unknown }
+      if (!isId(id)) return undefined
+      if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return { t, id, v }
+      if (Array.isArray(v) && v.every((item) => typeof item === 'string')) return { t, id, v: v as string[] }
+      return undefined
+    }
+    default:
+      return undefined
+  }
+}
+
+function parseQuery(value: unknown): ClusterQuery | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const q = value as Record<string, unknown>
+  switch (q.kind) {
+    case 'roomSize':
+    case 'roomMembers':
+      return isName(q.room) ? { kind: q.kind, room: q.room } : undefined
+    case 'disconnectUser':
+      if (!isName(q.userId) || typeof q.reason !== 'string' || q.reason.length > 123) return undefined
+      if (typeof q.code !== 'number' || !isSendableCloseCode(q.code)) return undefined
+      return { kind: 'disconnectUser', userId: q.userId, code: q.code, reason: q.reason }
+    default:
+      return undefined
+  }
+}
+
+function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+}
+
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_NAME
+}

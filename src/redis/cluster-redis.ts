@@ -1,0 +1,20 @@
+import { ClusterAdapter, type ClusterOptions } from '../index.js'
+import { RedisBus, type RedisBusOptions, type RedisClientLike } from './cluster-redis-bus.js'
+
+/** Options of `redisCluster`: the cluster's and the Redis bus's. */
+export interface RedisClusterOptions extends ClusterOptions, RedisBusOptions {}
+
+/**
+ * A cluster adapter on Redis pub/sub. Pass a URL (`redis://`, `rediss://`) or
+ * an ioredis client you already configured (TLS, auth, Sentinel): gangway
+ * duplicates it into the two connections it needs and never closes yours.
+ *
+ * @example
+ * const cluster = redisCluster('redis://127.0.0.1:6379')
+ * createGateway({ gateways, adapter: cluster })
+ * cluster.on('state', (state) => console.log('cluster', state))
+ */
+export function redisCluster(connection: string | RedisClientLike, options: RedisClusterOptions = {}): ClusterAdapter {
+  const { maxReconnectDelayMs, ...clusterOptions } = options
+  return new ClusterAdapter(new RedisBus(connection, { maxReconnectDelayMs }), clusterOptions)
+}

@@ -1,0 +1,127 @@
+// One gateway node of a multi-process cluster test, run as a child process.
+// env: CLUSTER_URL (redis://, nats:// or memory), NODE_ID. It listens on a free
+// loopback port and tells its parent { port } over IPC.
+//
+// /ws (namespace '/'): ?user=<id> sets the user; events whoami, join, leave, say.
+// /control (namespace '/control'): lets the test drive the node's push API and
+// read its adapter's state and what its bus subscriber saw, per channel.
+import {
+  clusterAdapter,
+  createGateway,
+  defineGateway,
+  silentLogger,
+  type BroadcastOperator,
+  type ClusterAdapter,
+  type ClusterBus,
+  type ClusterState,
+  type Server,
+} from '../../src/index.js'
+import { RedisBus } from '../../src/redis/index.js'
+import { NatsBus } from '../../src/nats/index.js'
+
+const url = process.env.CLUSTER_URL ?? ''
+const nodeId = process.env.NODE_ID!
+
+/** Counts what the subscriber side of the bus receives, per channel. */
+const seenPerChannel = new Map<string, number>()
+function counting(inner: ClusterBus): ClusterBus {
+  return {
+    name: inner.name,
+    get state() {
+      return inner.state
+    },
+    start: (events) =>
+      inner.start({
+        message(channel, payload) {
+          seenPerChannel.set(channel, (seenPerChannel.get(channel) ?? 0) + 1)
+          events.message(channel, payload)
+        },
+        state: (state, error) => events.state(state, error),
+      }),
+    publish: (channel, payload) => inner.publish(channel, payload),
+    subscribe: (channel) => inner.subscribe(channel),
+    unsubscribe: (channel) => inner.unsubscribe(channel),
+    ping: () => inner.ping(),
+    reconnect: () => inner.reconnect(),
+    close: () => inner.close(),
+  }
+}
+
+const bus = url.startsWith('redis') ? new RedisBus(url) : new NatsBus(url, { reconnectTimeWaitMs: 100 })
+const cluster: ClusterAdapter = clusterAdapter(counting(bus), { logger: silentLogger, channelPrefix: process.env.CLUSTER_PREFIX ?? 'gangway' })
+const states: ClusterState[] = []
+cluster.on('state', (state) => states.push(state))
+
+interface Target {
+  rooms?: string[]
+  users?: string[]
+  connections?: string[]
+  exceptRooms?: string[]
+  all?: boolean
+}
+
+function operator(server: Server, target: Target): BroadcastOperator {
+  let op: BroadcastOperator = server
+  if (target.rooms?.length) op = op.to(target.rooms)
+  if (target.users?.length) op = op.toUser(target.users)
+  if (target.connections?.length) op = op.toConnection(target.connections)
+  if (target.exceptRooms?.length) op = op.except(target.exceptRooms)
+  return op
+}
+
+const chat = defineGateway({
+  path: '/ws',
+  connectionGuards: [(handshake) => handshake.query.get('user') ?? true],
+})
+  .subscribe('whoami', (_data: unknown, client) => ({ id: client.id, nodeId }))
+  .subscribe('join', async ({ room }: { room: string }, client) => {
+    await client.join(room)
+    return { room }
+  })
+  .subscribe('leave', async ({ room }: { room: string }, client) => {
+    await client.leave(room)
+    return { room }
+  })
+  .subscribe('say', ({ room, data }: { room: string; data: unknown }, client) => {
+    client.server.to(room).except(client).emit('msg', data)
+    return true
+  })
+
+const control = defineGateway({ path: '/control', namespace: '/control' })
+  .subscribe('emit', ({ target, tag, count, intervalMs }: { target: Target; tag: string; count: number; intervalMs?: number }) => {
+    const op = operator(app.server('/'), target)
+    if (!intervalMs) {
+      for (let seq = 0; seq < count; seq++) op.emit('msg', { tag, seq })
+      return { sent: count }
+    }
+    let seq = 0
+    const timer = setInterval(() => {
+      op.emit('msg', { tag, seq: seq++ })
+      if (seq === count) clearInterval(timer)
+    }, intervalMs)
+    return { started: count }
+  })
+  .subscribe('fetchRoomSize', ({ room, timeoutMs }: { room: string; timeoutMs?: number }) => app.server('/').fetchRoomSize(room, { timeoutMs }))
+  .subscribe('fetchRoomMembers', ({ room, timeoutMs }: { room: string; timeoutMs?: number }) => app.server('/').fetchRoomMembers(room, { timeoutMs }))
+  .subscribe('ban', ({ userId, code, timeoutMs }: { userId: string; code: number; timeoutMs?: number }) =>
+    app.server('/').disconnectUserEverywhere(userId, { code, reason: 'banned', timeoutMs }),
+  )
+  .subscribe('status', () => ({
+    state: cluster.state,
+    states,
+    stats: cluster.stats(),
+    nodes: cluster.nodes(),
+    seen: Object.fromEntries(seenPerChannel),
+  }))
+
+const app = createGateway({ gateways: [chat, control], nodeId, logger: silentLogger, adapter: cluster, heartbeat: false, rateLimit: false })
+const { port } = await app.listen(0, '127.0.0.1')
+await cluster.ready()
+process.send!({ port })
+
+process.on('message', async (message: { cmd?: string }) => {
+  if (message?.cmd !== 'stop') return
+  await app.close({ timeoutMs: 500 })
+  process.exit(0)
+})
+process.on('disconnect', () => process.exit(0))
