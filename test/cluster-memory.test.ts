@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
-import { clusterAdapter, defineGateway, GatewayError, resolveClusterOptions, type ClusterAdapter, type ClusterOptions } from '../src/index.js'
+import { clusterAdapter, defineGateway, GatewayError, healthReport, resolveClusterOptions, type ClusterAdapter, type ClusterOptions } from '../src/index.js'
 import { MemoryBroker } from '../src/testing/index.js'
 import { captureLogger } from './helpers/capture-logger.js'
 import { eventually, sleep, startGateway, type StartedGateway } from './helpers/start-gateway.js'
@@ -93,6 +93,21 @@ test('while the broker is away: local delivery goes on, joins resolve, publishes
   nodes[1]!.app.server().to('later').emit('after', 2)
   assert.deepEqual((await late.nextEvent('after')).data, 2, 'a room joined during the outage is subscribed after it')
   assert.equal(nodes[0]!.cluster.stats().interruptions, 1)
+})
+
+test('the broker state reaches the app: health is degraded during an outage, ready after it', async (t) => {
+  const { broker, nodes } = await cluster3(t)
+  const app = nodes[0]!.app
+  const component = `cluster:${nodes[0]!.cluster.bus.name}`
+  assert.equal(app.brokers.get(component), 'connected')
+  assert.equal(healthReport(app).status, 'ready')
+  broker.stop()
+  await eventually(() => app.brokers.get(component) === 'reconnecting', 2000, 'the app to see the outage')
+  assert.deepEqual([healthReport(app).status, healthReport(app).ready], ['degraded', false])
+  assert.equal(healthReport(app, { requireBrokers: false }).ready, true)
+  broker.start()
+  await eventually(() => app.brokers.get(component) === 'connected', 2000, 'the app to see the recovery')
+  assert.equal(healthReport(app).status, 'ready')
 })
 
 test('a frozen broker is detected by the health ping and the bus reconnects', async (t) => {

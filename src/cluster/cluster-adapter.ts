@@ -12,6 +12,7 @@ import {
   type NamespaceAdapter,
   type QueryValue,
 } from './adapter.js'
+import type { BrokerStateListener, ReportsBrokerState } from '../observability/broker-state.js'
 import type { BusState, ClusterBus } from './cluster-bus.js'
 import { ClusterChannels, nodeOfConnection } from './cluster-channels.js'
 import { decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MessageKind } from './cluster-codec.js'
@@ -86,7 +87,7 @@ const MAX_CACHED_CHANNELS = 10_000
  * once while the broker is healthy, and messages published while it is away
  * are lost (see `stats().publishDropped` and the `state` event).
  */
-export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implements Adapter {
+export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implements Adapter, ReportsBrokerState {
   readonly bus: ClusterBus
   readonly options: ResolvedClusterOptions
   readonly channels: ClusterChannels
@@ -124,6 +125,15 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
 
   get state(): ClusterState {
     return this.#state
+  }
+
+  /** Reports the broker connection's state as `cluster:<bus>` to the gateway app (health, metrics). */
+  reportBrokerStateTo(listener: BrokerStateListener): void {
+    const component = `cluster:${this.bus.name}`
+    if (this.#state !== 'idle') listener(component, this.#state)
+    this.on('state', (state) => {
+      if (state !== 'idle') listener(component, state)
+    })
   }
 
   /** This node's id (the gateway app's `nodeId`), once attached. */
