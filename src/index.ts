@@ -31,7 +31,7 @@ export { OnConnect, OnDisconnect } from './decorators/lifecycle.js'
 export { UseGuards, type DualGuardDecorator } from './decorators/use-guards.js'
 export { exploreGateway } from './decorators/explore-gateway.js'
 
-export type { ConnectionGuard, MessageGuard, MessageGuardContext } from './dispatch/guards.js'
+export type { AnyMessageGuard, ConnectionGuard, MessageGuard, MessageGuardContext } from './dispatch/guards.js'
 export { currentClient, currentContext } from './dispatch/ambient-context.js'
 export type { HandshakeContext } from './transport/handshake-context.js'
 export type { Client } from './connection/client.js'

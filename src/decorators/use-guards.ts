@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js'
-import type { ConnectionGuard, MessageGuard } from '../dispatch/guards.js'
+import type { AnyMessageGuard, ConnectionGuard, MessageGuard } from '../dispatch/guards.js'
 import { classRecord, decoratedClass, isStandardCall, recordMember } from './decorator-metadata.js'
 
 /** `@UseGuards` fits classes and members, in either decorator shape. */
@@ -23,7 +23,7 @@ export interface DualGuardDecorator {
  *   @Subscribe('purge') @UseGuards(isAdmin) purge() {}
  * }
  */
-export function UseGuards(...guards: ReadonlyArray<ConnectionGuard | MessageGuard>): DualGuardDecorator {
+export function UseGuards(...guards: ReadonlyArray<ConnectionGuard | AnyMessageGuard>): DualGuardDecorator {
   if (guards.some((g) => typeof g !== 'function')) throw new GatewayError('CONFIG_INVALID', '@UseGuards takes guard functions')
   const list = Object.freeze([...guards])
   return ((...args: unknown[]) => {

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { GatewayError } from '../errors/gateway-error.js'
-import type { MessageGuard } from '../dispatch/guards.js'
+import type { AnyMessageGuard } from '../dispatch/guards.js'
 import {
   DEFAULT_NAMESPACE,
   normalizePath,
@@ -19,7 +19,7 @@ export interface SubscribeOptions<S extends StandardSchemaV1 | undefined = Stand
   /** A Standard Schema (zod, valibot, arktype, ...) validating `data`. @default none */
   schema?: S
   /** Per-handler message guards. @default [] */
-  guards?: readonly MessageGuard[]
+  guards?: readonly AnyMessageGuard[]
 }
 
 type AddEvent<Events extends EventMap, E extends string, In, Out> = Events & { [K in E]: { data: In; reply: Awaited<Out> } }

@@ -1,6 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import type { Client } from '../connection/client.js'
-import type { ConnectionGuard, MessageGuard } from '../dispatch/guards.js'
+import type { AnyMessageGuard, ConnectionGuard, MessageGuard } from '../dispatch/guards.js'
 
 /** A handler: receives the (validated) `data` and the client; its return value is the reply. */
 export type Handler<In = unknown, Out = unknown, User = unknown> = (data: In, client: Client<User>) => Out
@@ -27,7 +27,7 @@ export interface GatewayConfig {
   /** Guards run on the upgrade request; see `ConnectionGuard`. @default [] */
   connectionGuards?: readonly ConnectionGuard[]
   /** Per-message guards for every handler of this gateway. @default [] */
-  messageGuards?: readonly MessageGuard[]
+  messageGuards?: readonly AnyMessageGuard[]
   /** A name for logs and generated documents. @default the class name, or the path */
   name?: string
 }

@@ -29,6 +29,15 @@ export interface MessageGuardContext<User = unknown> {
  */
 export type MessageGuard<User = unknown> = (context: MessageGuardContext<User>) => boolean | Promise<boolean>
 
+/**
+ * A message guard written for any principal type, as guard lists accept it:
+ * `MessageGuard<{ id: string }>` fits where a `MessageGuard<unknown>` would not.
+ * The principal type is the guard author's claim, as with `client.user`: the
+ * connection guards produce it at run time.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyMessageGuard = MessageGuard<any>
+
 /** Concatenates guard lists in order, keeping the first occurrence of each guard. */
 export function dedupeGuards<G>(...lists: ReadonlyArray<readonly G[] | undefined>): readonly G[] {
   const seen = new Set<G>()

@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { Adapter } from '../cluster/adapter.js'
 import type { GatewayLike } from '../definition/gateway-definition.js'
-import type { ConnectionGuard, MessageGuard } from '../dispatch/guards.js'
+import type { AnyMessageGuard, ConnectionGuard } from '../dispatch/guards.js'
 import type { HandshakeContext } from '../transport/handshake-context.js'
 import { createConsoleLogger, defaultLogLevel, type Logger } from '../logging/logger.js'
 import { combineObservers, type GatewayObserver } from '../observability/gateway-observer.js'
@@ -82,7 +82,7 @@ export interface GatewayAppOptions {
   /** Connection guards run on every gateway's upgrade request, before the gateway's own. @default [] */
   connectionGuards?: readonly ConnectionGuard[]
   /** Per-message guards run before every handler, before the gateway's and the handler's. @default [] */
-  messageGuards?: readonly MessageGuard[]
+  messageGuards?: readonly AnyMessageGuard[]
   /** Frame limits. */
   limits?: LimitOptions
   /** Outbox bounds. */
@@ -148,7 +148,7 @@ export interface ResolvedOptions {
   readonly origins: OriginPolicy
   readonly allowMissingOrigin: boolean
   readonly connectionGuards: readonly ConnectionGuard[]
-  readonly messageGuards: readonly MessageGuard[]
+  readonly messageGuards: readonly AnyMessageGuard[]
   readonly limits: Readonly<Required<LimitOptions>>
   readonly outbox: Readonly<Required<OutboxOptions>>
   readonly rateLimit: Readonly<Required<RateLimitOptions>> | false
