@@ -12,6 +12,7 @@ import type { ResolvedOptions } from '../options/gateway-options.js'
 import { NamespaceRegistry } from '../registry/namespace-registry.js'
 import { NamespaceServer } from '../registry/namespace-server.js'
 import type { Server } from '../registry/server.js'
+import { AddressLimiter } from '../transport/address-limiter.js'
 import { UpgradeRouter } from '../transport/upgrade-router.js'
 import { MountedGateway, type GatewayHost } from './mounted-gateway.js'
 
@@ -29,6 +30,7 @@ export class GatewayApp implements GatewayHost {
   readonly nodeId: string
   readonly options: ResolvedOptions
   readonly dispatcher: Dispatcher
+  readonly addressLimiter: AddressLimiter | undefined
   readonly #ids: ConnectionIds
   readonly #adapter: Adapter
   readonly #mounts: readonly MountedGateway[]
@@ -48,6 +50,7 @@ export class GatewayApp implements GatewayHost {
     this.#ids = new ConnectionIds(this.nodeId)
     this.#adapter = options.adapter ?? inMemoryAdapter()
     this.dispatcher = new Dispatcher(options.logger, options.context !== undefined, options.observer)
+    this.addressLimiter = options.maxConnectionsPerAddress === false ? undefined : new AddressLimiter(options.maxConnectionsPerAddress)
     this.#mounts = Object.freeze(definitions.map((definition) => new MountedGateway(this, definition, this.#registry(definition.namespace))))
     if (options.heartbeat) {
       this.#heartbeat = setInterval(() => this.#beat(), options.heartbeat.intervalMs)
@@ -97,10 +100,17 @@ export class GatewayApp implements GatewayHost {
     return this
   }
 
-  /** Starts an HTTP server of its own on `port` (0 for any free port) and mounts the gateways there. */
+  /**
+   * Starts an HTTP server of its own on `port` (0 for any free port) and mounts
+   * the gateways there. Its requests must finish their headers within
+   * `headersTimeoutMs` (Node's own default is 60 s, checked every 30 s), so
+   * slow-loris upgrade requests are dropped.
+   */
   async listen(port: number, host?: string): Promise<AddressInfo> {
     if (this.#ownedServer) throw new GatewayError('CONFIG_INVALID', 'listen() was already called on this app')
-    const server = createServer((_request, response) => {
+    const timeout = this.options.headersTimeoutMs
+    const limits = { headersTimeout: timeout, requestTimeout: timeout, connectionsCheckingInterval: Math.min(1000, timeout) }
+    const server = createServer(limits, (_request, response) => {
       response.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8', Upgrade: 'websocket' })
       response.end('Upgrade Required')
     })

@@ -30,9 +30,11 @@ export const ERROR_CODES = {
     status: 403,
   },
   UNAUTHORIZED: {
-    description: 'A connection guard found no valid credentials (HTTP 401 before the upgrade).',
+    description:
+      "No valid credentials: a connection guard found none (HTTP 401 before the upgrade), or the connection's credentials expired (error frame, or close 4401 \"Session expired\").",
     wire: true,
     status: 401,
+    closeCode: 4401,
   },
   RATE_LIMITED: {
     description: "The connection exceeded its message rate; sustained abuse closes it with 1008.",

@@ -4,6 +4,7 @@ import type { Adapter } from '../cluster/adapter.js'
 import type { GatewayLike } from '../definition/gateway-definition.js'
 import type { ConnectionGuard, MessageGuard } from '../dispatch/guards.js'
 import type { HandshakeContext } from '../transport/handshake-context.js'
+import { jwtExpiry, type SessionExpiryOptions } from '../transport/session-expiry.js'
 import { createConsoleLogger, defaultLogLevel, type Logger } from '../logging/logger.js'
 import { combineObservers, type GatewayObserver } from '../observability/gateway-observer.js'
 
@@ -110,6 +111,36 @@ export interface GatewayAppOptions {
   rejectUnknownPaths?: boolean
   /** How long connection guards may take before the upgrade is refused with 503. @default 10000 */
   handshakeTimeoutMs?: number
+  /**
+   * Sockets one client address may hold at once — upgrade requests in progress
+   * and open connections — across every gateway of this app. Requests over the
+   * limit are answered `429 Too Many Requests` before any upgrade; other
+   * addresses are unaffected. Behind a reverse proxy every client shares the
+   * proxy's address: set `clientAddress`, or raise the limit. `false` disables it.
+   * @default 1000
+   */
+  maxConnectionsPerAddress?: number | false
+  /**
+   * The client address of an upgrade request, used by `maxConnectionsPerAddress`,
+   * `handshake.ip` and `client.remoteAddress`. Behind a proxy you trust, read the
+   * address it forwards (never trust `X-Forwarded-For` from the open internet).
+   * @default the TCP peer address (`request.socket.remoteAddress`)
+   */
+  clientAddress?: (request: IncomingMessage) => string | undefined
+  /**
+   * How long a client may take to send the headers of a request to the HTTP
+   * server `listen()` creates; slower (slow-loris) requests are answered 408 and
+   * dropped. Applies only to that server: on a server you `attach()` to, set
+   * `headersTimeout`, `requestTimeout` and `connectionsCheckingInterval` yourself.
+   * @default 10000
+   */
+  headersTimeoutMs?: number
+  /**
+   * Credential expiry: when the principal a connection guard returned expires,
+   * and what happens then (see `SessionExpiryOptions`). `false` disables it.
+   * @default { expiresAt: the principal's JWT `exp` claim, onExpiry: 'close' }
+   */
+  sessionExpiry?: SessionExpiryOptions | false
   /** The cluster adapter shared by every namespace. @default in-memory (this process only) */
   adapter?: Adapter
   /** Metrics and tracing hooks (see `GatewayObserver`). @default [] */
@@ -139,6 +170,9 @@ export const DEFAULT_HEARTBEAT: Readonly<Required<HeartbeatOptions>> = Object.fr
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1000
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
+export const DEFAULT_SESSION_EXPIRY: Readonly<Required<SessionExpiryOptions>> = Object.freeze({ expiresAt: jwtExpiry, onExpiry: 'close' })
 
 /** Options after defaults are applied; frozen. */
 export interface ResolvedOptions {
@@ -160,6 +194,10 @@ export interface ResolvedOptions {
   readonly closeTimeoutMs: number
   readonly rejectUnknownPaths: boolean
   readonly handshakeTimeoutMs: number
+  readonly maxConnectionsPerAddress: number | false
+  readonly clientAddress: (request: IncomingMessage) => string | undefined
+  readonly headersTimeoutMs: number
+  readonly sessionExpiry: Readonly<Required<SessionExpiryOptions>> | false
   readonly adapter: Adapter | undefined
   /** All observers combined into one, or undefined when there are none. */
   readonly observer: GatewayObserver | undefined
@@ -193,6 +231,16 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS
   const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+  const maxConnectionsPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+  if (maxConnectionsPerAddress !== false) positiveInteger('maxConnectionsPerAddress', maxConnectionsPerAddress)
+  if (options.clientAddress !== undefined && typeof options.clientAddress !== 'function') invalid('clientAddress', 'must be a function')
+  const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
+  positiveInteger('headersTimeoutMs', headersTimeoutMs)
+  const sessionExpiry = options.sessionExpiry === false ? false : Object.freeze({ ...DEFAULT_SESSION_EXPIRY, ...options.sessionExpiry })
+  if (sessionExpiry) {
+    if (typeof sessionExpiry.expiresAt !== 'function') invalid('sessionExpiry.expiresAt', 'must be a function')
+    if (sessionExpiry.onExpiry !== 'close' && sessionExpiry.onExpiry !== 'reject') invalid('sessionExpiry.onExpiry', "must be 'close' or 'reject'")
+  }
   nonNegativeInteger('shutdownTimeoutMs', shutdownTimeoutMs)
   positiveInteger('closeTimeoutMs', closeTimeoutMs)
   positiveInteger('handshakeTimeoutMs', handshakeTimeoutMs)
@@ -231,6 +279,10 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
     closeTimeoutMs,
     rejectUnknownPaths: options.rejectUnknownPaths ?? true,
     handshakeTimeoutMs,
+    maxConnectionsPerAddress,
+    clientAddress: options.clientAddress ?? peerAddress,
+    headersTimeoutMs,
+    sessionExpiry,
     adapter: options.adapter,
     observer: combineObservers(options.observers ?? []),
   })
@@ -244,6 +296,11 @@ export function defaultUserId(user: unknown): string | undefined {
   const { id, sub } = user as { id?: unknown; sub?: unknown }
   const value = id ?? sub
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
+}
+
+/** The TCP peer address of a request. */
+export function peerAddress(request: IncomingMessage): string | undefined {
+  return request.socket.remoteAddress
 }
 
 function invalid(option: string, problem: string): never {
