@@ -65,6 +65,7 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
       perMessageDeflate: false,
       maxPayload: options.limits.maxPayload,
       maxFragments: options.limits.maxFragments,
+      maxBufferedChunks: options.limits.maxBufferedChunks,
       closeTimeout: options.closeTimeoutMs,
       // Echo gangway's protocol when offered, never anything else (a token riding the header, say).
       handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),

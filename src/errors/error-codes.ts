@@ -58,6 +58,11 @@ export const ERROR_CODES = {
     wire: false,
     status: 403,
   },
+  TOO_MANY_CONNECTIONS: {
+    description: 'The client address already holds `maxConnectionsPerAddress` sockets (HTTP 429 with `Retry-After`, before the upgrade).',
+    wire: false,
+    status: 429,
+  },
   NOT_FOUND: {
     description: 'No gateway is mounted at the upgrade request path (HTTP 404).',
     wire: false,

@@ -56,8 +56,20 @@ export interface LimitOptions {
   maxEventLength?: number
   /** Longest string request id accepted. @default 128 */
   maxIdLength?: number
-  /** Fragments one message may be split into (passed to `ws`). @default 1024 */
+  /**
+   * Fragments one message may be split into; more close the connection with 1008.
+   * Each buffered fragment costs the server ~250 bytes whatever its size, so this
+   * bounds what 1-byte fragments can make a socket hold (browsers never fragment).
+   * @default 128
+   */
   maxFragments?: number
+  /**
+   * TCP chunks `ws` may buffer while a frame is incomplete; more close the
+   * connection with 1008. Bounds what a peer trickling a frame one byte per
+   * packet can make the server hold (CVE-2026-48779's other shape); a 1 MiB
+   * frame needs ~20 chunks on a healthy network. @default 4096
+   */
+  maxBufferedChunks?: number
 }
 
 /**
@@ -153,7 +165,8 @@ export const DEFAULT_LIMITS: Readonly<Required<LimitOptions>> = Object.freeze({
   maxDepth: 64,
   maxEventLength: 128,
   maxIdLength: 128,
-  maxFragments: 1024,
+  maxFragments: 128,
+  maxBufferedChunks: 4096,
 })
 export const DEFAULT_OUTBOX: Readonly<Required<OutboxOptions>> = Object.freeze({
   maxBytes: 1024 * 1024,
@@ -217,6 +230,7 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
   positiveInteger('limits.maxEventLength', limits.maxEventLength)
   positiveInteger('limits.maxIdLength', limits.maxIdLength)
   positiveInteger('limits.maxFragments', limits.maxFragments)
+  positiveInteger('limits.maxBufferedChunks', limits.maxBufferedChunks)
   positiveInteger('outbox.maxBytes', outbox.maxBytes)
   positiveInteger('outbox.maxFrames', outbox.maxFrames)
   positiveInteger('outbox.socketHighWaterMark', outbox.socketHighWaterMark)

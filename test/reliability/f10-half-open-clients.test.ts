@@ -11,7 +11,7 @@ import { eventually, startGateway } from '../helpers/start-gateway.js'
 
 const holder = fileURLToPath(new URL('./socket-holder.js', import.meta.url))
 const SOCKETS = 200
-const INTERVAL_MS = 500
+const INTERVAL_MS = 1000
 
 const herd = defineGateway({ path: '/ws' })
   .subscribe('join', async (room: string, client: Client) => {
@@ -47,7 +47,7 @@ test(`F10: ${SOCKETS} half-open sockets (SIGSTOP) are terminated by the heartbea
   assert.equal(closedAt.length, SOCKETS, 'exactly the frozen connections closed; the live bystander stayed')
   assert.ok(first >= INTERVAL_MS * 0.9, `nobody is reaped before one silent interval (first after ${first.toFixed(0)} ms)`)
   // 2 intervals, plus the time the beat itself takes to terminate 200 sockets on a shared machine.
-  assert.ok(last <= 2 * INTERVAL_MS + 250, `all reaped within 2 intervals of the freeze (last after ${last.toFixed(0)} ms)`)
+  assert.ok(last <= 2 * INTERVAL_MS + 400, `all reaped within 2 intervals of the freeze (last after ${last.toFixed(0)} ms)`)
   assert.equal(gw.app.server().roomSize('herd'), before.herd)
   assert.equal((await bystander.request('echo', 'alive')).data, 'alive')
   child.kill('SIGCONT')

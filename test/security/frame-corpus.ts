@@ -168,7 +168,7 @@ const closingFamilies: Array<(random: Random, maxPayload: number) => ClosingCase
     return closing('fragments over maxPayload', 1009, { opcode: Op.text, fin: false, payload: half }, { opcode: Op.continuation, payload: half })
   },
   () => {
-    // CVE-2026-48779 shape: 1-byte continuation frames, far more than maxFragments (1024 by default).
+    // CVE-2026-48779 shape: 1-byte continuation frames, far more than maxFragments (128 by default).
     const specs: FrameSpec[] = [{ opcode: Op.text, fin: false, payload: 'x' }]
     for (let i = 0; i < 1500; i++) specs.push({ opcode: Op.continuation, fin: false, payload: 'x' })
     return closing('1-byte continuation flood', 1008, ...specs)
