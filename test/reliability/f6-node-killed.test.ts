@@ -10,6 +10,7 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import WebSocket from 'ws'
 import { RequestLedger } from './ledger.js'
+import { LoadClient } from './load-client.js'
 
 const nodeScript = fileURLToPath(new URL('./gateway-node.js', import.meta.url))
 const CLIENTS = 20
@@ -22,61 +23,11 @@ async function startNode(t: { after(fn: () => void): void }): Promise<{ child: C
   return { child, url: `ws://127.0.0.1:${port}/ws` }
 }
 
-/** A client keeping IN_FLIGHT slow requests outstanding, every one recorded in its ledger. */
-class LoadClient {
-  readonly ledger = new RequestLedger()
-  ws!: WebSocket
-  failedIds: string[] = []
-  #next = 0
-  #running = true
-  #closed!: Promise<void>
-
-  constructor(readonly name: string) {}
-
-  async connect(url: string): Promise<void> {
-    const ws = new WebSocket(url)
-    this.ws = ws
-    ws.on('error', () => {})
-    ws.on('message', (raw: Buffer) => {
-      const frame = JSON.parse(raw.toString()) as { id: string; data?: unknown; error?: unknown }
-      this.ledger.answered(frame.id, frame.data, frame.error !== undefined)
-      if (this.#running && ws.readyState === WebSocket.OPEN) this.#send()
-    })
-    this.#closed = new Promise((resolve) => ws.once('close', () => {
-      this.failedIds.push(...this.ledger.socketClosed())
-      resolve()
-    }))
-    await once(ws, 'open')
-  }
-
-  start(): void {
-    for (let i = 0; i < IN_FLIGHT; i++) this.#send()
-  }
-
-  #send(): void {
-    const n = this.#next++
-    const id = `${this.name}-${n}`
-    this.ledger.sent(id, n)
-    this.ws.send(JSON.stringify({ event: 'slow', data: { ms: n % 40, n }, id }))
-  }
-
-  /** Stops sending new requests and waits for what is pending. */
-  async drain(): Promise<void> {
-    this.#running = false
-    const deadline = Date.now() + 10_000
-    while (this.ledger.pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
-  }
-
-  closed(): Promise<void> {
-    return this.#closed
-  }
-}
-
 test(`F6 (one node): SIGKILL with ${CLIENTS * IN_FLIGHT} requests in flight — every request accounted for, survivors untouched`, { timeout: 60_000 }, async (t) => {
   const doomed = await startNode(t)
   const survivor = await startNode(t)
-  const victims = Array.from({ length: CLIENTS }, (_, i) => new LoadClient(`v${i}`))
-  const bystanders = Array.from({ length: CLIENTS }, (_, i) => new LoadClient(`b${i}`))
+  const victims = Array.from({ length: CLIENTS }, (_, i) => new LoadClient(`v${i}`, IN_FLIGHT))
+  const bystanders = Array.from({ length: CLIENTS }, (_, i) => new LoadClient(`b${i}`, IN_FLIGHT))
   await Promise.all([...victims.map((c) => c.connect(doomed.url)), ...bystanders.map((c) => c.connect(survivor.url))])
   for (const client of [...victims, ...bystanders]) client.start()
   await new Promise((resolve) => setTimeout(resolve, 500))

@@ -16,6 +16,11 @@ const gateway = defineGateway({ path: '/ws' })
 const app = createGateway({ gateways: [gateway], logger: silentLogger, rateLimit: false, maxConnectionsPerAddress: false })
 const { port } = await app.listen(0, '127.0.0.1')
 process.send?.({ port })
+// F7: SIGTERM drains (in-flight handlers finish, new frames get UNAVAILABLE), closes with 1001, exits 0.
+process.once('SIGTERM', async () => {
+  await app.close({ timeoutMs: 5000 })
+  process.exit(0)
+})
 process.on('message', async (message) => {
   if (message === 'stop') {
     await app.close({ timeoutMs: 100 })
