@@ -1,8 +1,16 @@
-// One gateway node in its own process, for tests that kill it: events `echo` (sync) and `slow`
-// (answers after `data.ms`), `join`. Sends { port } over IPC once listening.
-import { createGateway, defineGateway, silentLogger, type Client } from '../../src/index.js'
+// One gateway node in its own process, for tests that kill it or measure it: events `echo` (sync)
+// and `slow` (answers after `data.ms`), `join`. A bearer token, when sent, must be "valid" (401
+// otherwise). Sends { port } over IPC once listening; answers 'stats' with its connections, room
+// memberships, open file descriptors and heap (after a GC when run with --expose-gc).
+import { readdirSync } from 'node:fs'
+import { bearerToken, createGateway, defineGateway, silentLogger, type Client, type HandshakeContext } from '../../src/index.js'
 
-const gateway = defineGateway({ path: '/ws' })
+const auth = (handshake: HandshakeContext) => {
+  const token = bearerToken(handshake)
+  return token === undefined ? true : token === 'valid' ? { id: 'user' } : null
+}
+
+const gateway = defineGateway({ path: '/ws', connectionGuards: [auth] })
   .subscribe('echo', (data) => data)
   .subscribe('slow', async (data: { ms: number; n: number }) => {
     await new Promise((resolve) => setTimeout(resolve, data.ms))
@@ -22,7 +30,16 @@ process.once('SIGTERM', async () => {
   process.exit(0)
 })
 process.on('message', async (message) => {
-  if (message === 'stop') {
+  if (message === 'stats') {
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const server = app.server()
+    process.send?.({
+      connections: app.connectionCount,
+      memberships: server.roomSize('churn') + server.roomSize('herd'),
+      fds: readdirSync('/proc/self/fd').length,
+      heapUsed: process.memoryUsage().heapUsed,
+    })
+  } else if (message === 'stop') {
     await app.close({ timeoutMs: 100 })
     process.exit(0)
   }
