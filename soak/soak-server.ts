@@ -67,3 +67,6 @@ process.on('message', async (message: { type: string; keepWindow?: boolean }) =>
     process.exit(0)
   }
 })
+
+// Never outlive the process that started this one (a killed test run or coordinator).
+process.on('disconnect', () => process.exit(0))

@@ -205,3 +205,6 @@ for (let i = 0; i < config.connections; i += 200) {
 }
 await waitFor(() => totals().pending === 0, 30_000)
 process.send!({ type: 'ready', connections: conns.length, rampMs: performance.now() - started })
+
+// Never outlive the process that started this one (a killed test run or coordinator).
+process.on('disconnect', () => process.exit(0))

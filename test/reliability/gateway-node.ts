@@ -44,3 +44,6 @@ process.on('message', async (message) => {
     process.exit(0)
   }
 })
+
+// Never outlive the process that started this one (a killed test run or coordinator).
+process.on('disconnect', () => process.exit(0))

@@ -26,3 +26,6 @@ process.on('message', (message) => {
     process.send?.('paused')
   }
 })
+
+// Never outlive the process that started this one (a killed test run or coordinator).
+process.on('disconnect', () => process.exit(0))
