@@ -217,7 +217,7 @@ allTick.sort((a, b) => a - b)
 const totalIn = samples.reduce((t, s) => t + s.inPerSecond, 0) / Math.max(1, samples.length)
 const totalOut = samples.reduce((t, s) => t + s.outPerSecond, 0) / Math.max(1, samples.length)
 const partial: Omit<SoakResult, 'failures' | 'faults'> = {
-  mode: quick ? 'quick' : 'full',
+  mode: quick ? 'quick' : Object.keys(process.env).some((name) => name.startsWith('SOAK_') && name !== 'SOAK_FAULTS') ? 'custom' : 'full',
   startedAt: startedAt.toISOString(),
   machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load generators share the machine with the server (and with other engineers' work)`,
   config,
