@@ -34,6 +34,8 @@ export { exploreGateway } from './decorators/explore-gateway.js'
 export type { AnyMessageGuard, ConnectionGuard, MessageGuard, MessageGuardContext } from './dispatch/guards.js'
 export { currentClient, currentContext } from './dispatch/ambient-context.js'
 export type { HandshakeContext } from './transport/handshake-context.js'
+export { bearerToken, type BearerTokenSources } from './transport/bearer-token.js'
+export { jwtExpiry, SESSION_EXPIRED_CLOSE_CODE, type ExpiryPolicy, type SessionExpiryOptions } from './transport/session-expiry.js'
 export type { Client } from './connection/client.js'
 export type { Server, BroadcastOperator, ClusterQueryOptions, DisconnectOptions } from './registry/server.js'
 
@@ -47,6 +49,9 @@ export {
   resolveOptions,
   DEFAULT_CLOSE_TIMEOUT_MS,
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  DEFAULT_SESSION_EXPIRY,
   DEFAULT_HEARTBEAT,
   DEFAULT_LIMITS,
   DEFAULT_MAX_PAYLOAD,

@@ -13,10 +13,14 @@ import { loggableError, type Logger } from '../logging/logger.js'
 import type { ResolvedOptions } from '../options/gateway-options.js'
 import { helloFrame, PROTOCOL } from '../protocol/hello.js'
 import type { NamespaceRegistry } from '../registry/namespace-registry.js'
+import type { AddressLimiter } from '../transport/address-limiter.js'
 import { createHandshakeContext, type HandshakeContext } from '../transport/handshake-context.js'
 import { isOriginAllowed } from '../transport/origin-policy.js'
 import { rejectUpgrade } from '../transport/reject-upgrade.js'
+import { SessionExpiry } from '../transport/session-expiry.js'
 import type { UpgradeTarget } from '../transport/upgrade-router.js'
+
+const RETRY_LATER: Readonly<Record<string, string>> = Object.freeze({ 'Retry-After': '1' })
 
 /** What a mounted gateway needs from its app. */
 export interface GatewayHost {
@@ -24,6 +28,8 @@ export interface GatewayHost {
   readonly logger: Logger
   readonly dispatcher: Dispatcher
   readonly draining: boolean
+  /** Per-address socket counts shared by the app's gateways, when `maxConnectionsPerAddress` is set. */
+  readonly addressLimiter: AddressLimiter | undefined
   nextConnectionId(): string
   opened(connection: Connection): void
   closedConnection(connection: Connection): void
@@ -39,6 +45,7 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
   readonly #host: GatewayHost
   readonly #wss: WebSocketServer
   readonly #guards: readonly ConnectionGuard[]
+  readonly #expiry: SessionExpiry | undefined
 
   constructor(
     host: GatewayHost,
@@ -47,15 +54,18 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
   ) {
     this.#host = host
     const { options } = host
-    this.routes = new RouteTable(definition, options.messageGuards)
-    this.ambient = options.context !== undefined
     this.#guards = [...new Set([...options.connectionGuards, ...definition.connectionGuards])]
+    // Only connection guards produce principals, so only then can credentials expire.
+    this.#expiry = options.sessionExpiry && this.#guards.length > 0 ? new SessionExpiry(options.sessionExpiry, options.logger) : undefined
+    this.routes = new RouteTable(definition, this.#expiry ? [this.#expiry.guard, ...options.messageGuards] : options.messageGuards)
+    this.ambient = options.context !== undefined
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
       perMessageDeflate: false,
       maxPayload: options.limits.maxPayload,
       maxFragments: options.limits.maxFragments,
+      maxBufferedChunks: options.limits.maxBufferedChunks,
       closeTimeout: options.closeTimeoutMs,
       // Echo gangway's protocol when offered, never anything else (a token riding the header, say).
       handleProtocols: (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false),
@@ -93,14 +103,26 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, path: string, rawQuery: string): void {
     if (this.draining) return this.#reject(socket, 503)
     const { options } = this.#host
+    const address = this.#clientAddress(request)
+    // First and cheapest: a flood from one address is refused before anything else runs.
+    const limiter = this.#host.addressLimiter
+    if (limiter !== undefined && address !== undefined && !limiter.tryAcquire(address, socket)) {
+      this.logger.debug({ path, remoteAddress: address }, 'upgrade rejected: too many connections from this address')
+      return this.#reject(socket, 429, RETRY_LATER)
+    }
     if (!isOriginAllowed(options.origins, options.allowMissingOrigin, request)) {
-      this.logger.info({ origin: request.headers.origin, path, remoteAddress: request.socket.remoteAddress }, 'upgrade rejected: origin not allowed')
+      this.logger.info({ origin: request.headers.origin, path, remoteAddress: address }, 'upgrade rejected: origin not allowed')
       return this.#reject(socket, 403)
     }
-    const handshake = createHandshakeContext(request, path, rawQuery, this.definition)
+    const handshake = createHandshakeContext(request, path, rawQuery, this.definition, address)
     this.#admitInTime(handshake).then(
       (status) => {
         if (status !== 0) return this.#reject(socket, status)
+        const deadline = this.#expiry?.deadlineOf(handshake.user)
+        if (deadline !== undefined && deadline <= Date.now()) {
+          this.logger.info({ path, remoteAddress: address }, 'upgrade rejected: credentials already expired')
+          return this.#reject(socket, 401)
+        }
         if (socket.destroyed) return
         if (this.draining) return this.#reject(socket, 503)
         let context: unknown
@@ -110,7 +132,7 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
           this.logger.error({ path, remoteAddress: request.socket.remoteAddress, err: loggableError(err) }, 'context capture failed')
           return this.#reject(socket, 500)
         }
-        this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, socket, handshake.user, context, request))
+        this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, socket, handshake.user, context, address, deadline))
       },
       (err: unknown) => {
         this.logger.error({ path, remoteAddress: request.socket.remoteAddress, err: loggableError(err) }, 'upgrade failed')
@@ -119,9 +141,18 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
     )
   }
 
-  #reject(socket: Duplex, status: number): void {
+  #reject(socket: Duplex, status: number, headers?: Readonly<Record<string, string>>): void {
     this.#host.options.observer?.upgradeRejected?.(this.definition.path, status)
-    rejectUpgrade(socket, status)
+    rejectUpgrade(socket, status, headers)
+  }
+
+  #clientAddress(request: IncomingMessage): string | undefined {
+    try {
+      return this.#host.options.clientAddress(request) ?? request.socket.remoteAddress
+    } catch (err) {
+      this.logger.error({ err }, 'the clientAddress option threw; using the TCP peer address')
+      return request.socket.remoteAddress
+    }
   }
 
   /** Runs the guards, answering 503 if they take longer than `handshakeTimeoutMs` (an auth service that hangs). */
@@ -160,7 +191,7 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
     return 0
   }
 
-  #accept(ws: WebSocket, socket: Duplex, user: unknown, context: unknown, request: IncomingMessage): void {
+  #accept(ws: WebSocket, socket: Duplex, user: unknown, context: unknown, address: string | undefined, deadline: number | undefined): void {
     const { options } = this.#host
     const connection = new Connection(
       {
@@ -170,10 +201,11 @@ export class MountedGateway implements UpgradeTarget, ConnectionRuntime {
         user,
         userId: user === undefined ? undefined : options.userId(user),
         context,
-        remoteAddress: request.socket.remoteAddress,
+        remoteAddress: address,
       },
       this,
     )
+    this.#expiry?.watch(connection, socket, deadline)
     connection.open(options.hello ? helloFrame(connection, this.routes, options) : undefined)
   }
 

@@ -30,9 +30,11 @@ export const ERROR_CODES = {
     status: 403,
   },
   UNAUTHORIZED: {
-    description: 'A connection guard found no valid credentials (HTTP 401 before the upgrade).',
+    description:
+      "No valid credentials: a connection guard found none (HTTP 401 before the upgrade), or the connection's credentials expired (error frame, or close 4401 \"Session expired\").",
     wire: true,
     status: 401,
+    closeCode: 4401,
   },
   RATE_LIMITED: {
     description: "The connection exceeded its message rate; sustained abuse closes it with 1008.",
@@ -55,6 +57,11 @@ export const ERROR_CODES = {
     description: 'The upgrade request came from an Origin outside the allowlist (HTTP 403).',
     wire: false,
     status: 403,
+  },
+  TOO_MANY_CONNECTIONS: {
+    description: 'The client address already holds `maxConnectionsPerAddress` sockets (HTTP 429 with `Retry-After`, before the upgrade).',
+    wire: false,
+    status: 429,
   },
   NOT_FOUND: {
     description: 'No gateway is mounted at the upgrade request path (HTTP 404).',

@@ -25,6 +25,11 @@ test('rejects impossible options with CONFIG_INVALID naming the option', () => {
     [{ nodeId: 'has space' }, 'nodeId'],
     [{ messageGuards: ['nope'] }, 'messageGuards'],
     [{ handshakeTimeoutMs: -5 }, 'handshakeTimeoutMs'],
+    [{ maxConnectionsPerAddress: 0 }, 'maxConnectionsPerAddress'],
+    [{ clientAddress: 'x-forwarded-for' }, 'clientAddress'],
+    [{ headersTimeoutMs: 0 }, 'headersTimeoutMs'],
+    [{ sessionExpiry: { onExpiry: 'ignore' } }, 'sessionExpiry.onExpiry'],
+    [{ sessionExpiry: { expiresAt: 3600 } }, 'sessionExpiry.expiresAt'],
   ]
   for (const [options, name] of bad) {
     assert.throws(
@@ -48,4 +53,17 @@ test('the default user id comes from id, sub, or a string principal', () => {
   assert.equal(defaultUserId('grace'), 'grace')
   assert.equal(defaultUserId({ name: 'x' }), undefined)
   assert.equal(defaultUserId(null), undefined)
+})
+
+test('edge defaults: 1000 sockets per address, 10 s to send headers, JWT expiry closing at the instant', () => {
+  const resolved = resolveOptions({ gateways: [] })
+  assert.equal(resolved.maxConnectionsPerAddress, 1000)
+  assert.equal(resolved.headersTimeoutMs, 10_000)
+  assert.ok(resolved.sessionExpiry)
+  assert.equal(resolved.sessionExpiry.onExpiry, 'close')
+  assert.equal(resolved.sessionExpiry.expiresAt({ sub: 'ada', exp: 1_900_000_000 }), 1_900_000_000_000)
+  assert.equal(resolved.sessionExpiry.expiresAt({ sub: 'ada' }), undefined)
+  const off = resolveOptions({ gateways: [], maxConnectionsPerAddress: false, sessionExpiry: false })
+  assert.equal(off.maxConnectionsPerAddress, false)
+  assert.equal(off.sessionExpiry, false)
 })

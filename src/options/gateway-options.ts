@@ -4,6 +4,7 @@ import type { Adapter } from '../cluster/adapter.js'
 import type { GatewayLike } from '../definition/gateway-definition.js'
 import type { AnyMessageGuard, ConnectionGuard } from '../dispatch/guards.js'
 import type { HandshakeContext } from '../transport/handshake-context.js'
+import { jwtExpiry, type SessionExpiryOptions } from '../transport/session-expiry.js'
 import { createConsoleLogger, defaultLogLevel, type Logger } from '../logging/logger.js'
 import { combineObservers, type GatewayObserver } from '../observability/gateway-observer.js'
 
@@ -55,8 +56,20 @@ export interface LimitOptions {
   maxEventLength?: number
   /** Longest string request id accepted. @default 128 */
   maxIdLength?: number
-  /** Fragments one message may be split into (passed to `ws`). @default 1024 */
+  /**
+   * Fragments one message may be split into; more close the connection with 1008.
+   * Each buffered fragment costs the server ~250 bytes whatever its size, so this
+   * bounds what 1-byte fragments can make a socket hold (browsers never fragment).
+   * @default 128
+   */
   maxFragments?: number
+  /**
+   * TCP chunks `ws` may buffer while a frame is incomplete; more close the
+   * connection with 1008. Bounds what a peer trickling a frame one byte per
+   * packet can make the server hold (CVE-2026-48779's other shape); a 1 MiB
+   * frame needs ~20 chunks on a healthy network. @default 4096
+   */
+  maxBufferedChunks?: number
 }
 
 /**
@@ -110,6 +123,36 @@ export interface GatewayAppOptions {
   rejectUnknownPaths?: boolean
   /** How long connection guards may take before the upgrade is refused with 503. @default 10000 */
   handshakeTimeoutMs?: number
+  /**
+   * Sockets one client address may hold at once — upgrade requests in progress
+   * and open connections — across every gateway of this app. Requests over the
+   * limit are answered `429 Too Many Requests` before any upgrade; other
+   * addresses are unaffected. Behind a reverse proxy every client shares the
+   * proxy's address: set `clientAddress`, or raise the limit. `false` disables it.
+   * @default 1000
+   */
+  maxConnectionsPerAddress?: number | false
+  /**
+   * The client address of an upgrade request, used by `maxConnectionsPerAddress`,
+   * `handshake.ip` and `client.remoteAddress`. Behind a proxy you trust, read the
+   * address it forwards (never trust `X-Forwarded-For` from the open internet).
+   * @default the TCP peer address (`request.socket.remoteAddress`)
+   */
+  clientAddress?: (request: IncomingMessage) => string | undefined
+  /**
+   * How long a client may take to send the headers of a request to the HTTP
+   * server `listen()` creates; slower (slow-loris) requests are answered 408 and
+   * dropped. Applies only to that server: on a server you `attach()` to, set
+   * `headersTimeout`, `requestTimeout` and `connectionsCheckingInterval` yourself.
+   * @default 10000
+   */
+  headersTimeoutMs?: number
+  /**
+   * Credential expiry: when the principal a connection guard returned expires,
+   * and what happens then (see `SessionExpiryOptions`). `false` disables it.
+   * @default { expiresAt: the principal's JWT `exp` claim, onExpiry: 'close' }
+   */
+  sessionExpiry?: SessionExpiryOptions | false
   /** The cluster adapter shared by every namespace. @default in-memory (this process only) */
   adapter?: Adapter
   /** Metrics and tracing hooks (see `GatewayObserver`). @default [] */
@@ -122,7 +165,8 @@ export const DEFAULT_LIMITS: Readonly<Required<LimitOptions>> = Object.freeze({
   maxDepth: 64,
   maxEventLength: 128,
   maxIdLength: 128,
-  maxFragments: 1024,
+  maxFragments: 128,
+  maxBufferedChunks: 4096,
 })
 export const DEFAULT_OUTBOX: Readonly<Required<OutboxOptions>> = Object.freeze({
   maxBytes: 1024 * 1024,
@@ -139,6 +183,9 @@ export const DEFAULT_HEARTBEAT: Readonly<Required<HeartbeatOptions>> = Object.fr
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5_000
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000
+export const DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1000
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
+export const DEFAULT_SESSION_EXPIRY: Readonly<Required<SessionExpiryOptions>> = Object.freeze({ expiresAt: jwtExpiry, onExpiry: 'close' })
 
 /** Options after defaults are applied; frozen. */
 export interface ResolvedOptions {
@@ -160,6 +207,10 @@ export interface ResolvedOptions {
   readonly closeTimeoutMs: number
   readonly rejectUnknownPaths: boolean
   readonly handshakeTimeoutMs: number
+  readonly maxConnectionsPerAddress: number | false
+  readonly clientAddress: (request: IncomingMessage) => string | undefined
+  readonly headersTimeoutMs: number
+  readonly sessionExpiry: Readonly<Required<SessionExpiryOptions>> | false
   readonly adapter: Adapter | undefined
   /** All observers combined into one, or undefined when there are none. */
   readonly observer: GatewayObserver | undefined
@@ -179,6 +230,7 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
   positiveInteger('limits.maxEventLength', limits.maxEventLength)
   positiveInteger('limits.maxIdLength', limits.maxIdLength)
   positiveInteger('limits.maxFragments', limits.maxFragments)
+  positiveInteger('limits.maxBufferedChunks', limits.maxBufferedChunks)
   positiveInteger('outbox.maxBytes', outbox.maxBytes)
   positiveInteger('outbox.maxFrames', outbox.maxFrames)
   positiveInteger('outbox.socketHighWaterMark', outbox.socketHighWaterMark)
@@ -193,6 +245,16 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS
   const closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
+  const maxConnectionsPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
+  if (maxConnectionsPerAddress !== false) positiveInteger('maxConnectionsPerAddress', maxConnectionsPerAddress)
+  if (options.clientAddress !== undefined && typeof options.clientAddress !== 'function') invalid('clientAddress', 'must be a function')
+  const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
+  positiveInteger('headersTimeoutMs', headersTimeoutMs)
+  const sessionExpiry = options.sessionExpiry === false ? false : Object.freeze({ ...DEFAULT_SESSION_EXPIRY, ...options.sessionExpiry })
+  if (sessionExpiry) {
+    if (typeof sessionExpiry.expiresAt !== 'function') invalid('sessionExpiry.expiresAt', 'must be a function')
+    if (sessionExpiry.onExpiry !== 'close' && sessionExpiry.onExpiry !== 'reject') invalid('sessionExpiry.onExpiry', "must be 'close' or 'reject'")
+  }
   nonNegativeInteger('shutdownTimeoutMs', shutdownTimeoutMs)
   positiveInteger('closeTimeoutMs', closeTimeoutMs)
   positiveInteger('handshakeTimeoutMs', handshakeTimeoutMs)
@@ -231,6 +293,10 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
     closeTimeoutMs,
     rejectUnknownPaths: options.rejectUnknownPaths ?? true,
     handshakeTimeoutMs,
+    maxConnectionsPerAddress,
+    clientAddress: options.clientAddress ?? peerAddress,
+    headersTimeoutMs,
+    sessionExpiry,
     adapter: options.adapter,
     observer: combineObservers(options.observers ?? []),
   })
@@ -244,6 +310,11 @@ export function defaultUserId(user: unknown): string | undefined {
   const { id, sub } = user as { id?: unknown; sub?: unknown }
   const value = id ?? sub
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined
+}
+
+/** The TCP peer address of a request. */
+export function peerAddress(request: IncomingMessage): string | undefined {
+  return request.socket.remoteAddress
 }
 
 function invalid(option: string, problem: string): never {

@@ -28,6 +28,9 @@ test('rejects what is not an envelope, echoing a readable id', () => {
     ['{"event":"echo","data":[[[[[[[[[1]]]]]]]]]}', 'nests deeper than 8', undefined],
     ['{"event":"echo","data":{"__proto__":{"polluted":1}},"id":1}', '"__proto__"', 1],
     ['{"event":"echo","data":{"a":{"constructor":{"prototype":{"x":1}}}}}', '"constructor.prototype"', undefined],
+    // Found by the frame fuzz (test/security): keys spelled with \u escapes parse to the same key.
+    ['{"event":"echo","data":{"\\u005f\\u005fproto\\u005f\\u005f":{"polluted":1}},"id":2}', '"__proto__"', 2],
+    ['{"event":"echo","data":{"constructor":{"prot\\u006ftype":{"x":1}}}}', '"constructor.prototype"', undefined],
   ]
   for (const [text, message, id] of cases) {
     const result = parseEnvelope(text, limits)

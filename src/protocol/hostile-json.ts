@@ -44,11 +44,12 @@ export type ForbiddenKey = '__proto__' | 'constructor.prototype'
 /**
  * The first prototype-polluting key in a parsed value, if any: a `__proto__` key
  * anywhere, or a `prototype` key inside a `constructor` key. Only walked when the
- * raw text mentions one of them, so ordinary frames pay one substring search.
+ * raw text mentions one of them, or has a `\u` escape that could spell one
+ * (`"\u005f_proto__"` parses to `__proto__`), so ordinary frames pay a few
+ * substring searches.
  */
 export function findForbiddenKey(text: string, value: unknown): ForbiddenKey | undefined {
-  const mentionsProto = text.includes('__proto__')
-  if (!mentionsProto && !text.includes('prototype')) return undefined
+  if (!text.includes('__proto__') && !text.includes('prototype') && !text.includes('\\u')) return undefined
   return walk(value, false)
 }
 

@@ -13,7 +13,7 @@ export interface HandshakeContext {
   readonly cookies: Readonly<Record<string, string>>
   /** Subprotocols the client offered in `Sec-WebSocket-Protocol`. */
   readonly protocols: readonly string[]
-  /** The peer address. */
+  /** The client address (the `clientAddress` option; by default the TCP peer address). */
   readonly ip: string | undefined
   /** The `Origin` header, if any. */
   readonly origin: string | undefined
@@ -29,6 +29,7 @@ export function createHandshakeContext(
   path: string,
   rawQuery: string,
   gateway: { readonly path: string; readonly namespace: string },
+  ip: string | undefined = request.socket.remoteAddress,
 ): HandshakeContext & { user: unknown } {
   let query: URLSearchParams | undefined
   let cookies: Record<string, string> | undefined
@@ -46,7 +47,7 @@ export function createHandshakeContext(
     get protocols() {
       return (protocols ??= parseProtocols(request.headers['sec-websocket-protocol']))
     },
-    ip: request.socket.remoteAddress,
+    ip,
     origin: request.headers.origin,
     user: undefined,
     gateway,

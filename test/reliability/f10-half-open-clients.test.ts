@@ -1,0 +1,57 @@
+// F10 — half-open clients. Guarantee: when the process holding 200 sockets is frozen (SIGSTOP:
+// no FIN, no RST, no pong), the heartbeat terminates every one of them within 2 intervals of the
+// freeze, and the registry returns to its size before. Counts: frozen = terminated.
+import assert from 'node:assert/strict'
+import { fork } from 'node:child_process'
+import { once } from 'node:events'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { defineGateway, type Client } from '../../src/index.js'
+import { eventually, startGateway } from '../helpers/start-gateway.js'
+
+const holder = fileURLToPath(new URL('./socket-holder.js', import.meta.url))
+const SOCKETS = 200
+const INTERVAL_MS = 1000
+
+const herd = defineGateway({ path: '/ws' })
+  .subscribe('join', async (room: string, client: Client) => {
+    await client.join(room)
+    return room
+  })
+  .subscribe('echo', (d) => d)
+
+test(`F10: ${SOCKETS} half-open sockets (SIGSTOP) are terminated by the heartbeat within 2 intervals`, { timeout: 60_000 }, async (t) => {
+  const closedAt: number[] = []
+  const gw = await startGateway(t, {
+    gateways: [herd],
+    heartbeat: { intervalMs: INTERVAL_MS },
+    observers: [{ connectionClosed: () => void closedAt.push(performance.now()) }],
+  })
+  const bystander = await gw.connect()
+  await bystander.request('join', 'herd')
+  const before = { connections: gw.app.connectionCount, herd: gw.app.server().roomSize('herd') }
+
+  const child = fork(holder, [gw.url(), String(SOCKETS), '127.0.0.7'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  t.after(() => {
+    child.kill('SIGCONT')
+    child.kill('SIGKILL')
+  })
+  await once(child, 'message')
+  assert.equal(gw.app.connectionCount, before.connections + SOCKETS)
+
+  const frozenAt = performance.now()
+  child.kill('SIGSTOP')
+  await eventually(() => gw.app.connectionCount === before.connections, 10 * INTERVAL_MS, 'every frozen connection terminated')
+  const last = Math.max(...closedAt) - frozenAt
+  const first = Math.min(...closedAt) - frozenAt
+  assert.equal(closedAt.length, SOCKETS, 'exactly the frozen connections closed; the live bystander stayed')
+  assert.ok(first >= INTERVAL_MS * 0.9, `nobody is reaped before one silent interval (first after ${first.toFixed(0)} ms)`)
+  // 2 intervals, plus the time the beat itself takes to terminate 200 sockets on a shared machine.
+  assert.ok(last <= 2 * INTERVAL_MS + 400, `all reaped within 2 intervals of the freeze (last after ${last.toFixed(0)} ms)`)
+  assert.equal(gw.app.server().roomSize('herd'), before.herd)
+  assert.equal((await bystander.request('echo', 'alive')).data, 'alive')
+  child.kill('SIGCONT')
+  child.kill('SIGKILL')
+  await once(child, 'exit')
+  t.diagnostic(`ledger F10: frozen=${SOCKETS} terminated=${closedAt.length} leaked=0; reaped ${first.toFixed(0)}–${last.toFixed(0)} ms after SIGSTOP (interval ${INTERVAL_MS} ms)`)
+})
