@@ -54,17 +54,9 @@ if (openFileLimit() < needed) {
 
 /** Sends a message to a child and resolves with its next message of `type`. */
 function ask<T>(child: ChildProcess, message: object, type: string, timeoutMs = 60_000): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${type} from pid ${child.pid} within ${timeoutMs} ms`)), timeoutMs)
-    const onMessage = (reply: { type: string }) => {
-      if (reply.type !== type) return
-      clearTimeout(timer)
-      child.off('message', onMessage)
-      resolve(reply as T)
-    }
-    child.on('message', onMessage)
-    child.send(message)
-  })
+  const reply = nextMessage<T>(child, type, timeoutMs)
+  child.send(message)
+  return reply
 }
 
 function nextMessage<T>(child: ChildProcess, type: string, timeoutMs: number): Promise<T> {

@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { createServer } from 'node:net'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { freePort } from './helpers/free-port.js'
 import { TestSocket } from './helpers/test-socket.js'
 
 const demo = fileURLToPath(new URL('../demo/server.js', import.meta.url))
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 test('the demo: page, echo, join, publish to room members; SIGTERM sends 1001 and exits 0', { timeout: 30_000 }, async (t) => {
   const port = await freePort()

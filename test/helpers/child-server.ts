@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 
 /**
  * A server in a child process that a test can kill and start again, on the same port.
@@ -47,14 +46,4 @@ export class ChildServer {
   }
 }
 
-/** A port that was free a moment ago (bound on loopback, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
+export { freePort } from './free-port.js'

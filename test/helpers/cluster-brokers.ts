@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
+import { freePort } from './free-port.js'
 import type { TestContext } from 'node:test'
 
 /** Registers teardown: `t.after.bind(t)` in a test, or node:test's `after` in a suite. */
@@ -36,17 +37,6 @@ export async function requireBroker(t: TestContext, name: 'Redis' | 'NATS', url:
   return false
 }
 
-/** A free loopback TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** A broker process of a test's own, on a fixed port, that it may kill and restart. */
 export interface PrivateBroker {
@@ -119,3 +109,5 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
+
+export { freePort }
