@@ -19,6 +19,7 @@ export {
   DEFAULT_NAMESPACE,
   type GatewayConfig,
   type GatewayDefinition,
+  type FrameInfo,
   type GatewayLike,
   type Handler,
   type HandlerDefinition,
@@ -67,3 +68,27 @@ export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from '.
 export { inMemoryAdapter, type Adapter, type BroadcastTarget, type LocalNamespace, type NamespaceAdapter } from './cluster/adapter.js'
 export { combineObservers, type GatewayObserver } from './observability/gateway-observer.js'
 export { encodeTextFrameFromBytes, textFramePayload, type TextFrame } from './protocol/text-frame.js'
+
+export { forward, type ForwardOptions } from './bridge/forward.js'
+export {
+  Transport,
+  DEFAULT_MAX_PENDING,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type PushSink,
+  type RequestOptions,
+  type TransportOptions,
+  type TransportStats,
+} from './bridge/transport.js'
+export type { BrokerLink, ConsumeOptions, Delivery, RequestInfo } from './bridge/broker-link.js'
+export type { BridgeRecord, ForwardMeta, PushRecord, ReplyRecord, ErrorRecord, RequestRecord } from './bridge/bridge-records.js'
+export { inProcessTransport, InProcessBus, defaultInProcessBus, type InProcessTransportOptions } from './bridge/in-process-transport.js'
+export {
+  createMicroservice,
+  Microservice,
+  DEFAULT_PREFETCH,
+  type MicroserviceOptions,
+  type MicroserviceStats,
+  type ServiceHandler,
+} from './bridge/microservice.js'
+export type { ServiceContext } from './bridge/service-context.js'
+export { nodeOfConnection, type RemotePushOperator } from './bridge/remote-push.js'

@@ -14,6 +14,8 @@ import { NamespaceServer } from '../registry/namespace-server.js'
 import type { Server } from '../registry/server.js'
 import { UpgradeRouter } from '../transport/upgrade-router.js'
 import { MountedGateway, type GatewayHost } from './mounted-gateway.js'
+import { GatewayBridge } from '../bridge/gateway-bridge.js'
+import { inProcessTransport } from '../bridge/in-process-transport.js'
 
 /** Options of `app.close()`. */
 export interface CloseOptions {
@@ -37,6 +39,7 @@ export class GatewayApp implements GatewayHost {
   readonly #routers = new Set<UpgradeRouter>()
   readonly #attached = new Set<HttpServer | HttpsServer>()
   readonly #emptyWaiters: Array<() => void> = []
+  readonly #bridge: GatewayBridge | undefined
   #ownedServer: HttpServer | undefined
   #heartbeat: NodeJS.Timeout | undefined
   #draining = false
@@ -48,6 +51,14 @@ export class GatewayApp implements GatewayHost {
     this.#ids = new ConnectionIds(this.nodeId)
     this.#adapter = options.adapter ?? inMemoryAdapter()
     this.dispatcher = new Dispatcher(options.logger, options.context !== undefined, options.observer)
+    const forwards = definitions.some((definition) => GatewayBridge.forwards(definition))
+    if (options.transport !== undefined || forwards) {
+      const transport = options.transport ?? inProcessTransport({ logger: options.logger })
+      const bridge = new GatewayBridge(transport, this.nodeId, (ns, target, frame) => this.#namespaces.get(ns)?.deliverLocal(target, frame) ?? 0, options.logger, options.transport === undefined)
+      this.#bridge = bridge
+      definitions = definitions.map((definition) => bridge.bind(definition))
+      bridge.open().catch(() => {}) // logged by the bridge; requests answer UNAVAILABLE meanwhile
+    }
     this.#mounts = Object.freeze(definitions.map((definition) => new MountedGateway(this, definition, this.#registry(definition.namespace))))
     if (options.heartbeat) {
       this.#heartbeat = setInterval(() => this.#beat(), options.heartbeat.intervalMs)
@@ -62,6 +73,20 @@ export class GatewayApp implements GatewayHost {
   /** True once `close()` was called. */
   get draining(): boolean {
     return this.#draining
+  }
+
+  /** The microservice bridge's transport, when the app has one (`transport` option, or forwarded handlers). */
+  get transport(): GatewayBridge['transport'] | undefined {
+    return this.#bridge?.transport
+  }
+
+  /**
+   * Resolves once what the app connects to in the background is ready: the
+   * bridge's inbox and broadcast subscription. Rejects if the broker cannot be
+   * reached (the app keeps serving and retries on its own).
+   */
+  async ready(): Promise<void> {
+    await this.#bridge?.open()
   }
 
   /** Open connections across every gateway of this app on this node. */
@@ -160,6 +185,7 @@ export class GatewayApp implements GatewayHost {
     for (const router of this.#routers) for (const mount of this.#mounts) router.unmount(mount.definition.path, mount)
     for (const mount of this.#mounts) mount.close()
     await this.#adapter.close()
+    await this.#bridge?.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the bridge failed'))
     owned?.closeAllConnections()
     await serverClosed
   }
