@@ -1,0 +1,303 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import { Redis, type RedisOptions } from 'ioredis'
+import { GatewayError, type BrokerLink, type ConsumeOptions, type Delivery, type Logger } from '../index.js'
+
+/** Options of the Redis link (see `redisTransport`). */
+export interface RedisLinkOptions {
+  /** The Redis URL. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
+  url?: string
+  /** A client you already have: gangway uses `duplicate()`s of it and closes only those. @default a client of its own */
+  redis?: Redis
+  /** Extra ioredis options for the connections gangway opens. @default {} */
+  redisOptions?: RedisOptions
+  /** Prefix of every key and channel. @default 'gangway' */
+  prefix?: string
+  /** A request pending this long on a consumer (a worker that died) is claimed by another. @default 30000 */
+  claimIdleMs?: number
+  /** How often a service looks for such requests. @default 5000 */
+  claimIntervalMs?: number
+  /** How long one blocking read waits before looking again. @default 2000 */
+  blockMs?: number
+}
+
+type StreamEntry = [id: Buffer, fields: Buffer[]]
+
+interface Stream {
+  readonly key: string
+  readonly deliver: (delivery: Delivery) => void
+}
+
+/**
+ * Redis for the bridge. Requests go to a stream per pattern
+ * (`<prefix>:rq:<pattern>`, XADD), read by a consumer group per service group
+ * (XREADGROUP), acknowledged and deleted after the handler (XACK + XDEL);
+ * entries left pending by a dead worker are re-claimed by the others
+ * (XAUTOCLAIM after `claimIdleMs`). Replies and pushes travel on pub/sub
+ * (a channel per inbox, one for the broadcast): at-most-once, so a reply lost
+ * to a dropped connection ends in `TIMEOUT`, never in silence. Commands are not
+ * queued while Redis is unreachable: they fail at once (`UNAVAILABLE`).
+ */
+export class RedisLink implements BrokerLink {
+  readonly kind = 'redis'
+  readonly guarantee = 'at-least-once' as const
+  readonly batchRequests = true
+  readonly #options: RedisLinkOptions
+  readonly #prefix: string
+  readonly #logger: () => Logger
+  readonly #channels = new Map<string, (body: Uint8Array) => void>()
+  readonly #streams = new Map<string, Stream>()
+  readonly #consumerName = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`
+  #group = 'gangway'
+  #prefetch = 64
+  #inflight = 0
+  #wakeReader: (() => void) | undefined
+  #command: Redis | undefined
+  #subscriber: Redis | undefined
+  #reader: Redis | undefined
+  #claimTimer: NodeJS.Timeout | undefined
+  #connected: Promise<void> | undefined
+  #closed = false
+
+  constructor(options: RedisLinkOptions, logger: () => Logger) {
+    this.#options = options
+    this.#prefix = options.prefix ?? 'gangway'
+    this.#logger = logger
+  }
+
+  unavailable(): 'UNAVAILABLE' | undefined {
+    if (this.#closed) return 'UNAVAILABLE'
+    // Before the first connect, requests go ahead and wait for it.
+    return this.#command !== undefined && this.#command.status !== 'ready' ? 'UNAVAILABLE' : undefined
+  }
+
+  connect(): Promise<void> {
+    if (this.#closed) return Promise.reject(new GatewayError('UNAVAILABLE', 'The Redis transport is closed'))
+    this.#connected ??= this.#start().catch((err: unknown) => {
+      this.#connected = undefined
+      throw err instanceof GatewayError ? err : new GatewayError('UNAVAILABLE', 'Cannot connect to Redis', { cause: err })
+    })
+    return this.#connected
+  }
+
+  async openInbox(id: string, receive: (body: Uint8Array) => void): Promise<void> {
+    await this.#subscribe(`${this.#prefix}:inbox:${id}`, receive)
+  }
+
+  async closeInbox(id: string): Promise<void> {
+    const channel = `${this.#prefix}:inbox:${id}`
+    this.#channels.delete(channel)
+    await this.#subscriber?.unsubscribe(channel).catch(() => {})
+  }
+
+  async openBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
+    await this.#subscribe(`${this.#prefix}:nodes`, receive)
+  }
+
+  async sendRequest(pattern: string, body: Buffer): Promise<void> {
+    await this.connect()
+    try {
+      await this.#command!.xadd(this.#streamKey(pattern), '*', 'b', body)
+    } catch (err) {
+      throw new GatewayError('UNAVAILABLE', 'Redis did not take the request', { cause: err })
+    }
+  }
+
+  async sendToInbox(id: string, body: Buffer): Promise<void> {
+    await this.connect()
+    await this.#command!.publish(`${this.#prefix}:inbox:${id}`, body)
+  }
+
+  async broadcast(body: Buffer): Promise<void> {
+    await this.connect()
+    await this.#command!.publish(`${this.#prefix}:nodes`, body)
+  }
+
+  async consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void> {
+    await this.connect()
+    this.#group = options.group
+    this.#prefetch = options.prefetch
+    const key = this.#streamKey(pattern)
+    await this.#ensureGroup(key)
+    this.#streams.set(key, { key, deliver })
+    if (this.#reader === undefined) {
+      this.#reader = this.#client('reader', { enableOfflineQueue: true })
+      void this.#readLoop(this.#reader)
+      const every = this.#options.claimIntervalMs ?? 5000
+      this.#claimTimer = setInterval(() => void this.#claim(), every)
+      this.#claimTimer.unref()
+      void this.#claim()
+    }
+    this.#wakeReader?.()
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#claimTimer)
+    this.#wakeReader?.()
+    for (const client of [this.#reader, this.#subscriber, this.#command]) client?.disconnect()
+  }
+
+  async #start(): Promise<void> {
+    // One client for good: it keeps reconnecting in the background even if this first wait fails.
+    this.#command ??= this.#client('command', { enableOfflineQueue: false, enableAutoPipelining: true })
+    await ready(this.#command)
+  }
+
+  /** A connection of our own (a duplicate of the user's client, or a new one). */
+  #client(role: string, extra: RedisOptions): Redis {
+    const base: RedisOptions = {
+      maxRetriesPerRequest: 1,
+      retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5000) + Math.floor(Math.random() * 100),
+      ...this.#options.redisOptions,
+      ...extra,
+    }
+    const client = this.#options.redis ? this.#options.redis.duplicate(base) : new Redis(this.#options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', base)
+    client.on('error', (err: Error) => this.#logger().warn({ link: 'redis', role, err }, 'Redis connection error'))
+    client.on('reconnecting', () => this.#logger().info({ link: 'redis', role }, 'reconnecting to Redis'))
+    return client
+  }
+
+  async #subscribe(channel: string, receive: (body: Uint8Array) => void): Promise<void> {
+    await this.connect()
+    this.#channels.set(channel, receive)
+    if (this.#subscriber === undefined) {
+      // Offline queue on: ioredis re-subscribes by itself after a reconnect.
+      const subscriber = this.#client('subscriber', { enableOfflineQueue: true, maxRetriesPerRequest: null })
+      this.#subscriber = subscriber
+      subscriber.on('messageBuffer', (name: Buffer, message: Buffer) => {
+        const receiveFor = this.#channels.get(name.toString())
+        if (receiveFor === undefined) return
+        try {
+          receiveFor(message)
+        } catch (err) {
+          this.#logger().error({ link: 'redis', channel: name.toString(), err }, 'a Redis message handler threw')
+        }
+      })
+    }
+    await this.#subscriber.subscribe(channel)
+  }
+
+  async #ensureGroup(key: string): Promise<void> {
+    try {
+      // From the start of the stream: requests queued before any service existed are served too.
+      await this.#command!.xgroup('CREATE', key, this.#group, '0', 'MKSTREAM')
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err
+    }
+  }
+
+  async #readLoop(reader: Redis): Promise<void> {
+    while (!this.#closed) {
+      const free = this.#prefetch - this.#inflight
+      if (free <= 0 || this.#streams.size === 0) {
+        await new Promise<void>((resolve) => (this.#wakeReader = resolve))
+        this.#wakeReader = undefined
+        continue
+      }
+      const keys = [...this.#streams.keys()]
+      let result: Array<[Buffer, StreamEntry[]]> | null
+      try {
+        result = (await reader.xreadgroupBuffer(
+          'GROUP',
+          this.#group,
+          this.#consumerName,
+          'COUNT',
+          free,
+          'BLOCK',
+          this.#options.blockMs ?? 2000,
+          'STREAMS',
+          ...keys,
+          ...keys.map(() => '>'),
+        )) as Array<[Buffer, StreamEntry[]]> | null
+      } catch (err) {
+        if (this.#closed) return
+        if (String((err as Error).message).includes('NOGROUP')) {
+          // The stream was deleted (or Redis restarted empty): declare the groups again.
+          await Promise.all(keys.map((key) => this.#ensureGroup(key).catch(() => {})))
+        } else {
+          this.#logger().warn({ link: 'redis', err }, 'reading requests failed; retrying')
+          await sleep(500)
+        }
+        continue
+      }
+      if (result) for (const [key, entries] of result) this.#deliver(key.toString(), entries, false)
+    }
+  }
+
+  /** Takes over requests left pending on a consumer that stopped acknowledging (a dead worker). */
+  async #claim(): Promise<void> {
+    const command = this.#command
+    if (this.#closed || command?.status !== 'ready') return
+    const minIdle = this.#options.claimIdleMs ?? 30_000
+    for (const key of this.#streams.keys()) {
+      const free = this.#prefetch - this.#inflight
+      if (free <= 0) return
+      try {
+        const [, entries, deleted] = (await command.callBuffer('XAUTOCLAIM', key, this.#group, this.#consumerName, minIdle, '0-0', 'COUNT', free)) as [Buffer, StreamEntry[], Buffer[]?]
+        // Entries deleted while pending only need their pending record dropped.
+        if (deleted && deleted.length > 0) await command.xack(key, this.#group, ...deleted)
+        const live = entries.filter((entry) => entry !== null && entry[1] !== null)
+        if (live.length > 0) {
+          this.#logger().info({ link: 'redis', stream: key, claimed: live.length }, 'claimed requests a stopped worker left pending')
+          this.#deliver(key, live, true)
+        }
+      } catch (err) {
+        this.#logger().warn({ link: 'redis', stream: key, err }, 'claiming pending requests failed')
+      }
+    }
+  }
+
+  #deliver(key: string, entries: StreamEntry[], redelivered: boolean): void {
+    const stream = this.#streams.get(key)
+    if (stream === undefined) return
+    for (const [id, fields] of entries) {
+      const body = fields[1]
+      this.#inflight++
+      let acked = false
+      const done = () => {
+        if (acked) return
+        acked = true
+        this.#inflight--
+        this.#wakeReader?.()
+        const command = this.#command
+        if (command?.status === 'ready') {
+          Promise.all([command.xack(key, this.#group, id), command.xdel(key, id)]).catch((err: unknown) => this.#logger().warn({ link: 'redis', err }, 'acknowledging a request failed; it will be claimed again'))
+        }
+      }
+      if (body === undefined) {
+        done()
+        continue
+      }
+      stream.deliver({ body, redelivered, done })
+    }
+  }
+
+  #streamKey(pattern: string): string {
+    return `${this.#prefix}:rq:${pattern}`
+  }
+}
+
+function ready(client: Redis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve()
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup()
+      reject(new GatewayError('UNAVAILABLE', 'Redis did not answer within 5000 ms'))
+    }, 5000)
+    const onReady = () => {
+      cleanup()
+      resolve()
+    }
+    const cleanup = () => {
+      clearTimeout(timer)
+      client.off('ready', onReady)
+    }
+    client.on('ready', onReady)
+  })
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms))
+}
