@@ -58,6 +58,7 @@ export class RedisLink implements BrokerLink {
   #claimTimer: NodeJS.Timeout | undefined
   #connected: Promise<void> | undefined
   #closed = false
+  #everReady = false
 
   constructor(options: RedisLinkOptions, logger: () => Logger) {
     this.#options = options
@@ -67,8 +68,8 @@ export class RedisLink implements BrokerLink {
 
   unavailable(): 'UNAVAILABLE' | undefined {
     if (this.#closed) return 'UNAVAILABLE'
-    // Before the first connect, requests go ahead and wait for it.
-    return this.#command !== undefined && this.#command.status !== 'ready' ? 'UNAVAILABLE' : undefined
+    // Before the first connection is up, requests go ahead and wait for it.
+    return this.#everReady && this.#command?.status !== 'ready' ? 'UNAVAILABLE' : undefined
   }
 
   connect(): Promise<void> {
@@ -143,6 +144,7 @@ export class RedisLink implements BrokerLink {
     // One client for good: it keeps reconnecting in the background even if this first wait fails.
     this.#command ??= this.#client('command', { enableOfflineQueue: false, enableAutoPipelining: true })
     await ready(this.#command)
+    this.#everReady = true
   }
 
   /** A connection of our own (a duplicate of the user's client, or a new one). */
@@ -235,10 +237,12 @@ export class RedisLink implements BrokerLink {
       const free = this.#prefetch - this.#inflight
       if (free <= 0) return
       try {
-        const [, entries, deleted] = (await command.callBuffer('XAUTOCLAIM', key, this.#group, this.#consumerName, minIdle, '0-0', 'COUNT', free)) as [Buffer, StreamEntry[], Buffer[]?]
+        // (The Buffer variant is not typed, and `callBuffer` misbehaves under auto-pipelining: bodies are UTF-8 JSON anyway.)
+        const [, claimed, deleted] = (await command.xautoclaim(key, this.#group, this.#consumerName, minIdle, '0-0', 'COUNT', free)) as [string, Array<[string, string[]] | null>, string[]?]
+        const entries = claimed.map((entry): StreamEntry | null => (entry && entry[1] ? [Buffer.from(entry[0]), entry[1].map((field) => Buffer.from(field))] : null))
         // Entries deleted while pending only need their pending record dropped.
         if (deleted && deleted.length > 0) await command.xack(key, this.#group, ...deleted)
-        const live = entries.filter((entry) => entry !== null && entry[1] !== null)
+        const live = entries.filter((entry): entry is StreamEntry => entry !== null)
         if (live.length > 0) {
           this.#logger().info({ link: 'redis', stream: key, claimed: live.length }, 'claimed requests a stopped worker left pending')
           this.#deliver(key, live, true)
