@@ -1,8 +1,15 @@
+import { after } from 'node:test'
 import { InProcessBus, inProcessTransport } from '../src/index.js'
+import { cleanUpBroker } from './helpers/bridge-transports.js'
 import { amqpTransport } from '../src/amqp/index.js'
 import { natsTransport } from '../src/nats/index.js'
 import { redisTransport } from '../src/redis/index.js'
 import { brokerSkipReason, brokerUrls, runBridgeConformance } from '../src/testing/index.js'
+
+after(async () => {
+  await cleanUpBroker({ kind: 'redis', url: brokerUrls.redis, prefix: `gangway-${run}` }).catch(() => {})
+  await cleanUpBroker({ kind: 'nats-js', url: brokerUrls.nats, prefix: `GANGWAY_CONF_${run}`.replace(/_RQ$/, '') }).catch(() => {})
+})
 
 // One suite, every transport. Each run uses its own prefix so runs never share queues.
 const run = `t${process.pid}`
@@ -13,7 +20,7 @@ runBridgeConformance({ name: 'in-process', create: () => inProcessTransport({ bu
 runBridgeConformance({
   name: 'amqp (RabbitMQ)',
   skip: await brokerSkipReason('amqp'),
-  create: () => amqpTransport({ url: brokerUrls.amqp, prefix: `gangway-${run}`, inboxExpiresMs: 10_000 }),
+  create: () => amqpTransport({ url: brokerUrls.amqp, prefix: `gangway-${run}`, inboxExpiresMs: 10_000, requestQueueExpiresMs: 30_000 }),
 })
 
 runBridgeConformance({
@@ -25,7 +32,7 @@ runBridgeConformance({
 runBridgeConformance({
   name: 'nats (JetStream)',
   skip: await brokerSkipReason('nats'),
-  create: () => natsTransport({ servers: brokerUrls.nats, prefix: `gangway-js-${run}`, jetstream: { ackWaitMs: 1000, storage: 'memory', stream: `GANGWAY_CONF_${run}` } }),
+  create: () => natsTransport({ servers: brokerUrls.nats, prefix: `gangway-js-${run}`, jetstream: { ackWaitMs: 1000, storage: 'memory', stream: `GANGWAY_CONF_${run}_RQ`.toUpperCase() } }),
 })
 
 runBridgeConformance({

@@ -11,6 +11,12 @@ export interface AmqpLinkOptions {
   persistent?: boolean
   /** An inbox queue unused this long is deleted by the broker (a gateway node that died leaves nothing behind). @default 60000 */
   inboxExpiresMs?: number
+  /**
+   * Deletes a request queue after it has been unused this long (`x-expires`),
+   * for short-lived patterns such as tests'. Every process using a pattern must
+   * agree on it. @default none: request queues live until deleted
+   */
+  requestQueueExpiresMs?: number
   /** Requests published and not yet confirmed, beyond which new ones are answered `BUSY`. @default 10000 */
   maxUnconfirmed?: number
   /** How long the first connection may take before requests fail `UNAVAILABLE` (reconnection goes on). @default 5000 */
@@ -51,6 +57,7 @@ export class AmqpLink implements BrokerLink {
   readonly #prefix: string
   readonly #persistent: boolean
   readonly #inboxExpiresMs: number
+  readonly #requestQueueOptions: { durable: true; arguments?: Record<string, number> }
   readonly #maxUnconfirmed: number
   readonly #connectTimeoutMs: number
   readonly #heartbeat: number
@@ -77,6 +84,7 @@ export class AmqpLink implements BrokerLink {
     this.#persistent = options.persistent ?? true
     this.#inboxExpiresMs = options.inboxExpiresMs ?? 60_000
     this.#maxUnconfirmed = options.maxUnconfirmed ?? 10_000
+    this.#requestQueueOptions = options.requestQueueExpiresMs === undefined ? { durable: true } : { durable: true, arguments: { 'x-expires': options.requestQueueExpiresMs } }
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000
     this.#heartbeat = options.heartbeatSeconds ?? 10
     this.#reconnect = { initialDelayMs: options.reconnect?.initialDelayMs ?? 100, maxDelayMs: options.reconnect?.maxDelayMs ?? 5000 }
@@ -120,7 +128,7 @@ export class AmqpLink implements BrokerLink {
     const publisher = this.#publisher
     if (!publisher || this.#state !== 'up') throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
     if (!this.#declared.has(queue)) {
-      await publisher.assertQueue(queue, { durable: true })
+      await publisher.assertQueue(queue, this.#requestQueueOptions)
       this.#declared.add(queue)
     }
     const ttl = info.expiresAt === undefined ? undefined : Math.max(1, info.expiresAt - Date.now())
@@ -161,8 +169,15 @@ export class AmqpLink implements BrokerLink {
 
   async close(): Promise<void> {
     if (this.#state === 'closed') return
+    const wasUp = this.#state === 'up'
     this.#state = 'closed'
-    await this.#connection?.close().catch(() => {})
+    // Stops recovery at once. Closing a connection whose socket is already gone can wait
+    // forever for the broker's close-ok: wait only for a live one, and not for long.
+    const closing = this.#connection?.close().catch(() => {})
+    if (!wasUp || closing === undefined) return
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([closing, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))])
+    clearTimeout(timer)
   }
 
   async #start(): Promise<void> {
@@ -277,7 +292,7 @@ export class AmqpLink implements BrokerLink {
   }
 
   async #declareConsumer(channel: Channel, spec: ConsumerSpec): Promise<void> {
-    await channel.assertQueue(spec.queue, { durable: true })
+    await channel.assertQueue(spec.queue, this.#requestQueueOptions)
     // Per-consumer prefetch: applies to the consumer started next on this channel.
     await channel.prefetch(spec.prefetch, false)
     await channel.consume(

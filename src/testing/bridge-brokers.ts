@@ -88,9 +88,12 @@ export class TcpProxy {
     this.#refusing = false
   }
 
+  /** Stops listening and destroys every proxied connection (it does not wait for clients to go). */
   async close(): Promise<void> {
+    this.#refusing = true
+    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
     this.cut()
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    await closed
   }
 
   #proxy(client: Socket): void {
