@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Gateway, OnConnect, OnDisconnect, Subscribe, type Client } from 'gangway'
+import { forward, Gateway, OnConnect, OnDisconnect, Subscribe, type Client } from 'gangway'
 
 const Room = z.object({ room: z.string().min(1).max(64) })
 const Publish = z.object({ room: z.string().min(1).max(64), payload: z.unknown() })
@@ -8,7 +8,8 @@ const Publish = z.object({ room: z.string().min(1).max(64), payload: z.unknown()
  * The demo gateway. Benchmarks and examples rely on its events:
  * - `echo`: replies with the same data;
  * - `join` / `leave` `{ room }`: joins or leaves, replies `{ room }`;
- * - `publish` `{ room, payload }`: every member of the room receives `{ "event": "message", "data": payload }`.
+ * - `publish` `{ room, payload }`: every member of the room receives `{ "event": "message", "data": payload }`;
+ * - `ask`: forwarded to the microservice pattern `demo.ask` (a `progress` push, then `{ answer: data }`).
  */
 @Gateway({ path: '/ws' })
 export class ChatGateway {
@@ -21,6 +22,8 @@ export class ChatGateway {
   echo(data: unknown) {
     return data
   }
+
+  @Subscribe('ask') ask = forward('demo.ask', { timeoutMs: 10_000 })
 
   @Subscribe('join', { schema: Room })
   async join({ room }: z.infer<typeof Room>, client: Client) {

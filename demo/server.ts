@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { createGateway } from 'gangway'
 import { ChatGateway } from './chat-gateway.js'
+import { demoService } from './demo-service.js'
+import { describeTransport, transportFromUrl } from './bridge-transport.js'
 
 const port = Number(process.env.PORT ?? 3000)
 const page = fileURLToPath(new URL('../../demo/public/index.html', import.meta.url))
@@ -16,11 +18,16 @@ const http = createServer(async (request, response) => {
   response.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found')
 })
 
-const app = createGateway({ gateways: [new ChatGateway()], hello: true })
+// `ask` is forwarded to `demo.ask` over TRANSPORT_URL's broker (`npm run worker` answers it there);
+// with no TRANSPORT_URL the transport is in-process and this process hosts `demo.ask` itself.
+const transport = await transportFromUrl()
+const inProcessService = process.env.TRANSPORT_URL ? undefined : demoService(transport)
+await inProcessService?.listen()
+const app = createGateway({ gateways: [new ChatGateway()], hello: true, transport })
 app.attach(http)
 
 http.listen(port, () => {
-  console.log(`gangway demo: chat at http://localhost:${port}/  gateway at ws://localhost:${port}/ws`)
+  console.log(`gangway demo: chat at http://localhost:${port}/  gateway at ws://localhost:${port}/ws  bridge: ${describeTransport()}`)
 })
 
 let stopping = false
@@ -30,6 +37,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true
     console.log(`${signal}: draining connections`)
     await app.close()
+    await inProcessService?.close()
+    await transport.close()
     http.close(() => process.exit(0))
     http.closeAllConnections()
   })
