@@ -7,8 +7,16 @@ export interface AmqpLinkOptions {
   url?: string
   /** Prefix of every queue and exchange gangway declares. @default 'gangway' */
   prefix?: string
-  /** Publish requests as persistent messages (they survive a broker restart; confirms wait for the disk). @default true */
-  persistent?: boolean
+  /**
+   * Publish requests that wait for a reply as persistent messages. Off by
+   * default: such a request cannot outlive its requester's timeout, and after a
+   * broker restart its reply inbox is gone, so writing it to disk only costs
+   * latency (a persistent request is confirmed after the disk write); a worker
+   * dying mid-message is covered by manual acks either way. @default false
+   */
+  persistRequests?: boolean
+  /** Publish events (`emit`, frames without `id`) as persistent messages: nobody waits for them, so they must survive a broker restart. @default true */
+  persistEvents?: boolean
   /** An inbox queue unused this long is deleted by the broker (a gateway node that died leaves nothing behind). @default 60000 */
   inboxExpiresMs?: number
   /**
@@ -39,8 +47,8 @@ interface ConsumerSpec {
  * RabbitMQ for the bridge, on amqplib's own connection recovery: after every
  * (re)connect the channels, queues, bindings and consumers are declared again.
  *
- * - requests: a durable queue per pattern (`<prefix>.rq.<pattern>`), persistent
- *   messages published on a confirm channel with a per-message TTL (the
+ * - requests: a durable queue per pattern (`<prefix>.rq.<pattern>`), messages
+ *   (persistent for events) published on a confirm channel with a per-message TTL (the
  *   requester's deadline), consumed with manual acks and a prefetch;
  * - inboxes: a queue per gateway node / requester, `x-expires` so a dead
  *   node's queue disappears; consumed without acks;
@@ -55,7 +63,8 @@ export class AmqpLink implements BrokerLink {
   readonly batchRequests = true
   readonly #url: string
   readonly #prefix: string
-  readonly #persistent: boolean
+  readonly #persistRequests: boolean
+  readonly #persistEvents: boolean
   readonly #inboxExpiresMs: number
   readonly #requestQueueOptions: { durable: true; arguments?: Record<string, number> }
   readonly #maxUnconfirmed: number
@@ -81,7 +90,8 @@ export class AmqpLink implements BrokerLink {
   constructor(options: AmqpLinkOptions, logger: () => Logger) {
     this.#url = options.url ?? process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672'
     this.#prefix = options.prefix ?? 'gangway'
-    this.#persistent = options.persistent ?? true
+    this.#persistRequests = options.persistRequests ?? false
+    this.#persistEvents = options.persistEvents ?? true
     this.#inboxExpiresMs = options.inboxExpiresMs ?? 60_000
     this.#maxUnconfirmed = options.maxUnconfirmed ?? 10_000
     this.#requestQueueOptions = options.requestQueueExpiresMs === undefined ? { durable: true } : { durable: true, arguments: { 'x-expires': options.requestQueueExpiresMs } }
@@ -135,7 +145,7 @@ export class AmqpLink implements BrokerLink {
     this.#unconfirmed++
     await new Promise<void>((resolve, reject) => {
       try {
-        publisher.sendToQueue(queue, body, { persistent: this.#persistent, expiration: ttl === undefined ? undefined : String(ttl), contentType: 'application/json' }, (err) => {
+        publisher.sendToQueue(queue, body, { persistent: ttl === undefined ? this.#persistEvents : this.#persistRequests, expiration: ttl === undefined ? undefined : String(ttl), contentType: 'application/json' }, (err) => {
           this.#unconfirmed--
           if (err) reject(new GatewayError('UNAVAILABLE', 'RabbitMQ did not confirm the request', { cause: err }))
           else resolve()

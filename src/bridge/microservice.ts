@@ -153,9 +153,9 @@ export class Microservice {
     }
     let remaining = records.length
     if (remaining === 0) return delivery.done()
-    // Acknowledge after the replies were handed to the broker: they go out in this tick's batch, first.
+    // Acknowledge after the replies were handed to the broker: the reply batch's setImmediate was queued first.
     const finish = () => {
-      if (--remaining === 0) queueMicrotask(() => delivery.done())
+      if (--remaining === 0) setImmediate(() => delivery.done())
     }
     for (const record of records) {
       if (record.t === 'q' && typeof record.c === 'string') this.#run(record, delivery.redelivered, finish)

@@ -9,10 +9,13 @@ interface Pending {
 }
 
 /**
- * Collects records per destination during one tick and sends each
- * destination's records as one broker message at the end of the tick. At
- * concurrency 1 a record goes out alone, a microtask later; under load, the
- * replies a service finishes in one I/O callback share one publish.
+ * Collects records per destination and sends each destination's records as
+ * one broker message once the event loop has run the I/O callbacks it had
+ * ready (`setImmediate`): requests read from 16 sockets in one loop turn
+ * share one publish, and the replies a service finishes together share
+ * another. Idle, a record leaves on the same loop turn, right after the
+ * callback that produced it. With `oneRecordPerMessage` (links that need a
+ * broker message per request) records still leave together, in one write.
  *
  * Records are serialized in `add`, so a value that cannot be JSON fails there,
  * for its own caller, and never takes its batch-mates down with it.
@@ -21,7 +24,10 @@ export class RecordBatcher<Key> {
   readonly #pending = new Map<Key, Pending>()
   #scheduled = false
 
-  constructor(private readonly send: (key: Key, body: Buffer, records: readonly BridgeRecord[]) => void) {}
+  constructor(
+    private readonly send: (key: Key, body: Buffer, records: readonly BridgeRecord[]) => void,
+    private readonly oneRecordPerMessage = false,
+  ) {}
 
   /** Queues a record; throws (TypeError, RangeError) if it cannot be serialized. */
   add(key: Key, record: BridgeRecord): void {
@@ -30,14 +36,14 @@ export class RecordBatcher<Key> {
     if (pending === undefined) this.#pending.set(key, (pending = { json: [], records: [] }))
     pending.json.push(json)
     pending.records.push(record)
-    if (pending.records.length >= MAX_RECORDS_PER_MESSAGE) {
+    if (pending.records.length >= MAX_RECORDS_PER_MESSAGE && !this.oneRecordPerMessage) {
       this.#pending.delete(key)
       this.#sendBatch(key, pending)
       return
     }
     if (!this.#scheduled) {
       this.#scheduled = true
-      queueMicrotask(() => this.flush())
+      setImmediate(() => this.flush())
     }
   }
 
@@ -51,6 +57,10 @@ export class RecordBatcher<Key> {
   }
 
   #sendBatch(key: Key, pending: Pending): void {
+    if (this.oneRecordPerMessage) {
+      for (let i = 0; i < pending.records.length; i++) this.send(key, Buffer.from(`[${pending.json[i]}]`), [pending.records[i]!])
+      return
+    }
     this.send(key, Buffer.from(`[${pending.json.join(',')}]`), pending.records)
   }
 }

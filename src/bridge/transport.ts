@@ -111,7 +111,10 @@ export class Transport {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING
     this.logger = options.logger ?? silentLogger
-    this.#requests = new RecordBatcher((pattern, body, records) => this.#sendRequests(pattern, body, records))
+    this.#requests = new RecordBatcher(
+      (pattern, body, records) => this.#sendRequests(pattern, body, records, link.batchRequests ? undefined : (records[0] as RequestRecord)),
+      !link.batchRequests,
+    )
     this.#inboxBatcher = new RecordBatcher((inbox, body) => this.#send('inbox', this.link.sendToInbox(inbox, body)))
     this.#broadcasts = new RecordBatcher((_key, body) => this.#send('broadcast', this.link.broadcast(body)))
   }
@@ -266,12 +269,12 @@ export class Transport {
 
   #queueRequest(record: RequestRecord): void {
     if (!this.#pending.has(record.c)) return // timed out while the inbox opened
-    if (this.link.batchRequests) {
+    try {
       this.#requests.add(record.p, record)
-      return
+    } catch (err) {
+      this.logger.warn({ pattern: record.p, err }, 'request data cannot be serialized')
+      this.#fail(record.c, new WsError('INVALID_PAYLOAD', 'The data cannot be serialized'))
     }
-    const body = Buffer.from(`[${JSON.stringify(record)}]`)
-    this.#sendRequests(record.p, body, [record], record)
   }
 
   #sendRequests(pattern: string, body: Buffer, records: readonly BridgeRecord[], single?: RequestRecord): void {
