@@ -147,7 +147,12 @@ export class Transport {
    * can tell) or `BUSY`.
    */
   request<R = unknown>(pattern: string, data: unknown, options: RequestOptions = {}): Promise<R> {
-    const refused = this.#refusal(pattern)
+    let refused: WsError | undefined
+    try {
+      refused = this.#refusal(pattern)
+    } catch (err) {
+      return Promise.reject(err)
+    }
     if (refused) return Promise.reject(refused)
     const timeoutMs = options.timeoutMs ?? this.timeoutMs
     const correlation = (this.#nextCorrelation++).toString(36)
@@ -166,7 +171,8 @@ export class Transport {
   async emit(pattern: string, data: unknown, options: { meta?: ForwardMeta } = {}): Promise<void> {
     const refused = this.#refusal(pattern)
     if (refused) throw refused
-    const record: RequestRecord = { t: 'q', c: (this.#nextCorrelation++).toString(36), p: pattern, d: data, m: options.meta ?? {} }
+    // Events carry no reply inbox, so their id names this transport: services dedupe on it.
+    const record: RequestRecord = { t: 'q', c: `${this.#id}.${(this.#nextCorrelation++).toString(36)}`, p: pattern, d: data, m: options.meta ?? {} }
     await this.link.connect()
     await this.link.sendRequest(pattern, Buffer.from(`[${JSON.stringify(record)}]`), { expiresAt: undefined })
   }

@@ -92,17 +92,20 @@ export function runBridgeConformance(options: BridgeConformanceOptions): void {
       assert.equal(requester.stats.timeouts, 1)
     })
 
-    test('emit delivers once, with no reply', async (t) => {
+    test('emit delivers once, with no reply; events from different senders are never taken for duplicates', async (t) => {
       const { requester, service } = await pair(t)
+      const other = await create()
+      t.after(() => other.close())
       const pattern = unique('event')
       const got: unknown[] = []
       await service()
         .handle(pattern, (data) => void got.push(data))
         .listen()
       await requester.emit(pattern, { a: 1 })
-      await waitFor(() => got.length === 1, 3000, 'the event')
+      await other.emit(pattern, { b: 2 })
+      await waitFor(() => got.length === 2, 3000, 'the events')
       await new Promise((resolve) => setTimeout(resolve, 100))
-      assert.deepEqual(got, [{ a: 1 }])
+      assert.deepEqual(got.sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))), [{ a: 1 }, { b: 2 }])
     })
 
     test('two instances share a pattern: 300 concurrent requests are each answered exactly once', async (t) => {
