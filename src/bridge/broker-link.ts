@@ -17,9 +17,8 @@ export interface BrokerLink {
   /** What happens to a request when a service dies mid-message; see `docs/bridge.md`. */
   readonly guarantee: 'at-least-once' | 'at-most-once'
   /**
-   * Whether several requests bound for one pattern may share a broker message.
-   * Links whose per-message cost dominates say yes; links that need one broker
-   * message per request (NATS: a reply subject per request for no-responders) say no.
+   * Whether several requests bound for one pattern may share a broker message
+   * (they are still sent together, one message each, when not).
    */
   readonly batchRequests: boolean
   /** `undefined` when the link can take a message now; otherwise the error code to answer with. */
@@ -36,8 +35,6 @@ export interface BrokerLink {
    * Sends a body of request records to a pattern's work queue. Resolves once
    * the broker has taken it (publisher confirm where the broker has them);
    * rejects with a `GatewayError` coded `UNAVAILABLE` or `BUSY` otherwise.
-   * `replyInbox` and `correlationId` are set for a body holding exactly one
-   * request (links that answer "no responders" on their own use them).
    */
   sendRequest(pattern: string, body: Buffer, info: RequestInfo): Promise<void>
   /** Sends a body to an inbox. Fire and forget: failures are logged by the link. */
@@ -59,9 +56,10 @@ export interface BrokerLink {
 export interface RequestInfo {
   /** Epoch ms after which nobody waits for the answer (a broker TTL, where there is one). */
   readonly expiresAt: number | undefined
-  /** Set when the body holds one request that wants a reply. */
-  readonly replyInbox?: string
-  readonly correlationId?: string
+  /** The inbox the replies go to; absent for events. */
+  readonly replyInbox: string | undefined
+  /** The ids of the records in the body (links that answer "no responders" themselves fail these). */
+  readonly correlationIds: readonly string[]
 }
 
 /** One message taken from a work queue. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { BroadcastTarget } from '../cluster/adapter.js'
 import type { Client } from '../connection/client.js'
 import type { FrameInfo, GatewayDefinition, Handler, HandlerDefinition } from '../definition/gateway-definition.js'
@@ -87,7 +87,7 @@ export class GatewayBridge {
       meta.event = frame.event
       if (frame.id !== undefined) meta.requestId = frame.id
     }
-    meta.traceId = randomUUID().replaceAll('-', '')
+    meta.traceId = nextTraceId()
     return meta
   }
 
@@ -122,6 +122,15 @@ export class GatewayBridge {
       this.logger.debug({ connections: target.connections, event: record.e }, 'push for a connection this node no longer has')
     }
   }
+}
+
+// Trace ids: 16 random hex characters per process, then a 16-hex counter — unique, W3C-sized, and
+// without a call into the random source per request.
+const traceIdPrefix = randomBytes(8).toString('hex')
+let traceCounter = 0
+
+function nextTraceId(): string {
+  return traceIdPrefix + (traceCounter++).toString(16).padStart(16, '0')
 }
 
 function normalizeTarget(target: Partial<BroadcastTarget>): BroadcastTarget {

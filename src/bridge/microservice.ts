@@ -69,6 +69,7 @@ export class Microservice {
   readonly #prefetch: number
   readonly #shutdownTimeoutMs: number
   #inflight = 0
+  #toAcknowledge: Delivery[] = []
   #idle: Array<() => void> = []
   #listening: Promise<void> | undefined
   #closed: Promise<void> | undefined
@@ -148,18 +149,32 @@ export class Microservice {
     const records = decodeRecords(delivery.body)
     if (records === undefined) {
       this.#logger.warn({ pattern, bytes: delivery.body.byteLength }, 'discarded a message that is not a bridge record batch')
-      delivery.done()
+      this.#acknowledgeSoon(delivery)
       return
     }
     let remaining = records.length
-    if (remaining === 0) return delivery.done()
+    if (remaining === 0) return this.#acknowledgeSoon(delivery)
     // Acknowledge after the replies were handed to the broker: the reply batch's setImmediate was queued first.
     const finish = () => {
-      if (--remaining === 0) setImmediate(() => delivery.done())
+      if (--remaining === 0) this.#acknowledgeSoon(delivery)
     }
     for (const record of records) {
       if (record.t === 'q' && typeof record.c === 'string') this.#run(record, delivery.redelivered, finish)
       else finish()
+    }
+  }
+
+  /** Acknowledges on the next check phase, after this turn's replies left; one callback for all of them. */
+  #acknowledgeSoon(delivery: Delivery): void {
+    this.#toAcknowledge.push(delivery)
+    if (this.#toAcknowledge.length === 1) {
+      setImmediate(() => {
+        const deliveries = this.#toAcknowledge
+        this.#toAcknowledge = []
+        // Replies first, whatever the order of the callbacks: an ack must never overtake its reply.
+        this.transport.flushOutgoing()
+        for (const each of deliveries) each.done()
+      })
     }
   }
 

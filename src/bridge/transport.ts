@@ -111,10 +111,7 @@ export class Transport {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING
     this.logger = options.logger ?? silentLogger
-    this.#requests = new RecordBatcher(
-      (pattern, body, records) => this.#sendRequests(pattern, body, records, link.batchRequests ? undefined : (records[0] as RequestRecord)),
-      !link.batchRequests,
-    )
+    this.#requests = new RecordBatcher((pattern, body, records) => this.#sendRequests(pattern, body, records), !link.batchRequests)
     this.#inboxBatcher = new RecordBatcher((inbox, body) => this.#send('inbox', this.link.sendToInbox(inbox, body)))
     this.#broadcasts = new RecordBatcher((_key, body) => this.#send('broadcast', this.link.broadcast(body)))
   }
@@ -174,7 +171,7 @@ export class Transport {
     // Events carry no reply inbox, so their id names this transport: services dedupe on it.
     const record: RequestRecord = { t: 'q', c: `${this.#id}.${(this.#nextCorrelation++).toString(36)}`, p: pattern, d: data, m: options.meta ?? {} }
     await this.link.connect()
-    await this.link.sendRequest(pattern, Buffer.from(`[${JSON.stringify(record)}]`), { expiresAt: undefined })
+    await this.link.sendRequest(pattern, Buffer.from(`[${JSON.stringify(record)}]`), { expiresAt: undefined, replyInbox: undefined, correlationIds: [record.c] })
   }
 
   /**
@@ -218,6 +215,12 @@ export class Transport {
   /** Queues a push for every gateway node. Throws if it cannot be serialized. */
   broadcast(record: PushRecord): void {
     this.#broadcasts.add('', record)
+  }
+
+  /** Sends the replies and pushes queued in this loop turn now, instead of at its end. */
+  flushOutgoing(): void {
+    this.#inboxBatcher.flush()
+    this.#broadcasts.flush()
   }
 
   /** Fails every pending request with `UNAVAILABLE` and closes the broker connections. Idempotent. */
@@ -283,8 +286,9 @@ export class Transport {
     }
   }
 
-  #sendRequests(pattern: string, body: Buffer, records: readonly BridgeRecord[], single?: RequestRecord): void {
-    const info = single ? { expiresAt: single.x, replyInbox: single.r, correlationId: single.c } : { expiresAt: (records[records.length - 1] as RequestRecord).x }
+  #sendRequests(pattern: string, body: Buffer, records: readonly BridgeRecord[]): void {
+    const requests = records as readonly RequestRecord[]
+    const info = { expiresAt: requests[requests.length - 1]!.x, replyInbox: requests[0]!.r, correlationIds: requests.map((r) => r.c) }
     this.link.sendRequest(pattern, body, info).catch((err: unknown) => {
       const error = unavailable(err)
       this.logger.warn({ pattern, requests: records.length, err }, 'the broker did not take a request')

@@ -62,7 +62,9 @@ export class NatsJetStreamQueues {
 
   async publish(pattern: string, body: Buffer, info: RequestInfo): Promise<void> {
     try {
-      await this.#js!.publish(`${this.prefix}.jrq.${pattern}`, body, info.correlationId === undefined ? undefined : { msgID: `${info.replyInbox}/${info.correlationId}` })
+      // The first record's id names the message: JetStream stores a message published twice with one id once.
+      const msgID = info.replyInbox === undefined ? info.correlationIds[0] : `${info.replyInbox}/${info.correlationIds[0]}`
+      await this.#js!.publish(`${this.prefix}.jrq.${pattern}`, body, msgID === undefined ? undefined : { msgID })
     } catch (err) {
       throw new GatewayError('UNAVAILABLE', 'JetStream did not store the request', { cause: err })
     }

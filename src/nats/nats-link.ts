@@ -38,7 +38,7 @@ type State = 'idle' | 'connecting' | 'up' | 'down' | 'closed'
 export class NatsLink implements BrokerLink {
   readonly kind = 'nats'
   readonly guarantee: 'at-least-once' | 'at-most-once'
-  readonly batchRequests = false
+  readonly batchRequests = true
   readonly #options: NatsLinkOptions
   readonly #prefix: string
   readonly #logger: () => Logger
@@ -48,6 +48,9 @@ export class NatsLink implements BrokerLink {
   #connection: NatsConnection | undefined
   #connected: Promise<void> | undefined
   #state: State = 'idle'
+  /** Reply tokens of recent request batches → their correlation ids, to fail them all on "no responders". */
+  readonly #batches = new Map<string, readonly string[]>()
+  #nextBatch = 0
 
   constructor(options: NatsLinkOptions, logger: () => Logger) {
     this.#options = options
@@ -76,9 +79,11 @@ export class NatsLink implements BrokerLink {
     const prefix = `${this.#prefix}.inbox.${id}.`
     this.#subscribe(`inbox:${id}`, nc, `${prefix}>`, undefined, (msg) => {
       if (msg.data.byteLength === 0 && msg.headers?.code === 503) {
-        // "No responders": nobody subscribes to the pattern. The last token is the request's correlation id.
-        const correlation = msg.subject.slice(prefix.length)
-        receive(Buffer.from(JSON.stringify([{ t: 'e', c: correlation, e: { code: 'UNAVAILABLE', message: 'The service is unavailable' } }])))
+        // "No responders": nobody subscribes to the pattern. The last token names the request or its batch.
+        const token = msg.subject.slice(prefix.length)
+        const correlations = token.startsWith('_b') ? (this.#batches.get(token) ?? []) : [token]
+        this.#batches.delete(token)
+        receive(Buffer.from(JSON.stringify(correlations.map((c) => ({ t: 'e', c, e: { code: 'UNAVAILABLE', message: 'The service is unavailable' } })))))
         return
       }
       receive(msg.data)
@@ -100,7 +105,19 @@ export class NatsLink implements BrokerLink {
   async sendRequest(pattern: string, body: Buffer, info: RequestInfo): Promise<void> {
     const nc = await this.#nc()
     if (this.#queues) return this.#queues.publish(pattern, body, info)
-    const reply = info.replyInbox === undefined ? undefined : `${this.#prefix}.inbox.${info.replyInbox}.${info.correlationId}`
+    let reply: string | undefined
+    if (info.replyInbox !== undefined) {
+      // One reply subject per broker message, under the inbox's wildcard subscription: correlation ids
+      // never contain "_", so a batch's token cannot collide with one.
+      let token = info.correlationIds[0]!
+      if (info.correlationIds.length > 1) {
+        token = `_b${(this.#nextBatch++).toString(36)}`
+        this.#batches.set(token, info.correlationIds)
+        // "No responders" comes back within a round trip; older entries are of no more use.
+        if (this.#batches.size > 4096) this.#batches.delete(this.#batches.keys().next().value!)
+      }
+      reply = `${this.#prefix}.inbox.${info.replyInbox}.${token}`
+    }
     try {
       nc.publish(`${this.#prefix}.rq.${pattern}`, body, reply === undefined ? undefined : { reply })
     } catch (err) {

@@ -59,6 +59,8 @@ export class RedisLink implements BrokerLink {
   #connected: Promise<void> | undefined
   #closed = false
   #everReady = false
+  readonly #acks = new Map<string, Buffer[]>()
+  #acksScheduled = false
 
   constructor(options: RedisLinkOptions, logger: () => Logger) {
     this.#options = options
@@ -265,10 +267,7 @@ export class RedisLink implements BrokerLink {
         acked = true
         this.#inflight--
         this.#wakeReader?.()
-        const command = this.#command
-        if (command?.status === 'ready') {
-          Promise.all([command.xack(key, this.#group, id), command.xdel(key, id)]).catch((err: unknown) => this.#logger().warn({ link: 'redis', err }, 'acknowledging a request failed; it will be claimed again'))
-        }
+        this.#acknowledge(key, id)
       }
       if (body === undefined) {
         done()
@@ -276,6 +275,27 @@ export class RedisLink implements BrokerLink {
       }
       stream.deliver({ body, redelivered, done })
     }
+  }
+
+  /** Queues an XACK + XDEL; the ids acknowledged in one loop turn go in one command each. */
+  #acknowledge(key: string, id: Buffer): void {
+    let ids = this.#acks.get(key)
+    if (ids === undefined) this.#acks.set(key, (ids = []))
+    ids.push(id)
+    if (this.#acksScheduled) return
+    this.#acksScheduled = true
+    setImmediate(() => {
+      this.#acksScheduled = false
+      const command = this.#command
+      const acks = [...this.#acks]
+      this.#acks.clear()
+      if (command?.status !== 'ready') return // still pending: claimed again later
+      for (const [stream, list] of acks) {
+        Promise.all([command.xack(stream, this.#group, ...list), command.xdel(stream, ...list)]).catch((err: unknown) =>
+          this.#logger().warn({ link: 'redis', err }, 'acknowledging requests failed; they will be claimed again'),
+        )
+      }
+    })
   }
 
   #streamKey(pattern: string): string {
