@@ -115,9 +115,10 @@ export class Microservice {
   }
 
   /**
-   * Lets handlers in flight finish (up to `shutdownTimeoutMs`), then closes the
-   * transport if this service created it. Messages not yet acknowledged go back
-   * to the broker for another instance.
+   * Stops handling new messages, lets handlers in flight finish (up to
+   * `shutdownTimeoutMs`), then closes the transport if this service created it.
+   * Messages not yet acknowledged go back to the broker for another instance
+   * once the transport closes (close a transport you passed in yourself).
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
@@ -146,6 +147,8 @@ export class Microservice {
   }
 
   #deliver(pattern: string, delivery: Delivery): void {
+    // Closed: leave it unacknowledged, so the broker hands it to another instance once this transport closes.
+    if (this.#closed) return
     const records = decodeRecords(delivery.body)
     if (records === undefined) {
       this.#logger.warn({ pattern, bytes: delivery.body.byteLength }, 'discarded a message that is not a bridge record batch')
