@@ -11,6 +11,8 @@ export interface LoadResult {
   p50: number
   p99: number
   errors: number
+  /** Round trips completed outside the measured window (warm-up, drain), for CPU accounting. */
+  warmupRequests: number
 }
 
 interface Lane {
@@ -30,6 +32,7 @@ export async function runLoad(options: { url: string; framework: Framework; conc
   const sockets = await Promise.all(Array.from({ length: socketCount }, () => open(url)))
   const latencies: number[] = []
   let errors = 0
+  let completed = 0
   let measuring = false
   let stopping = false
   let inflight = 0
@@ -45,6 +48,7 @@ export async function runLoad(options: { url: string; framework: Framework; conc
       if (!entry) return
       pending.delete(id!)
       inflight--
+      completed++
       if (frame.error !== undefined) errors++
       else if (measuring) latencies.push(performance.now() - entry.start)
       if (!stopping) entry.lane.send()
@@ -75,7 +79,7 @@ export async function runLoad(options: { url: string; framework: Framework; conc
   for (const ws of sockets) ws.terminate()
   latencies.sort((a, b) => a - b)
   const at = (q: number) => (latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!)
-  return { concurrency, requests: latencies.length, seconds, rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99), errors }
+  return { concurrency, requests: latencies.length, seconds, rps: latencies.length / seconds, p50: at(0.5), p99: at(0.99), errors, warmupRequests: completed - latencies.length }
 }
 
 function open(url: string): Promise<WebSocket> {

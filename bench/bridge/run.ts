@@ -5,6 +5,7 @@
 // BENCH_REPEATS=3 BENCH_SECONDS=4 BENCH_WARMUP_SECONDS=1 BENCH_MAX_SECONDS=1200.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Broker } from './brokers.js'
@@ -24,8 +25,19 @@ interface Row {
   broker: Broker
   framework: Framework
   concurrency: number
-  runs: LoadResult[]
-  median: { rps: number; p50: number; p99: number; errors: number }
+  runs: Array<LoadResult & { cpuUs: number | undefined }>
+  median: { rps: number; p50: number; p99: number; errors: number; cpuUs: number | undefined }
+}
+
+/** CPU time (user + system) a process has used, in µs; undefined where /proc is missing. */
+function cpuTime(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100 // clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined
+  }
 }
 
 const script = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url))
@@ -74,11 +86,15 @@ for (const broker of brokers) {
       gateway = started.child
       const url = `ws://127.0.0.1:${started.port}/ws`
       for (const concurrency of concurrencies) {
-        const runs: LoadResult[] = []
+        const runs: Array<LoadResult & { cpuUs: number | undefined }> = []
         for (let r = 0; r < repeats && Date.now() < deadline; r++) {
+          const before = [cpuTime(gateway.pid), cpuTime(worker.pid)]
           const result = await runLoad({ url, framework, concurrency, warmupMs, durationMs })
-          runs.push(result)
-          console.error(`  ${broker} ${framework} c=${concurrency} run ${r + 1}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${result.errors}`)
+          const after = [cpuTime(gateway.pid), cpuTime(worker.pid)]
+          // Gateway + worker CPU per round trip: steadier than req/s on a shared machine.
+          const cpuUs = before.includes(undefined) || after.includes(undefined) ? undefined : (after[0]! - before[0]! + after[1]! - before[1]!) / (result.requests + result.warmupRequests)
+          runs.push({ ...result, cpuUs })
+          console.error(`  ${broker} ${framework} c=${concurrency} run ${r + 1}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${result.errors}, gateway+worker CPU ${cpuUs?.toFixed(1) ?? '?'} µs/request`)
         }
         if (runs.length === 0) continue
         rows.push({
@@ -86,7 +102,7 @@ for (const broker of brokers) {
           framework,
           concurrency,
           runs,
-          median: { rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0) },
+          median: { rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0), cpuUs: runs.some((r) => r.cpuUs === undefined) ? undefined : median(runs.map((r) => r.cpuUs!)) },
         })
       }
     } catch (err) {
@@ -99,18 +115,19 @@ for (const broker of brokers) {
 }
 
 const fmt = (row: Row | undefined) => (row ? `${row.median.rps.toFixed(0)} (${row.median.p50.toFixed(2)} / ${row.median.p99.toFixed(2)})` : '–')
+const cpu = (row: Row | undefined) => (row?.median.cpuUs === undefined ? '–' : row.median.cpuUs.toFixed(0))
 const lines = [
-  `Bridge round trips, median of ${repeats} × ${durationMs / 1000} s: req/s (p50 / p99 ms). ${cpus().length} cores, Node ${process.version}.`,
+  `Bridge round trips, median of ${repeats} × ${durationMs / 1000} s: req/s (p50 / p99 ms), and gateway + worker CPU µs per request. ${cpus().length} cores, Node ${process.version}.`,
   '',
-  '| broker | concurrency | gangway | NestJS | gangway ÷ NestJS |',
-  '|---|---:|---:|---:|---:|',
+  '| broker | concurrency | gangway | NestJS | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |',
+  '|---|---:|---:|---:|---:|---:|---:|',
 ]
 for (const broker of brokers) {
   for (const concurrency of concurrencies) {
     const g = rows.find((r) => r.broker === broker && r.framework === 'gangway' && r.concurrency === concurrency)
     const n = rows.find((r) => r.broker === broker && r.framework === 'nest' && r.concurrency === concurrency)
     const ratio = g && n ? `${(g.median.rps / n.median.rps).toFixed(2)}×` : '–'
-    lines.push(`| ${broker} | ${concurrency} | ${fmt(g)} | ${fmt(n)} | ${ratio} |`)
+    lines.push(`| ${broker} | ${concurrency} | ${fmt(g)} | ${fmt(n)} | ${ratio} | ${cpu(g)} | ${cpu(n)} |`)
   }
 }
 const table = lines.join('\n')
