@@ -61,6 +61,7 @@ export class RedisLink implements BrokerLink {
   #everReady = false
   readonly #acks = new Map<string, Buffer[]>()
   #acksScheduled = false
+  #claimRounds = 0
 
   constructor(options: RedisLinkOptions, logger: () => Logger) {
     this.#options = options
@@ -237,6 +238,7 @@ export class RedisLink implements BrokerLink {
     const command = this.#command
     if (this.#closed || command?.status !== 'ready') return
     const minIdle = this.#options.claimIdleMs ?? 30_000
+    if (++this.#claimRounds % 20 === 0) await this.#forgetDeadConsumers(command, minIdle)
     for (const key of this.#streams.keys()) {
       const free = this.#prefetch - this.#inflight
       if (free <= 0) return
@@ -253,6 +255,27 @@ export class RedisLink implements BrokerLink {
         }
       } catch (err) {
         this.#logger().warn({ link: 'redis', stream: key, err }, 'claiming pending requests failed')
+      }
+    }
+  }
+
+  /**
+   * Every worker that ever ran leaves its consumer name in the group. Names with
+   * nothing pending that have been idle far longer than the claim delay belong
+   * to workers that are gone: remove them so the group does not grow forever.
+   */
+  async #forgetDeadConsumers(command: Redis, minIdle: number): Promise<void> {
+    for (const key of this.#streams.keys()) {
+      try {
+        const consumers = (await command.xinfo('CONSUMERS', key, this.#group)) as Array<Array<string | number>>
+        for (const fields of consumers) {
+          const info = Object.fromEntries(Array.from({ length: fields.length / 2 }, (_, i) => [fields[2 * i], fields[2 * i + 1]]))
+          if (info.name !== this.#consumerName && Number(info.pending) === 0 && Number(info.idle) > minIdle * 10) {
+            await command.xgroup('DELCONSUMER', key, this.#group, String(info.name))
+          }
+        }
+      } catch (err) {
+        this.#logger().debug({ link: 'redis', stream: key, err }, 'could not list the consumer group')
       }
     }
   }
