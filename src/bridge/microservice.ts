@@ -9,7 +9,7 @@ import { RequestContext, type ServiceContext } from './service-context.js'
 import type { Transport } from './transport.js'
 
 /** A service handler: its return value (or resolved value) is the reply; a thrown `WsError` reaches the client as is. */
-export type ServiceHandler<In = any, Out = unknown, Meta extends ForwardMeta = ForwardMeta> = (data: In, ctx: ServiceContext<Meta>) => Out | Promise<Out>
+export type ServiceHandler<In = unknown, Out = unknown, Meta extends ForwardMeta = ForwardMeta> = (data: In, ctx: ServiceContext<Meta>) => Out | Promise<Out>
 
 /** Options of `createMicroservice`. */
 export interface MicroserviceOptions {
@@ -89,10 +89,10 @@ export class Microservice {
   }
 
   /** Handles `pattern`. Can be called before or after `listen()`. */
-  handle<In = any, Out = unknown>(pattern: string, handler: ServiceHandler<In, Out>): this {
+  handle<In = unknown, Out = unknown>(pattern: string, handler: ServiceHandler<In, Out>): this {
     if (typeof handler !== 'function') throw new GatewayError('CONFIG_INVALID', `The handler of "${pattern}" must be a function`)
     if (this.#handlers.has(pattern)) throw new GatewayError('CONFIG_INVALID', `"${pattern}" is handled twice`)
-    this.#handlers.set(pattern, handler as ServiceHandler)
+    this.#handlers.set(pattern, handler as ServiceHandler<unknown, unknown>)
     if (this.#listening) void this.#consume(pattern).catch((err: unknown) => this.#logger.error({ pattern, err }, 'could not consume'))
     return this
   }
