@@ -55,14 +55,16 @@ for (const { kind, broker } of configurations) {
           outcomes.set(`${c}/${i}`, frame)
           if (frame.error === undefined) assert.deepEqual(frame.data, { n: c * 10_000 + i }, 'the reply belongs to this request')
           else assert.ok(ALLOWED_FAILURES.has(frame.error.code), `unexpected error frame ${JSON.stringify(frame)}`)
-          if (frame.error !== undefined) await sleep(100) // a client backing off, as ours does
+          // Paced, so traffic is still flowing when the cut comes; a client backs off after an error, as ours does.
+          await sleep(frame.error === undefined ? 10 : 100)
         }
       })
       await Promise.all(lanes)
     }
     const traffic = Promise.all(clients.map(run))
     // Cut every broker connection once traffic flows, keep the broker away for 1.5 s, then let it back.
-    while (outcomes.size < 200) await sleep(10)
+    while (outcomes.size < 200) await sleep(5)
+    assert.ok(outcomes.size < 4 * perClient, 'traffic is still flowing when the cut comes')
     proxy.refuse()
     proxy.cut()
     await sleep(1500)

@@ -156,7 +156,7 @@ export class RedisLink implements BrokerLink {
   #client(role: string, extra: RedisOptions): Redis {
     const base: RedisOptions = {
       maxRetriesPerRequest: 1,
-      retryStrategy: (attempt) => Math.min(100 * 2 ** Math.min(attempt, 6), 5000) + Math.floor(Math.random() * 100),
+      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000) + Math.floor(Math.random() * 100),
       ...this.#options.redisOptions,
       ...extra,
     }
