@@ -15,7 +15,11 @@ export type ServiceHandler<In = unknown, Out = unknown, Meta extends ForwardMeta
 export interface MicroserviceOptions {
   /** The broker connection. @default `inProcessTransport()` on the process-wide bus */
   transport?: Transport
-  /** Instances in one group share a pattern's messages (a queue, a queue group, a consumer group). @default 'gangway' */
+  /**
+   * Instances in one group share a pattern's messages: the NATS queue group,
+   * the Redis consumer group, the JetStream durable consumer. (RabbitMQ has one
+   * queue per pattern, shared by every instance whatever its group.) @default 'gangway'
+   */
   group?: string
   /** Messages this instance takes before acknowledging any, per pattern. @default 64 */
   prefetch?: number

@@ -118,9 +118,13 @@ export class RedisLink implements BrokerLink {
   }
 
   async consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void> {
+    if (this.#streams.size > 0 && options.group !== this.#group) {
+      throw new GatewayError('CONFIG_INVALID', `This Redis transport already reads as group "${this.#group}": use one transport per service group`)
+    }
     await this.connect()
     this.#group = options.group
-    this.#prefetch = options.prefetch
+    // One reader serves every pattern of this link: its window is the largest prefetch asked for.
+    this.#prefetch = this.#streams.size === 0 ? options.prefetch : Math.max(this.#prefetch, options.prefetch)
     const key = this.#streamKey(pattern)
     await this.#ensureGroup(key)
     this.#streams.set(key, { key, deliver })
