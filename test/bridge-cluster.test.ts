@@ -20,9 +20,10 @@ const configurations: Array<{ kind: TransportSpec['kind']; url: string; broker: 
 for (const { kind, url, broker, redelivers } of configurations) {
   test(`${kind}: two gateway nodes and two workers in separate processes`, { skip: await brokerSkipReason(broker), timeout: 120_000 }, async (t) => {
     const spec: TransportSpec = { kind, url, prefix: `e2e-${kind}-${process.pid}-${randomBytes(3).toString('hex')}` }
-    t.after(() => cleanUpBroker(spec))
     const [nodeA, nodeB] = await Promise.all([startGatewayNode(t, spec), startGatewayNode(t, spec)])
     const workers = await Promise.all([startWorker(t, spec, 'w1'), startWorker(t, spec, 'w2')])
+    // Registered after the processes: `after` hooks run in order, and a live worker would re-create its stream.
+    t.after(() => cleanUpBroker(spec))
     const sockets: TestSocket[] = []
     t.after(() => sockets.forEach((s) => s.ws.terminate()))
     const connect = async (port: number, user: string) => {

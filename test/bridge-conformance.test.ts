@@ -1,15 +1,9 @@
-import { after } from 'node:test'
 import { InProcessBus, inProcessTransport } from '../src/index.js'
 import { cleanUpBroker } from './helpers/bridge-transports.js'
 import { amqpTransport } from '../src/amqp/index.js'
 import { natsTransport } from '../src/nats/index.js'
 import { redisTransport } from '../src/redis/index.js'
 import { brokerSkipReason, brokerUrls, runBridgeConformance } from '../src/testing/index.js'
-
-after(async () => {
-  await cleanUpBroker({ kind: 'redis', url: brokerUrls.redis, prefix: `gangway-${run}` }).catch(() => {})
-  await cleanUpBroker({ kind: 'nats-js', url: brokerUrls.nats, prefix: `GANGWAY_CONF_${run}`.replace(/_RQ$/, '') }).catch(() => {})
-})
 
 // One suite, every transport. Each run uses its own prefix so runs never share queues.
 const run = `t${process.pid}`
@@ -33,10 +27,12 @@ runBridgeConformance({
   name: 'nats (JetStream)',
   skip: await brokerSkipReason('nats'),
   create: () => natsTransport({ servers: brokerUrls.nats, prefix: `gangway-js-${run}`, jetstream: { ackWaitMs: 1000, storage: 'memory', stream: `GANGWAY_CONF_${run}_RQ`.toUpperCase() } }),
+  cleanUp: () => cleanUpBroker({ kind: 'nats-js', url: brokerUrls.nats, prefix: `GANGWAY_CONF_${run}` }),
 })
 
 runBridgeConformance({
   name: 'redis (streams)',
   skip: await brokerSkipReason('redis'),
   create: () => redisTransport({ url: brokerUrls.redis, prefix: `gangway-${run}`, claimIdleMs: 500, claimIntervalMs: 250 }),
+  cleanUp: () => cleanUpBroker({ kind: 'redis', url: brokerUrls.redis, prefix: `gangway-${run}` }),
 })

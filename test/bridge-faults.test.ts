@@ -26,7 +26,6 @@ for (const { kind, broker } of configurations) {
     t.after(() => proxy.close())
     target.port = String(proxy.port)
     const spec: TransportSpec = { kind, url: target.toString(), prefix: `fault-${kind}-${process.pid}-${randomBytes(3).toString('hex')}` }
-    t.after(() => cleanUpBroker({ ...spec, url: brokerUrls[broker] }))
 
     const serviceTransport = createTestTransport(spec)
     const service = createMicroservice({ transport: serviceTransport, logger: silentLogger })
@@ -41,6 +40,7 @@ for (const { kind, broker } of configurations) {
     const gateway = defineGateway({ path: '/ws' }).subscribe('echo', forward('fault.echo', { timeoutMs: 3000 }))
     const gw = await startGateway(t, { gateways: [gateway], transport: gatewayTransport, rateLimit: false })
     await gw.app.ready()
+    t.after(() => cleanUpBroker({ ...spec, url: brokerUrls[broker] })) // last: after everything using the broker closed
 
     const clients = await Promise.all(Array.from({ length: 4 }, () => gw.connect()))
     const outcomes = new Map<string, Frame>()

@@ -132,6 +132,15 @@ for (const broker of brokers) {
 }
 const table = lines.join('\n')
 console.log(table)
+// The Redis streams gangway left behind (RabbitMQ queues expire by themselves; NATS keeps nothing).
+if (brokers.includes('redis')) {
+  const { Redis } = await import('ioredis')
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+  const keys = await redis.keys(`gangway-${runId}:*`).catch(() => [])
+  if (keys.length > 0) await redis.del(...keys).catch(() => {})
+  redis.disconnect()
+}
+
 const results = new URL('../../../bench/results/', import.meta.url)
 mkdirSync(results, { recursive: true })
 const file = new URL(`bridge-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, results)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { describe, test } from 'node:test'
+import { after, describe, test } from 'node:test'
 import { createMicroservice, WsError, type Microservice, type PushRecord, type Transport } from '../index.js'
 
 /** Options of `runBridgeConformance`. */
@@ -16,6 +16,8 @@ export interface BridgeConformanceOptions {
   create: () => Transport | Promise<Transport>
   /** Skips the whole suite with this reason (say, the broker is not running). */
   skip?: string
+  /** Runs once after the suite: remove what it left on a shared broker (keys, streams). */
+  cleanUp?: () => Promise<void>
 }
 
 /**
@@ -29,6 +31,7 @@ export interface BridgeConformanceOptions {
 export function runBridgeConformance(options: BridgeConformanceOptions): void {
   const { create } = options
   describe(`bridge conformance: ${options.name}`, { skip: options.skip }, () => {
+    if (options.cleanUp) after(options.cleanUp)
     const unique = (name: string) => `conf.${name}.${randomBytes(4).toString('hex')}`
 
     async function pair(t: { after(fn: () => Promise<void>): void }) {
