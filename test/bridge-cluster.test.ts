@@ -66,7 +66,7 @@ for (const { kind, url, broker, redelivers } of configurations) {
       const socket = await connect(nodeB.port, 'ada')
       const answer = await socket.request('slow', { x: 1 })
       assert.equal(answer.error?.code, 'TIMEOUT')
-      assert.equal(await socket.quiet(1200, (f) => f.id === answer.id), true)
+      assert.equal(await socket.quiet(2500, (f) => f.id === answer.id), true)
       const stats = await nodeB.child.stats()
       assert.ok(stats.lateReplies >= 1, 'the late reply was counted')
     })

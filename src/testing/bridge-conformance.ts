@@ -85,12 +85,13 @@ export function runBridgeConformance(options: BridgeConformanceOptions): void {
       const pattern = unique('slow')
       await service()
         .handle(pattern, async () => {
-          await new Promise((resolve) => setTimeout(resolve, 300))
+          await new Promise((resolve) => setTimeout(resolve, 1500))
           return 'late'
         })
         .listen()
-      await assert.rejects(requester.request(pattern, 1, { timeoutMs: 100 }), (err: WsError) => err.code === 'TIMEOUT')
-      await waitFor(() => requester.stats.lateReplies === 1, 3000, 'the late reply')
+      // Long enough for the request to reach the service on a busy machine (an expired one is dropped unrun).
+      await assert.rejects(requester.request(pattern, 1, { timeoutMs: 700 }), (err: WsError) => err.code === 'TIMEOUT')
+      await waitFor(() => requester.stats.lateReplies === 1, 5000, 'the late reply')
       assert.equal(requester.pending, 0)
       assert.equal(requester.stats.timeouts, 1)
     })

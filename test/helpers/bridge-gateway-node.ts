@@ -7,7 +7,7 @@ const spec = JSON.parse(process.env.GANGWAY_TEST_TRANSPORT!) as TransportSpec
 const transport = createTestTransport(spec)
 const gateway = defineGateway({ path: '/ws', connectionGuards: [(h) => ({ id: h.query.get('user') ?? 'anon' })] })
   .subscribe('ask', forward('e2e.ask', { timeoutMs: 8000 }))
-  .subscribe('slow', forward('e2e.slow', { timeoutMs: 300 }))
+  .subscribe('slow', forward('e2e.slow', { timeoutMs: 800 }))
   .subscribe('victim', forward('e2e.victim', { timeoutMs: 15_000 }))
   .subscribe('announce', forward('e2e.announce', { timeoutMs: 8000 }))
   .subscribe('join', async ({ room }: { room: string }, client: Client) => {

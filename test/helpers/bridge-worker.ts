@@ -1,6 +1,6 @@
 // A microservice as a separate process, for the multi-process bridge tests. Handles:
 // e2e.ask (progress push, then { answer, worker }; { fail: 'wire' | 'crash' } fails),
-// e2e.slow (answers after 1 s), e2e.victim (tells the parent it started, then holds it), e2e.announce (room/user push).
+// e2e.slow (answers after 2 s), e2e.victim (tells the parent it started, then holds it), e2e.announce (room/user push).
 import { createMicroservice, silentLogger, WsError } from '../../src/index.js'
 import { createTestTransport, type TransportSpec } from './bridge-transports.js'
 
@@ -17,7 +17,7 @@ const service = createMicroservice({ transport, logger: silentLogger, prefetch: 
     return { answer: data, worker: name }
   })
   .handle('e2e.slow', async (data) => {
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    await new Promise((resolve) => setTimeout(resolve, 2000))
     return data
   })
   .handle('e2e.victim', async (data: { holdMs: number }, ctx) => {
