@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Gateway, OnConnect, OnDisconnect, Subscribe, type Client } from 'gangway'
+import { forward, Gateway, OnConnect, OnDisconnect, Subscribe, type Client } from 'gangway'
 import type { ContractOf } from 'gangway/client'
 
 const Room = z.object({ room: z.string().min(1).max(64) })
@@ -9,7 +9,8 @@ const Publish = z.object({ room: z.string().min(1).max(64), payload: z.unknown()
  * The demo gateway. Benchmarks and examples rely on its events:
  * - `echo`: replies with the same data;
  * - `join` / `leave` `{ room }`: joins or leaves, replies `{ room }`;
- * - `publish` `{ room, payload }`: every member of the room receives `{ "event": "message", "data": payload }`.
+ * - `publish` `{ room, payload }`: every member of the room receives `{ "event": "message", "data": payload }`;
+ * - `ask`: forwarded to the microservice pattern `demo.ask` (a `progress` push, then `{ answer: data }`).
  */
 @Gateway({ path: '/ws' })
 export class ChatGateway {
@@ -22,6 +23,8 @@ export class ChatGateway {
   echo(data: unknown) {
     return data
   }
+
+  @Subscribe('ask') ask = forward('demo.ask', { timeoutMs: 10_000 })
 
   @Subscribe('join', { schema: Room })
   async join({ room }: z.infer<typeof Room>, client: Client) {

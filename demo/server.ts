@@ -6,6 +6,8 @@ import { asyncApiDocument, createGateway, healthHandler, type Adapter } from 'ga
 import { metricsHandler, prometheusObserver } from 'gangway/metrics'
 import { asyncApiOptions } from './chat-asyncapi.js'
 import { ChatGateway } from './chat-gateway.js'
+import { demoService } from './demo-service.js'
+import { describeTransport, transportFromUrl } from './bridge-transport.js'
 
 const port = Number(process.env.PORT ?? 3000)
 
@@ -38,8 +40,13 @@ async function clusterFromEnv(url: string | undefined): Promise<Adapter | undefi
 }
 
 const adapter = await clusterFromEnv(process.env.CLUSTER_URL)
+// `ask` is forwarded to `demo.ask` over TRANSPORT_URL's broker (`npm run worker` answers it there);
+// with no TRANSPORT_URL the transport is in-process and this process hosts `demo.ask` itself.
+const transport = await transportFromUrl()
+const inProcessService = process.env.TRANSPORT_URL ? undefined : demoService(transport)
+await inProcessService?.listen()
 const metrics = prometheusObserver()
-const app = createGateway({ gateways: [new ChatGateway()], hello: true, adapter, observers: [metrics] })
+const app = createGateway({ gateways: [new ChatGateway()], hello: true, adapter, transport, observers: [metrics] })
 const asyncapi = JSON.stringify(asyncApiDocument(app, asyncApiOptions), null, 2)
 const serveMetrics = metricsHandler(metrics.registry)
 const serveHealth = healthHandler(app)
@@ -68,8 +75,9 @@ const http = createServer(async (request, response) => {
 app.attach(http)
 
 http.listen(port, () => {
+  // The bound port, not the requested one: PORT=0 picks a free port (tests rely on this line).
   const { port: bound } = http.address() as AddressInfo
-  console.log(`gangway demo: chat at http://localhost:${bound}/  gateway at ws://localhost:${bound}/ws  (also /asyncapi.json, /metrics, /health)`)
+  console.log(`gangway demo: chat at http://localhost:${bound}/  gateway at ws://localhost:${bound}/ws  (also /asyncapi.json, /metrics, /health)  bridge: ${describeTransport()}`)
 })
 
 let stopping = false
@@ -79,6 +87,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stopping = true
     console.log(`${signal}: draining connections`)
     await app.close()
+    await inProcessService?.close()
+    await transport.close()
     http.close(() => process.exit(0))
     http.closeAllConnections()
   })

@@ -19,6 +19,7 @@ export {
   DEFAULT_NAMESPACE,
   type GatewayConfig,
   type GatewayDefinition,
+  type FrameInfo,
   type GatewayLike,
   type Handler,
   type HandlerDefinition,
@@ -97,3 +98,27 @@ export {
 export { definitionOfAny, type AsyncApiSource } from './asyncapi/gateway-definitions.js'
 export { jsonSchemaOf, type JsonSchema, type JsonSchemaConverter, type SchemaLike } from './asyncapi/json-schema-of.js'
 export { encodeTextFrameFromBytes, textFramePayload, type TextFrame } from './protocol/text-frame.js'
+
+export { forward, type ForwardOptions } from './bridge/forward.js'
+export {
+  Transport,
+  DEFAULT_MAX_PENDING,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type PushSink,
+  type RequestOptions,
+  type TransportOptions,
+  type TransportStats,
+} from './bridge/transport.js'
+export type { BrokerLink, ConsumeOptions, Delivery, RequestInfo } from './bridge/broker-link.js'
+export type { BridgeRecord, ForwardMeta, PushRecord, ReplyRecord, ErrorRecord, RequestRecord } from './bridge/bridge-records.js'
+export { inProcessTransport, InProcessBus, defaultInProcessBus, type InProcessTransportOptions } from './bridge/in-process-transport.js'
+export {
+  createMicroservice,
+  Microservice,
+  DEFAULT_PREFETCH,
+  type MicroserviceOptions,
+  type MicroserviceStats,
+  type ServiceHandler,
+} from './bridge/microservice.js'
+export type { ServiceContext } from './bridge/service-context.js'
+export { nodeOfConnection, type RemotePushOperator } from './bridge/remote-push.js'

@@ -21,6 +21,8 @@ import { reportsBrokerState, type BrokerState } from '../observability/broker-st
 const MIN_BEAT_SLICE_MS = 100
 /** …and into at most this many. */
 const MAX_BEAT_SLICES = 30
+import { GatewayBridge } from '../bridge/gateway-bridge.js'
+import { inProcessTransport } from '../bridge/in-process-transport.js'
 
 /** Options of `app.close()`. */
 export interface CloseOptions {
@@ -46,6 +48,7 @@ export class GatewayApp implements GatewayHost {
   readonly #attached = new Set<HttpServer | HttpsServer>()
   readonly #emptyWaiters: Array<() => void> = []
   readonly #brokers = new Map<string, BrokerState>()
+  readonly #bridge: GatewayBridge | undefined
   #ownedServer: HttpServer | undefined
   #heartbeat: NodeJS.Timeout | undefined
   #beatTick = 0
@@ -64,6 +67,14 @@ export class GatewayApp implements GatewayHost {
     this.dispatcher = new Dispatcher(options.logger, options.context !== undefined, options.observer)
     if (reportsBrokerState(this.#adapter)) this.#adapter.reportBrokerStateTo(this.reportBrokerState)
     this.addressLimiter = options.maxConnectionsPerAddress === false ? undefined : new AddressLimiter(options.maxConnectionsPerAddress)
+    const forwards = definitions.some((definition) => GatewayBridge.forwards(definition))
+    if (options.transport !== undefined || forwards) {
+      const transport = options.transport ?? inProcessTransport({ logger: options.logger })
+      const bridge = new GatewayBridge(transport, this.nodeId, (ns, target, frame) => this.#namespaces.get(ns)?.deliverLocal(target, frame) ?? 0, options.logger, options.transport === undefined)
+      this.#bridge = bridge
+      definitions = definitions.map((definition) => bridge.bind(definition))
+      bridge.open().catch(() => {}) // logged by the bridge; requests answer UNAVAILABLE meanwhile
+    }
     this.#mounts = Object.freeze(definitions.map((definition) => new MountedGateway(this, definition, this.#registry(definition.namespace))))
     if (options.heartbeat) {
       const { intervalMs } = options.heartbeat
@@ -81,6 +92,20 @@ export class GatewayApp implements GatewayHost {
   /** True once `close()` was called. */
   get draining(): boolean {
     return this.#draining
+  }
+
+  /** The microservice bridge's transport, when the app has one (`transport` option, or forwarded handlers). */
+  get transport(): GatewayBridge['transport'] | undefined {
+    return this.#bridge?.transport
+  }
+
+  /**
+   * Resolves once what the app connects to in the background is ready: the
+   * bridge's inbox and broadcast subscription. Rejects if the broker cannot be
+   * reached (the app keeps serving and retries on its own).
+   */
+  async ready(): Promise<void> {
+    await this.#bridge?.open()
   }
 
   /** Open connections across every gateway of this app on this node. */
@@ -210,6 +235,7 @@ export class GatewayApp implements GatewayHost {
     for (const router of this.#routers) for (const mount of this.#mounts) router.unmount(mount.definition.path, mount)
     for (const mount of this.#mounts) mount.close()
     await this.#adapter.close()
+    await this.#bridge?.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the bridge failed'))
     owned?.closeAllConnections()
     await serverClosed
   }

@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js'
 import { buildDefinition, handlerDefinition } from '../definition/define-gateway.js'
 import type { GatewayConfig, GatewayDefinition, HandlerDefinition, LifecycleHook } from '../definition/gateway-definition.js'
 import { dedupeGuards, type ConnectionGuard, type MessageGuard } from '../dispatch/guards.js'
+import { forwardBindingOf } from '../bridge/forward.js'
 import { ownClassRecord, ownMemberRecords, type MemberRecord } from './decorator-metadata.js'
 
 /**
@@ -39,7 +40,8 @@ export function exploreGateway(instance: object): GatewayDefinition | undefined 
     if (typeof fn !== 'function') {
       throw new GatewayError('CONFIG_INVALID', `${config.name}.${String(record.key)} is decorated with @${decoratorName(record.kind)} but is not a function`)
     }
-    const bound = fn.bind(instance) as (...args: unknown[]) => unknown
+    // forward() handlers carry their binding on the function itself and never use `this`.
+    const bound = (forwardBindingOf(fn) ? fn : fn.bind(instance)) as (...args: unknown[]) => unknown
     if (record.kind === 'subscribe') {
       const guards = dedupeGuards(record.options.guards, memberGuards.get(record.key))
       byEvent.set(record.event, handlerDefinition(record.event, bound, { ...record.options, guards }))

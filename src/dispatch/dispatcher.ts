@@ -104,7 +104,7 @@ export class Dispatcher {
   #invoke(client: DispatchTarget, route: Route, envelope: Envelope, data: unknown, start: number): void {
     let result: unknown
     try {
-      result = route.handler(data, client)
+      result = route.handler(data, client, envelope)
     } catch (err) {
       return this.#fail(client, route, envelope, err, start)
     }

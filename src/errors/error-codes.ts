@@ -53,6 +53,11 @@ export const ERROR_CODES = {
     status: 503,
     closeCode: 1001,
   },
+  BUSY: {
+    description: 'A service behind the gateway is saturated (too many requests in flight, or the broker is applying flow control); retry later.',
+    wire: true,
+    status: 503,
+  },
   ORIGIN_NOT_ALLOWED: {
     description: 'The upgrade request came from an Origin outside the allowlist (HTTP 403).',
     wire: false,

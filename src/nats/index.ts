@@ -1,12 +1,18 @@
 /**
- * gangway/nats — scale out over core NATS (needs the optional peer `@nats-io/transport-node`).
+ * gangway/nats — NATS for gangway: scale out across nodes (`natsCluster`) and
+ * forward frames to microservices (`natsTransport`). Needs the optional peer
+ * dependency `@nats-io/transport-node` (the current NATS client; the `nats`
+ * package is its older line), and `@nats-io/jetstream` for `jetstream: true`.
  *
  * @example
  * import { createGateway } from 'gangway'
- * import { natsCluster } from 'gangway/nats'
+ * import { natsCluster, natsTransport } from 'gangway/nats'
  *
- * const cluster = natsCluster(process.env.NATS_URL ?? 'nats://127.0.0.1:4222')
- * const app = createGateway({ gateways: [new ChatGateway()], adapter: cluster })
+ * const app = createGateway({
+ *   gateways: [new ChatGateway()],
+ *   adapter: natsCluster(process.env.NATS_URL ?? 'nats://127.0.0.1:4222'),
+ *   transport: natsTransport({ servers: process.env.NATS_URL }),
+ * })
  * await app.listen(3000)
  */
 export { natsCluster, type NatsClusterOptions } from './cluster-nats.js'
@@ -19,3 +25,6 @@ export {
   type NatsMessageLike,
   type NatsSubscriptionLike,
 } from './cluster-nats-bus.js'
+export { natsTransport, type NatsTransportOptions } from './nats-transport.js'
+export { NatsLink, type NatsLinkOptions } from './nats-link.js'
+export type { JetStreamOptions } from './nats-jetstream-queues.js'

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { Adapter } from '../cluster/adapter.js'
+import type { Transport } from '../bridge/transport.js'
 import type { GatewayLike } from '../definition/gateway-definition.js'
 import type { AnyMessageGuard, ConnectionGuard } from '../dispatch/guards.js'
 import type { HandshakeContext } from '../transport/handshake-context.js'
@@ -157,6 +158,14 @@ export interface GatewayAppOptions {
   adapter?: Adapter
   /** Metrics and tracing hooks (see `GatewayObserver`). @default [] */
   observers?: readonly GatewayObserver[]
+  /**
+   * The microservice bridge's broker connection, used by `forward()` handlers
+   * and for pushes from services (`gangway/amqp`, `gangway/nats`,
+   * `gangway/redis`). The app opens its node's inbox on it; `close()` detaches
+   * but leaves the transport open for its owner to close.
+   * @default an in-process transport, created only when a gateway forwards
+   */
+  transport?: Transport
 }
 
 export const DEFAULT_MAX_PAYLOAD = 1024 * 1024
@@ -212,6 +221,7 @@ export interface ResolvedOptions {
   readonly headersTimeoutMs: number
   readonly sessionExpiry: Readonly<Required<SessionExpiryOptions>> | false
   readonly adapter: Adapter | undefined
+  readonly transport: Transport | undefined
   /** All observers combined into one, or undefined when there are none. */
   readonly observer: GatewayObserver | undefined
 }
@@ -265,6 +275,9 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
   if (!(origins === 'same-origin' || origins === '*' || typeof origins === 'function' || isStringArray(origins))) {
     invalid('origins', "must be 'same-origin', '*', an array of origins or a function")
   }
+  if (options.transport !== undefined && typeof (options.transport as Partial<Transport> | null)?.attachNode !== 'function') {
+    invalid('transport', 'must be a Transport (amqpTransport(), natsTransport(), redisTransport() or inProcessTransport())')
+  }
   if (options.nodeId !== undefined && !/^[A-Za-z0-9_.]{1,64}$/.test(options.nodeId)) {
     invalid('nodeId', 'must be 1-64 characters of letters, digits, "_" or "."')
   }
@@ -298,6 +311,7 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
     headersTimeoutMs,
     sessionExpiry,
     adapter: options.adapter,
+    transport: options.transport,
     observer: combineObservers(options.observers ?? []),
   })
 }

@@ -1,12 +1,17 @@
 /**
- * gangway/redis — scale out over Redis pub/sub (needs the optional peer `ioredis`).
+ * gangway/redis — Redis for gangway: scale out across nodes over pub/sub
+ * (`redisCluster`) and forward frames to microservices over Streams
+ * (`redisTransport`). Needs the optional peer dependency `ioredis`.
  *
  * @example
  * import { createGateway } from 'gangway'
- * import { redisCluster } from 'gangway/redis'
+ * import { redisCluster, redisTransport } from 'gangway/redis'
  *
- * const cluster = redisCluster(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
- * const app = createGateway({ gateways: [new ChatGateway()], adapter: cluster })
+ * const app = createGateway({
+ *   gateways: [new ChatGateway()],
+ *   adapter: redisCluster(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
+ *   transport: redisTransport({ url: process.env.REDIS_URL }),
+ * })
  * await app.listen(3000)
  */
 export { redisCluster, type RedisClusterOptions } from './cluster-redis.js'
@@ -19,3 +24,5 @@ export {
   type RedisConnectionSettings,
   type RedisPipelineLike,
 } from './cluster-redis-bus.js'
+export { redisTransport, type RedisTransportOptions } from './redis-transport.js'
+export { RedisLink, type RedisLinkOptions } from './redis-link.js'

@@ -1,7 +1,8 @@
 /**
- * gangway/testing — test helpers: an in-memory cluster broker (several gateway
- * apps in one process form a cluster) and the conformance suite every cluster
- * bus must pass.
+ * gangway/testing — test tooling for gangway apps and broker integrations: an
+ * in-memory cluster broker (several gateway apps in one process form a
+ * cluster), the conformance suites every cluster bus and every bridge
+ * transport must pass, and a TCP proxy to cut a broker connection on demand.
  *
  * @example
  * import { MemoryBroker } from 'gangway/testing'
@@ -13,3 +14,5 @@
  */
 export { MemoryBroker } from './cluster-memory-bus.js'
 export { clusterBusConformance, type BusConformanceOptions } from './cluster-conformance.js'
+export { runBridgeConformance, type BridgeConformanceOptions } from './bridge-conformance.js'
+export { brokerUrls, brokerSkipReason, TcpProxy } from './bridge-brokers.js'

@@ -1,0 +1,10 @@
+/**
+ * `gangway/amqp` — the microservice bridge over RabbitMQ. Needs the optional
+ * peer dependency `amqplib` (2.1 or later: it brings connection recovery).
+ *
+ * @example
+ * import { amqpTransport } from 'gangway/amqp'
+ * const app = createGateway({ gateways: [new ChatGateway()], transport: amqpTransport({ url: process.env.AMQP_URL }) })
+ */
+export { amqpTransport, type AmqpTransportOptions } from './amqp-transport.js'
+export { AmqpLink, type AmqpLinkOptions } from './amqp-link.js'

@@ -1,0 +1,61 @@
+import { GatewayError } from '../errors/gateway-error.js'
+import type { Client } from '../connection/client.js'
+import type { FrameInfo, Handler } from '../definition/gateway-definition.js'
+
+/** Options of `forward`. */
+export interface ForwardOptions {
+  /** How long to wait for the service's reply before answering `TIMEOUT`. @default the transport's `timeoutMs` (10000) */
+  timeoutMs?: number
+  /** Extra metadata for the service, computed per frame (merged under the standard fields). @default none */
+  meta?: (client: Client) => Record<string, unknown>
+}
+
+/** What `forward()` records on the handler it returns; bound to the app's transport at mount. */
+export interface ForwardBinding {
+  readonly pattern: string
+  readonly options: Readonly<ForwardOptions>
+}
+
+const kForward = Symbol.for('gangway.forward')
+
+/**
+ * Declares a handler that forwards its frames to a microservice over the app's
+ * transport (`createGateway({ transport })`; in-process when none is given).
+ * The service's reply becomes the reply frame for the client's `id`; its
+ * `WsError` becomes the same error frame; any other failure `INTERNAL`; no
+ * answer in time `TIMEOUT`; a broker that cannot take the message
+ * `UNAVAILABLE` (or `BUSY` under flow control). A frame without `id` is sent
+ * as an event: no reply is awaited.
+ *
+ * Works as a decorated field and with the builder:
+ *
+ * @example
+ * @Gateway({ path: '/ws' })
+ * class ChatGateway {
+ *   @Subscribe('ask') ask = forward('demo.ask', { timeoutMs: 5000 })
+ * }
+ * defineGateway({ path: '/ws' }).subscribe('ask', forward('demo.ask'))
+ */
+export function forward<In = unknown, Out = unknown>(pattern: string, options: ForwardOptions = {}): Handler<In, Promise<Out>> {
+  if (typeof pattern !== 'string' || !/^[A-Za-z0-9_.:-]{1,200}$/.test(pattern)) {
+    throw new GatewayError('CONFIG_INVALID', `forward() needs a pattern of 1-200 letters, digits, ".", ":", "_" or "-", got ${JSON.stringify(pattern)}`)
+  }
+  if (options.timeoutMs !== undefined && (!Number.isSafeInteger(options.timeoutMs) || options.timeoutMs <= 0)) {
+    throw new GatewayError('CONFIG_INVALID', `forward('${pattern}'): "timeoutMs" must be a positive integer`)
+  }
+  if (options.meta !== undefined && typeof options.meta !== 'function') {
+    throw new GatewayError('CONFIG_INVALID', `forward('${pattern}'): "meta" must be a function of the client`)
+  }
+  const binding: ForwardBinding = Object.freeze({ pattern, options: Object.freeze({ ...options }) })
+  const unbound = ((_data: In, _client: Client, _frame?: FrameInfo) => {
+    // Only reachable when the handler is called outside a gateway app (the app binds it at mount).
+    return Promise.reject(new GatewayError('CONFIG_INVALID', `forward('${pattern}') runs only inside a gateway app`))
+  }) as Handler<In, Promise<Out>> & { [kForward]?: ForwardBinding }
+  unbound[kForward] = binding
+  return unbound
+}
+
+/** The forward binding of a handler, if `forward()` made it. */
+export function forwardBindingOf(handler: unknown): ForwardBinding | undefined {
+  return typeof handler === 'function' ? (handler as { [kForward]?: ForwardBinding })[kForward] : undefined
+}

@@ -1,0 +1,145 @@
+import { randomBytes } from 'node:crypto'
+import type { BroadcastTarget } from '../cluster/adapter.js'
+import type { Client } from '../connection/client.js'
+import type { FrameInfo, GatewayDefinition, Handler, HandlerDefinition } from '../definition/gateway-definition.js'
+import type { Logger } from '../logging/logger.js'
+import { encodePush } from '../registry/broadcast.js'
+import type { TextFrame } from '../protocol/text-frame.js'
+import type { ForwardMeta, PushRecord } from './bridge-records.js'
+import { forwardBindingOf, type ForwardBinding } from './forward.js'
+import type { Transport } from './transport.js'
+
+/** Delivers a frame to local connections of a namespace; returns how many got it. */
+export type LocalDelivery = (namespace: string, target: BroadcastTarget, frame: TextFrame) => number
+
+/**
+ * A gateway node's end of the bridge: binds `forward()` handlers to the
+ * transport at mount, and delivers pushes arriving at the node's inbox (to
+ * one of its connections) or on the broadcast (to users and rooms) to local
+ * connections only — every node receives a broadcast push, so none of them
+ * may pass it on through a cluster adapter.
+ */
+export class GatewayBridge {
+  readonly #serializedUsers = new WeakMap<Client, { user: unknown } | undefined>()
+  #opened: Promise<void> | undefined
+
+  constructor(
+    readonly transport: Transport,
+    readonly nodeId: string,
+    private readonly deliver: LocalDelivery,
+    private readonly logger: Logger,
+    readonly ownsTransport: boolean,
+  ) {}
+
+  /** Whether a definition has forwarded handlers. */
+  static forwards(definition: GatewayDefinition): boolean {
+    return definition.handlers.some((handler) => forwardBindingOf(handler.handler) !== undefined)
+  }
+
+  /** Opens the node's inbox and the broadcast subscription; failures are logged, and retried on next use. */
+  open(): Promise<void> {
+    this.#opened ??= Promise.all([this.transport.attachNode(this.nodeId, (record) => this.#push(record)), this.transport.openBroadcast()]).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#opened = undefined
+        this.logger.error({ err, transport: this.transport.kind }, 'the bridge could not open its inbox; forwarded requests answer UNAVAILABLE until the broker is back')
+        throw err
+      },
+    )
+    return this.#opened
+  }
+
+  /** A copy of `definition` whose `forward()` handlers send through this bridge. */
+  bind(definition: GatewayDefinition): GatewayDefinition {
+    if (!GatewayBridge.forwards(definition)) return definition
+    const handlers = definition.handlers.map((handler): HandlerDefinition => {
+      const binding = forwardBindingOf(handler.handler)
+      return binding ? Object.freeze({ ...handler, handler: this.#forwarder(binding) }) : handler
+    })
+    return Object.freeze({ ...definition, handlers: Object.freeze(handlers) })
+  }
+
+  async close(): Promise<void> {
+    await this.transport.detachNode(this.nodeId)
+    if (this.ownsTransport) await this.transport.close()
+  }
+
+  #forwarder({ pattern, options }: ForwardBinding): Handler {
+    const { transport } = this
+    const timeoutMs = options.timeoutMs
+    const extra = options.meta
+    return (data: unknown, client: Client, frame?: FrameInfo) => {
+      const meta = this.#meta(client, frame, extra)
+      if (frame !== undefined && frame.id === undefined) return transport.emit(pattern, data, { meta }).then(() => undefined)
+      return transport.request(pattern, data, { timeoutMs, meta })
+    }
+  }
+
+  #meta(client: Client, frame: FrameInfo | undefined, extra: ((client: Client) => Record<string, unknown>) | undefined): ForwardMeta {
+    const meta: Record<string, unknown> = extra ? { ...extra(client) } : {}
+    meta.connectionId = client.id
+    meta.nodeId = this.nodeId
+    meta.namespace = client.namespace
+    if (client.userId !== undefined) meta.userId = client.userId
+    const user = this.#user(client)
+    if (user !== undefined) meta.user = user.user
+    if (frame !== undefined) {
+      meta.event = frame.event
+      if (frame.id !== undefined) meta.requestId = frame.id
+    }
+    meta.traceId = nextTraceId()
+    return meta
+  }
+
+  /** The principal, when it survives JSON as is (checked once per connection). */
+  #user(client: Client): { user: unknown } | undefined {
+    if (client.user === undefined) return undefined
+    if (this.#serializedUsers.has(client)) return this.#serializedUsers.get(client)
+    let user: { user: unknown } | undefined
+    try {
+      const json = JSON.stringify(client.user)
+      user = json === undefined ? undefined : { user: JSON.parse(json) }
+    } catch {
+      user = undefined
+    }
+    this.#serializedUsers.set(client, user)
+    return user
+  }
+
+  #push(record: PushRecord): void {
+    let frame: TextFrame
+    try {
+      frame = encodePush(record.e, record.d)
+    } catch (err) {
+      this.logger.warn({ err, event: record.e }, 'discarded a push that cannot be encoded')
+      return
+    }
+    const target = record.g
+    if (typeof record.n !== 'string' || typeof target !== 'object' || target === null) return
+    const delivered = this.deliver(record.n, normalizeTarget(target), frame)
+    if (delivered === 0 && target.connections?.length > 0 && (target.rooms?.length ?? 0) === 0 && (target.users?.length ?? 0) === 0) {
+      this.transport.stats.pushesDropped++
+      this.logger.debug({ connections: target.connections, event: record.e }, 'push for a connection this node no longer has')
+    }
+  }
+}
+
+// Trace ids: 16 random hex characters per process, then a 16-hex counter — unique, W3C-sized, and
+// without a call into the random source per request.
+const traceIdPrefix = randomBytes(8).toString('hex')
+let traceCounter = 0
+
+function nextTraceId(): string {
+  return traceIdPrefix + (traceCounter++).toString(16).padStart(16, '0')
+}
+
+function normalizeTarget(target: Partial<BroadcastTarget>): BroadcastTarget {
+  const strings = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [])
+  return {
+    rooms: strings(target.rooms),
+    users: strings(target.users),
+    connections: strings(target.connections),
+    exceptRooms: strings(target.exceptRooms),
+    exceptConnections: strings(target.exceptConnections),
+  }
+}

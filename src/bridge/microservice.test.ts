@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { decodeRecords, type BridgeRecord } from './bridge-records.js'
+import type { BrokerLink, Delivery } from './broker-link.js'
+import { createMicroservice } from './microservice.js'
+import { Transport } from './transport.js'
+
+/** A broker boundary fake: records what the service sends and lets the test deliver bodies. */
+function fakeLink() {
+  const sent: Array<{ inbox: string; records: BridgeRecord[] }> = []
+  const acked: number[] = []
+  let deliver: ((delivery: Delivery) => void) | undefined
+  const link: BrokerLink = {
+    kind: 'fake',
+    guarantee: 'at-least-once',
+    batchRequests: true,
+    unavailable: () => undefined,
+    connect: async () => {},
+    openInbox: async () => {},
+    closeInbox: async () => {},
+    openBroadcast: async () => {},
+    sendRequest: async () => {},
+    sendToInbox: async (inbox, body) => void sent.push({ inbox, records: decodeRecords(body)! }),
+    broadcast: async () => {},
+    consume: async (_pattern, d) => void (deliver = d),
+    close: async () => {},
+  }
+  const push = (records: BridgeRecord[], tag: number, redelivered = false) =>
+    deliver!({ body: Buffer.from(JSON.stringify(records)), redelivered, done: () => void acked.push(tag) })
+  return { link, sent, acked, push }
+}
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
+
+test('a redelivered request this instance already answered is not run again; its answer is sent again', async () => {
+  const { link, sent, acked, push } = fakeLink()
+  let runs = 0
+  const service = createMicroservice({ transport: new Transport(link) }).handle('p', (n: number) => (runs++, n + 1))
+  await service.listen()
+  const request: BridgeRecord = { t: 'q', c: '7', p: 'p', d: 1, m: {}, r: 'gw1', x: Date.now() + 10_000 }
+  push([request], 1)
+  await settle()
+  push([request], 2, true)
+  await settle()
+  assert.equal(runs, 1)
+  assert.equal(service.stats.duplicates, 1)
+  assert.deepEqual(sent.map((s) => s.records), [[{ t: 'a', c: '7', d: 2 }], [{ t: 'a', c: '7', d: 2 }]])
+  assert.deepEqual(acked, [1, 2], 'both deliveries acknowledged, each after its answer was sent')
+})
+
+test('a batch is acknowledged once every request in it finished; expired requests are dropped unrun', async () => {
+  const { link, sent, acked, push } = fakeLink()
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  const service = createMicroservice({ transport: new Transport(link) }).handle('p', async (n: number) => {
+    if (n === 2) await gate
+    return n
+  })
+  await service.listen()
+  const now = Date.now()
+  push(
+    [
+      { t: 'q', c: '1', p: 'p', d: 1, m: {}, r: 'gw', x: now + 10_000 },
+      { t: 'q', c: '2', p: 'p', d: 2, m: {}, r: 'gw', x: now + 10_000 },
+      { t: 'q', c: '3', p: 'p', d: 3, m: {}, r: 'gw', x: now - 1 },
+    ],
+    9,
+  )
+  await settle()
+  assert.deepEqual(acked, [], 'not acknowledged while one request still runs')
+  release()
+  await settle()
+  assert.deepEqual(acked, [9])
+  assert.equal(service.stats.expired, 1)
+  assert.deepEqual(sent.flatMap((s) => s.records.map((r) => (r as { c: string }).c)).sort(), ['1', '2'])
+})
+
+test('a reply that is not JSON becomes INTERNAL; a stray message is acknowledged and dropped', async () => {
+  const { link, sent, acked, push } = fakeLink()
+  const service = createMicroservice({ transport: new Transport(link) }).handle('p', () => ({ big: 10n }))
+  await service.listen()
+  push([{ t: 'q', c: '1', p: 'p', d: null, m: {}, r: 'gw' }], 1)
+  await settle()
+  assert.deepEqual(sent[0]!.records, [{ t: 'e', c: '1', e: { code: 'INTERNAL', message: 'Internal error' } }])
+  assert.deepEqual(acked, [1])
+})

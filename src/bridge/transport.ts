@@ -1,0 +1,363 @@
+import { randomNodeId } from '../connection/connection-id.js'
+import { isWellFormedCode } from '../errors/error-codes.js'
+import { GatewayError, WsError } from '../errors/gateway-error.js'
+import { silentLogger, type Logger } from '../logging/logger.js'
+import { decodeRecords, type BridgeRecord, type ForwardMeta, type PushRecord, type RequestRecord } from './bridge-records.js'
+import type { BrokerLink, ConsumeOptions, Delivery } from './broker-link.js'
+import { RecordBatcher } from './record-batcher.js'
+
+/** Options of a transport (every broker's factory accepts these too). */
+export interface TransportOptions {
+  /**
+   * This process's inbox id: replies to its requests are addressed to it. A
+   * gateway app using the transport receives pushes at its node id.
+   * @default a random 8-character id
+   */
+  id?: string
+  /** How long `request` waits for a reply unless the call says otherwise. @default 10000 */
+  timeoutMs?: number
+  /** Requests awaiting a reply at once; more are refused with `BUSY` instead of queueing without bound. @default 10000 */
+  maxPending?: number
+  /** A pino-compatible logger. @default silent */
+  logger?: Logger
+}
+
+/** Options of one `request`. */
+export interface RequestOptions {
+  /** How long to wait for the reply before failing with `TIMEOUT`. @default the transport's `timeoutMs` */
+  timeoutMs?: number
+  /** Metadata the service sees as `ctx.meta`. @default {} */
+  meta?: ForwardMeta
+}
+
+/** Counters of one transport, for metrics and tests. */
+export interface TransportStats {
+  /** Requests sent. */
+  requests: number
+  /** Requests answered with a reply. */
+  replies: number
+  /** Requests answered with a service error. */
+  errors: number
+  /** Requests that got no answer in time. */
+  timeouts: number
+  /** Requests refused because the broker could not take them. */
+  unavailable: number
+  /** Requests refused because too many were in flight or the broker applied flow control. */
+  busy: number
+  /** Replies that arrived after their request timed out (or twice), and were discarded. */
+  lateReplies: number
+  /** Pushes that arrived at this node for connections it no longer has. */
+  pushesDropped: number
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
+export const DEFAULT_MAX_PENDING = 10_000
+
+interface PendingRequest {
+  resolve(value: unknown): void
+  reject(error: unknown): void
+  timer: NodeJS.Timeout
+  pattern: string
+}
+
+/** Receives pushes arriving at a gateway node's inbox. */
+export type PushSink = (record: PushRecord) => void
+
+/**
+ * One broker connection for the bridge: `request` and `emit` from any
+ * process, and the plumbing gateway nodes and microservices share. Create it
+ * with a broker's factory (`amqpTransport`, `natsTransport`, `redisTransport`)
+ * or `inProcessTransport()`, and pass it to `createGateway({ transport })` and
+ * `createMicroservice({ transport })`.
+ *
+ * Every request settles exactly once: with the reply, the service's error, or
+ * `TIMEOUT` / `UNAVAILABLE` / `BUSY` — a reply arriving after that is
+ * discarded and counted in `stats.lateReplies`.
+ *
+ * @example
+ * const transport = inProcessTransport()
+ * const answer = await transport.request('demo.ask', { q: 1 }, { timeoutMs: 2000 })
+ */
+export class Transport {
+  readonly link: BrokerLink
+  readonly logger: Logger
+  readonly timeoutMs: number
+  readonly maxPending: number
+  readonly stats: TransportStats = { requests: 0, replies: 0, errors: 0, timeouts: 0, unavailable: 0, busy: 0, lateReplies: 0, pushesDropped: 0 }
+  readonly #pending = new Map<string, PendingRequest>()
+  readonly #inboxes = new Map<string, Promise<void>>()
+  readonly #sinks = new Map<string, PushSink>()
+  readonly #requests: RecordBatcher<string>
+  readonly #inboxBatcher: RecordBatcher<string>
+  readonly #broadcasts: RecordBatcher<''>
+  #id: string
+  #replyInbox: Promise<void> | undefined
+  #replyInboxOpen = false
+  #nextCorrelation = 0
+  #closed: Promise<void> | undefined
+
+  constructor(link: BrokerLink, options: TransportOptions = {}) {
+    if (options.id !== undefined && !/^[A-Za-z0-9_.]{1,64}$/.test(options.id)) {
+      throw new GatewayError('CONFIG_INVALID', 'Option "id" must be 1-64 characters of letters, digits, "_" or "."')
+    }
+    for (const name of ['timeoutMs', 'maxPending'] as const) {
+      const value = options[name]
+      if (value !== undefined && (!Number.isSafeInteger(value) || value <= 0)) {
+        throw new GatewayError('CONFIG_INVALID', `Option "${name}" must be a positive integer, got ${String(value)}`)
+      }
+    }
+    this.link = link
+    this.#id = options.id ?? randomNodeId()
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING
+    this.logger = options.logger ?? silentLogger
+    this.#requests = new RecordBatcher((pattern, body, records) => this.#sendRequests(pattern, body, records), !link.batchRequests)
+    this.#inboxBatcher = new RecordBatcher((inbox, body) => this.#send('inbox', this.link.sendToInbox(inbox, body)))
+    this.#broadcasts = new RecordBatcher((_key, body) => this.#send('broadcast', this.link.broadcast(body)))
+  }
+
+  /** The broker kind: `amqp`, `nats`, `redis` or `in-process`. */
+  get kind(): string {
+    return this.link.kind
+  }
+
+  /** The inbox replies to this process's requests are addressed to. */
+  get id(): string {
+    return this.#id
+  }
+
+  /** Requests awaiting their answer. */
+  get pending(): number {
+    return this.#pending.size
+  }
+
+  /** Connects to the broker (requests and services connect on first use anyway). */
+  async connect(): Promise<void> {
+    this.#assertOpen()
+    await this.link.connect()
+  }
+
+  /**
+   * Sends `data` to the service handling `pattern` and resolves with its reply.
+   * Rejects with a `WsError`: the service's own (wire-safe) error, `INTERNAL`,
+   * `TIMEOUT`, `UNAVAILABLE` (broker down, no service listening where the broker
+   * can tell) or `BUSY`.
+   */
+  request<R = unknown>(pattern: string, data: unknown, options: RequestOptions = {}): Promise<R> {
+    let refused: WsError | undefined
+    try {
+      refused = this.#refusal(pattern)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    if (refused) return Promise.reject(refused)
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs
+    const correlation = (this.#nextCorrelation++).toString(36)
+    const record: RequestRecord = { t: 'q', c: correlation, p: pattern, d: data, m: options.meta ?? {}, r: this.#id, x: Date.now() + timeoutMs }
+    this.stats.requests++
+    const answer = new Promise<R>((resolve, reject) => {
+      const timer = setTimeout(() => this.#timeout(correlation), timeoutMs)
+      this.#pending.set(correlation, { resolve: resolve as (value: unknown) => void, reject, timer, pattern })
+    })
+    if (this.#replyInboxOpen) this.#queueRequest(record)
+    else this.#openReplyInbox().then(() => this.#queueRequest(record), (err: unknown) => this.#fail(correlation, unavailable(err)))
+    return answer
+  }
+
+  /** Sends `data` to one service handling `pattern`, with no reply. Resolves once the broker took it. */
+  async emit(pattern: string, data: unknown, options: { meta?: ForwardMeta } = {}): Promise<void> {
+    const refused = this.#refusal(pattern)
+    if (refused) throw refused
+    // Events carry no reply inbox, so their id names this transport: services dedupe on it.
+    const record: RequestRecord = { t: 'q', c: `${this.#id}.${(this.#nextCorrelation++).toString(36)}`, p: pattern, d: data, m: options.meta ?? {} }
+    await this.link.connect()
+    await this.link.sendRequest(pattern, Buffer.from(`[${JSON.stringify(record)}]`), { expiresAt: undefined, replyInbox: undefined, correlationIds: [record.c] })
+  }
+
+  /**
+   * Opens the inbox of a gateway node: replies to requests made through this
+   * transport and pushes addressed to the node's connections arrive there.
+   * Used by `createGateway({ transport })`.
+   */
+  attachNode(nodeId: string, sink: PushSink): Promise<void> {
+    this.#assertOpen()
+    if (!this.#replyInbox) this.#id = nodeId
+    this.#sinks.set(nodeId, sink)
+    return nodeId === this.#id ? this.#openReplyInbox() : this.#openInbox(nodeId)
+  }
+
+  /** Stops receiving for a gateway node. */
+  async detachNode(nodeId: string): Promise<void> {
+    this.#sinks.delete(nodeId)
+    if (nodeId !== this.#id) {
+      this.#inboxes.delete(nodeId)
+      await this.link.closeInbox(nodeId)
+    }
+  }
+
+  /** Receives broadcast pushes (to users and rooms) for every attached gateway node. */
+  openBroadcast(): Promise<void> {
+    return this.link.openBroadcast((body) => this.#receive(body, undefined))
+  }
+
+  /** Service side: consumes a pattern's work queue. */
+  async consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void> {
+    this.#assertOpen()
+    await this.link.connect()
+    await this.link.consume(pattern, deliver, options)
+  }
+
+  /** Queues a record for an inbox (a reply, or a push to a node's connections). Throws if it cannot be serialized. */
+  sendToInbox(inbox: string, record: BridgeRecord): void {
+    this.#inboxBatcher.add(inbox, record)
+  }
+
+  /** Queues a push for every gateway node. Throws if it cannot be serialized. */
+  broadcast(record: PushRecord): void {
+    this.#broadcasts.add('', record)
+  }
+
+  /** Sends the replies and pushes queued in this loop turn now, instead of at its end. */
+  flushOutgoing(): void {
+    this.#inboxBatcher.flush()
+    this.#broadcasts.flush()
+  }
+
+  /** Fails every pending request with `UNAVAILABLE` and closes the broker connections. Idempotent. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      this.#requests.flush()
+      this.#inboxBatcher.flush()
+      this.#broadcasts.flush()
+      for (const correlation of [...this.#pending.keys()]) this.#fail(correlation, new WsError('UNAVAILABLE', 'The service is unavailable'))
+      await this.link.close()
+    })()
+    return this.#closed
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new GatewayError('CLOSED', 'This transport is closed')
+  }
+
+  #refusal(pattern: string): WsError | undefined {
+    if (typeof pattern !== 'string' || !/^[A-Za-z0-9_.:-]{1,200}$/.test(pattern)) {
+      throw new GatewayError('INVALID_ARGUMENT', `A pattern is 1-200 characters of letters, digits, ".", ":", "_" or "-", got ${JSON.stringify(pattern)}`)
+    }
+    const code = this.#closed ? 'UNAVAILABLE' : this.link.unavailable()
+    if (code === undefined && this.#pending.size < this.maxPending) return undefined
+    if (code === 'UNAVAILABLE') {
+      this.stats.unavailable++
+      return new WsError('UNAVAILABLE', 'The service is unavailable')
+    }
+    this.stats.busy++
+    if (code === undefined) this.logger.warn({ pattern, pending: this.#pending.size }, 'too many requests in flight; answering BUSY')
+    return new WsError('BUSY', 'The service is busy; retry later')
+  }
+
+  #openReplyInbox(): Promise<void> {
+    this.#replyInbox ??= this.#openInbox(this.#id).then(() => {
+      this.#replyInboxOpen = true
+    })
+    return this.#replyInbox
+  }
+
+  #openInbox(id: string): Promise<void> {
+    let opened = this.#inboxes.get(id)
+    if (!opened) {
+      const sink = () => this.#sinks.get(id)
+      opened = this.link.connect().then(() => this.link.openInbox(id, (body) => this.#receive(body, sink())))
+      this.#inboxes.set(id, opened)
+      // A failed open is retried on next use.
+      opened.catch(() => {
+        if (this.#inboxes.get(id) === opened) this.#inboxes.delete(id)
+        if (id === this.#id) this.#replyInbox = undefined
+      })
+    }
+    return opened
+  }
+
+  #queueRequest(record: RequestRecord): void {
+    if (!this.#pending.has(record.c)) return // timed out while the inbox opened
+    try {
+      this.#requests.add(record.p, record)
+    } catch (err) {
+      this.logger.warn({ pattern: record.p, err }, 'request data cannot be serialized')
+      this.#fail(record.c, new WsError('INVALID_PAYLOAD', 'The data cannot be serialized'))
+    }
+  }
+
+  #sendRequests(pattern: string, body: Buffer, records: readonly BridgeRecord[]): void {
+    const requests = records as readonly RequestRecord[]
+    const info = { expiresAt: requests[requests.length - 1]!.x, replyInbox: requests[0]!.r, correlationIds: requests.map((r) => r.c) }
+    this.link.sendRequest(pattern, body, info).catch((err: unknown) => {
+      const error = unavailable(err)
+      this.logger.warn({ pattern, requests: records.length, err }, 'the broker did not take a request')
+      for (const record of records) this.#fail((record as RequestRecord).c, error)
+    })
+  }
+
+  #send(what: string, sent: Promise<void>): void {
+    sent.catch((err: unknown) => this.logger.warn({ err, link: this.link.kind }, `a ${what} message could not be sent`))
+  }
+
+  #receive(body: Uint8Array, sink: PushSink | undefined): void {
+    const records = decodeRecords(body)
+    if (records === undefined) {
+      this.logger.warn({ link: this.link.kind, bytes: body.byteLength }, 'discarded a message that is not a bridge record batch')
+      return
+    }
+    for (const record of records) {
+      if (record.t === 'a') this.#settle(record.c, record.d, undefined)
+      else if (record.t === 'e') this.#settle(record.c, undefined, record.e)
+      else if (record.t === 'p') {
+        if (sink) sink(record)
+        else if (this.#sinks.size > 0) for (const each of this.#sinks.values()) each(record)
+        else this.stats.pushesDropped++
+      }
+    }
+  }
+
+  #settle(correlation: string, data: unknown, error: { code: string; message: string } | undefined): void {
+    const pending = this.#pending.get(correlation)
+    if (pending === undefined) {
+      this.stats.lateReplies++
+      return
+    }
+    this.#pending.delete(correlation)
+    clearTimeout(pending.timer)
+    if (error === undefined) {
+      this.stats.replies++
+      pending.resolve(data)
+    } else {
+      this.stats.errors++
+      const code = isWellFormedCode(error?.code) ? error.code : 'INTERNAL'
+      pending.reject(new WsError(code, typeof error?.message === 'string' ? error.message : 'Internal error'))
+    }
+  }
+
+  #timeout(correlation: string): void {
+    const pending = this.#pending.get(correlation)
+    if (pending === undefined) return
+    this.#pending.delete(correlation)
+    this.stats.timeouts++
+    this.logger.info({ pattern: pending.pattern, correlation }, 'request timed out')
+    pending.reject(new WsError('TIMEOUT', 'The service did not answer in time'))
+  }
+
+  #fail(correlation: string, error: WsError): void {
+    const pending = this.#pending.get(correlation)
+    if (pending === undefined) return
+    this.#pending.delete(correlation)
+    clearTimeout(pending.timer)
+    if (error.code === 'BUSY') this.stats.busy++
+    else this.stats.unavailable++
+    pending.reject(error)
+  }
+}
+
+/** The wire error for a broker failure: the link's own `BUSY`/`UNAVAILABLE`, else `UNAVAILABLE`. */
+function unavailable(err: unknown): WsError {
+  if (err instanceof WsError) return err
+  if (err instanceof GatewayError && err.code === 'BUSY') return new WsError('BUSY', 'The service is busy; retry later')
+  return new WsError('UNAVAILABLE', 'The service is unavailable')
+}

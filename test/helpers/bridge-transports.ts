@@ -1,0 +1,52 @@
+import { inProcessTransport, type Transport } from '../../src/index.js'
+import { amqpTransport } from '../../src/amqp/index.js'
+import { natsTransport } from '../../src/nats/index.js'
+import { redisTransport } from '../../src/redis/index.js'
+
+/** How a test process (or a child it starts) builds its transport. Serializable, so children get it via env. */
+export interface TransportSpec {
+  kind: 'amqp' | 'nats' | 'nats-js' | 'redis' | 'in-process'
+  url: string
+  prefix: string
+}
+
+/** A transport tuned for tests: short redelivery delays so fault tests finish in seconds. */
+export function createTestTransport(spec: TransportSpec, id?: string): Transport {
+  const common = { id, prefix: spec.prefix }
+  switch (spec.kind) {
+    case 'amqp':
+      return amqpTransport({ ...common, url: spec.url, inboxExpiresMs: 15_000, requestQueueExpiresMs: 60_000, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } })
+    case 'nats':
+      return natsTransport({ ...common, servers: spec.url })
+    case 'nats-js':
+      return natsTransport({ ...common, servers: spec.url, jetstream: { ackWaitMs: 1500, storage: 'memory', stream: `${spec.prefix.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}_RQ` } })
+    case 'redis':
+      return redisTransport({ ...common, url: spec.url, claimIdleMs: 1000, claimIntervalMs: 300 })
+    case 'in-process':
+      return inProcessTransport(common)
+  }
+}
+
+/** Removes what a test left on a shared broker (Redis keys, a JetStream stream). RabbitMQ queues expire by themselves. */
+export async function cleanUpBroker(spec: TransportSpec): Promise<void> {
+  if (spec.kind === 'redis') {
+    const { Redis } = await import('ioredis')
+    const redis = new Redis(spec.url)
+    try {
+      const keys = await redis.keys(`${spec.prefix}:*`)
+      if (keys.length > 0) await redis.del(...keys)
+    } finally {
+      redis.disconnect()
+    }
+  } else if (spec.kind === 'nats-js') {
+    const { connect } = await import('@nats-io/transport-node')
+    const { jetstreamManager } = await import('@nats-io/jetstream')
+    const nc = await connect({ servers: spec.url })
+    try {
+      const jsm = await jetstreamManager(nc)
+      await jsm.streams.delete(`${spec.prefix.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}_RQ`).catch(() => {})
+    } finally {
+      await nc.close()
+    }
+  }
+}
