@@ -24,7 +24,8 @@ function sourceFiles(dir: string): string[] {
 }
 
 function imports(file: string): string[] {
-  const source = readFileSync(file, 'utf8')
+  // Comments go first: an `@example` showing `import ... from 'gangway'` is not an import.
+  const source = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
   return [...source.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g), ...source.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!)
 }
 

@@ -17,19 +17,13 @@ export function isGatewayDefinition(value: unknown): value is GatewayDefinition 
 /**
  * The definition of anything describing a gateway. A `@Gateway` class is read
  * from its prototype without being constructed — documentation never runs a
- * constructor — so its handlers must be methods (field handlers exist only on
- * instances: pass an instance then).
+ * constructor; field handlers are documented from their decorator's record.
  */
 export function definitionOfAny(value: GatewayLike | GatewayDefinition | Function): GatewayDefinition {
   if (isGatewayDefinition(value)) return value
   if (typeof value === 'function') {
     const name = value.name || 'anonymous class'
-    let explored: GatewayDefinition | undefined
-    try {
-      explored = exploreGateway(Object.create(value.prototype as object) as object)
-    } catch (err) {
-      throw new GatewayError('CONFIG_INVALID', `${name} has handlers that are fields: pass an instance (new ${name}(...)) to document it`, { cause: err })
-    }
+    const explored = exploreGateway(Object.create(value.prototype as object) as object, { describeOnly: true })
     if (!explored) throw new GatewayError('CONFIG_INVALID', `${name} is not a gateway: decorate it with @Gateway({ path })`)
     return explored
   }

@@ -10,8 +10,12 @@ import { ownClassRecord, ownMemberRecords, type MemberRecord } from './decorator
  * Records are collected from the whole class chain, base class first; a
  * subclass's `@Gateway` config wins and its handlers replace inherited ones
  * for the same event. Returns `undefined` when the class carries no `@Gateway`.
+ *
+ * `describeOnly` reads a class from its bare prototype, for documentation:
+ * field handlers (`ask = forward(...)`) exist only on constructed instances,
+ * so each becomes a stub that throws if it is ever called.
  */
-export function exploreGateway(instance: object): GatewayDefinition | undefined {
+export function exploreGateway(instance: object, { describeOnly = false }: { describeOnly?: boolean } = {}): GatewayDefinition | undefined {
   const chain: Function[] = []
   for (let proto = Object.getPrototypeOf(instance); proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
     if (Object.hasOwn(proto, 'constructor') && typeof proto.constructor === 'function') chain.unshift(proto.constructor)
@@ -36,7 +40,7 @@ export function exploreGateway(instance: object): GatewayDefinition | undefined 
   const onDisconnect: LifecycleHook[] = []
   for (const record of records) {
     if (record.kind === 'guards') continue
-    const fn = record.get(instance)
+    const fn = record.get(instance) ?? (describeOnly && record.kind === 'subscribe' ? describeOnlyStub(config.name ?? config.path, record.key) : undefined)
     if (typeof fn !== 'function') {
       throw new GatewayError('CONFIG_INVALID', `${config.name}.${String(record.key)} is decorated with @${decoratorName(record.kind)} but is not a function`)
     }
@@ -55,6 +59,12 @@ export function exploreGateway(instance: object): GatewayDefinition | undefined 
     onConnect,
     onDisconnect,
   )
+}
+
+function describeOnlyStub(gateway: string, key: PropertyKey): () => never {
+  return () => {
+    throw new GatewayError('CONFIG_INVALID', `${gateway}.${String(key)} was read for documentation only; mount an instance to run it`)
+  }
 }
 
 function decoratorName(kind: MemberRecord['kind']): string {
