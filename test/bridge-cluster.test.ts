@@ -88,9 +88,13 @@ for (const { kind, url, broker, redelivers } of configurations) {
       assert.equal(outsider.frames.length, 0)
     })
 
-    await t.test('a worker killed mid-message (SIGKILL): the message is redelivered to the other worker and answered', { skip: redelivers ? undefined : 'core NATS is at-most-once (use JetStream)' }, async () => {
+    await t.test(
+      redelivers
+        ? 'a worker killed mid-message (SIGKILL): the message is redelivered to the other worker and answered'
+        : 'a worker killed mid-message (SIGKILL) on at-most-once core NATS: the request fails once with TIMEOUT, never hangs, is not redelivered',
+      async () => {
       const socket = await connect(nodeA.port, 'ada')
-      const answer = socket.request('victim', { holdMs: 10_000 }, 20_000)
+      const answer = socket.request(redelivers ? 'victim' : 'victim-short', { holdMs: 10_000 }, 20_000)
       await eventually(() => workers.some((w) => w.messages.some((m) => m.started !== undefined)), 10_000, 'a worker to start on the message')
       const victim = workers.find((w) => w.messages.some((m) => m.started !== undefined))!
       const survivor = workers.find((w) => w !== victim)!
@@ -98,11 +102,18 @@ for (const { kind, url, broker, redelivers } of configurations) {
       victim.kill('SIGKILL')
       await victim.exited
       const reply = await answer
+      if (!redelivers) {
+        assert.equal(reply.error?.code, 'TIMEOUT', JSON.stringify(reply))
+        assert.ok(!survivor.messages.some((m) => m.started !== undefined && m.redelivered === true), 'not redelivered')
+        assert.equal(await socket.quiet(300, (f) => f.id === reply.id), true, 'answered once')
+        return
+      }
       assert.equal(reply.error, undefined, JSON.stringify(reply))
       assert.equal(reply.data.redelivered, true)
       assert.notEqual(reply.data.worker, first)
       assert.ok(survivor.messages.some((m) => m.started !== undefined && m.redelivered === true))
       assert.equal(await socket.quiet(300, (f) => f.id === reply.id), true, 'answered once')
-    })
+      },
+    )
   })
 }

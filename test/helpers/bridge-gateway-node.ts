@@ -9,6 +9,7 @@ const gateway = defineGateway({ path: '/ws', connectionGuards: [(h) => ({ id: h.
   .subscribe('ask', forward('e2e.ask', { timeoutMs: 8000 }))
   .subscribe('slow', forward('e2e.slow', { timeoutMs: 800 }))
   .subscribe('victim', forward('e2e.victim', { timeoutMs: 15_000 }))
+  .subscribe('victim-short', forward('e2e.victim', { timeoutMs: 2_000 }))
   .subscribe('announce', forward('e2e.announce', { timeoutMs: 8000 }))
   .subscribe('join', async ({ room }: { room: string }, client: Client) => {
     await client.join(room)
