@@ -1,0 +1,202 @@
+/**
+ * `npm run bench`: gangway side by side with raw ws, Socket.IO and NestJS, in one run.
+ *
+ *   npm run bench                  full suite (3 repetitions, ~25 min), writes BENCHMARKS.md
+ *   npm run bench -- --quick       a subset with 1 repetition, under 2 minutes, for checking a change
+ *
+ * Options: --targets gangway,raw-ws,...  --scenarios rpc,fanout,idle  --reps N
+ *          --warmup MS  --window MS  --profile (server --cpu-prof into bench/results/profiles)
+ *          --write / --no-write (BENCHMARKS.md; default: write in full mode only)
+ *          --extras / --no-extras (npm run bench:cluster / bench:bridge; default: full mode only)
+ */
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, release, totalmem } from 'node:os'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { renderChart } from './harness/chart.js'
+import { canPin, killAll } from './harness/children.js'
+import { availableExtras, runExtra, type ExtraSuite } from './harness/extra-suites.js'
+import { estimateSeconds, FULL, planRuns, QUICK, type Mode, type ScenarioName } from './harness/plan.js'
+import { Progress } from './harness/progress.js'
+import { renderResults } from './harness/report.js'
+import type { RunRecord } from './harness/results.js'
+import { runOne, type IdleMeasurement, type RunMeasurement } from './harness/run-one.js'
+import { TARGET_NAMES, TARGETS, type TargetName } from './harness/targets.js'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const resultsDir = join(root, 'bench', 'results')
+const START_MARK = '<!-- bench:results:start -->'
+const END_MARK = '<!-- bench:results:end -->'
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    targets: { type: 'string' },
+    scenarios: { type: 'string' },
+    reps: { type: 'string' },
+    warmup: { type: 'string' },
+    window: { type: 'string' },
+    profile: { type: 'boolean', default: false },
+    write: { type: 'boolean' },
+    'no-write': { type: 'boolean' },
+    extras: { type: 'boolean' },
+    'no-extras': { type: 'boolean' },
+    help: { type: 'boolean', default: false },
+  },
+})
+if (args.help) {
+  process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*?|^ \* ?/gm, '') + '\n')
+  process.exit(0)
+}
+
+const base = args.quick ? QUICK : FULL
+const mode: Mode = {
+  ...base,
+  repetitions: args.reps ? positive('reps', args.reps) : base.repetitions,
+  warmupMs: args.warmup ? positive('warmup', args.warmup) : base.warmupMs,
+  windowMs: args.window ? positive('window', args.window) : base.windowMs,
+}
+const targets = list('targets', args.targets, TARGET_NAMES) as TargetName[]
+const scenarios = list('scenarios', args.scenarios, ['rpc', 'fanout', 'idle']) as ScenarioName[]
+const writeDoc = args['no-write'] ? false : (args.write ?? mode.name === 'full')
+const runExtras = args['no-extras'] ? false : (args.extras ?? mode.name === 'full')
+
+mkdirSync(resultsDir, { recursive: true })
+const logFile = join(resultsDir, `${mode.name}.log`)
+writeFileSync(logFile, '')
+const profileDir = args.profile ? join(resultsDir, 'profiles') : undefined
+if (profileDir) mkdirSync(profileDir, { recursive: true })
+const env = {
+  serverCpu: canPin ? 1 : undefined,
+  generatorCpu: canPin ? 0 : undefined,
+  logFile,
+  // Spreading connections over several loopback source addresses keeps ephemeral ports from running out.
+  sourceAddresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7'],
+  profileDir,
+}
+
+const started = new Date()
+const loadBefore = loadavg()
+const plan = planRuns(mode, targets, scenarios)
+const progress = new Progress(plan.reduce((sum, run) => sum + estimateSeconds(run.spec), 0))
+process.stderr.write(
+  `gangway bench (${mode.name}): ${plan.length} runs, ${mode.repetitions} repetition(s), ~${Math.ceil(progress.estimateSeconds / 60)} min; ` +
+    `server on core ${env.serverCpu ?? '(unpinned)'}, generator on core ${env.generatorCpu ?? '(unpinned)'}; log: ${relative(root, logFile)}\n`,
+)
+if (!canPin) process.stderr.write('warning: taskset is not available; processes are not pinned and figures are less comparable\n')
+
+const records: RunRecord[] = []
+for (let i = 0; i < plan.length; i++) {
+  const { spec, repetition, config } = plan[i]!
+  const what = `${config} · ${TARGETS[spec.target].label}${spec.generators > 1 ? ` (${spec.generators} generators)` : ''} · run ${repetition}/${mode.repetitions}`
+  progress.begin(i + 1, plan.length, what, estimateSeconds(spec))
+  const record = { config, scenario: spec.scenario, target: spec.target, generators: spec.generators, repetition }
+  try {
+    const measurement = await runOne(spec, env)
+    records.push({ ...record, measurement })
+    progress.end(summary(measurement))
+  } catch (err) {
+    records.push({ ...record, error: (err as Error).message })
+    progress.end(`failed: ${(err as Error).message}`)
+  }
+}
+killAll()
+
+const extras: ExtraSuite[] = []
+if (runExtras) {
+  for (const script of availableExtras(join(root, 'package.json'))) {
+    process.stderr.write(`running npm run ${script}${mode.name === 'quick' ? ' -- --quick' : ''}\n`)
+    extras.push(await runExtra(script, mode.name === 'quick', mode.name === 'quick' ? 120_000 : 20 * 60_000))
+  }
+}
+
+const finished = new Date()
+const machine = describeMachine(loadBefore)
+const tables = renderResults(records, mode)
+const chartName = `${mode.name}-ratios.svg`
+const svg = await renderChart(records, `${mode.name} run, ${finished.toISOString().slice(0, 10)}, ${machine.short}`)
+writeFileSync(join(resultsDir, chartName), svg)
+writeFileSync(join(resultsDir, `${mode.name}.json`), JSON.stringify({ mode, machine, started, finished, records, extras }, null, 2) + '\n')
+
+const header = [
+  `Run: \`npm run bench${mode.name === 'quick' ? ' -- --quick' : ''}\` on ${finished.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
+    `(${Math.round((finished.getTime() - started.getTime()) / 60000)} min), commit ${machine.commit}.`,
+  `Machine: ${machine.cpu}; Node ${process.version}; Linux ${release()}; ${Math.round(totalmem() / 2 ** 30)} GiB. ` +
+    `Load average before / after: ${machine.loadBefore} / ${machine.loadAfter}.`,
+  `Versions: ${machine.versions}.`,
+  `Each run: ${mode.warmupMs / 1000} s warm-up, then a ${mode.windowMs / 1000} s measurement window; ${mode.repetitions} repetition(s), medians shown; ` +
+    `"spread" is half the range of the cost figure across repetitions. Server pinned to core ${env.serverCpu ?? '—'}, generator to core ${env.generatorCpu ?? '—'}.`,
+  `"saturated": the core that was ≥ 95% busy during the window (from /proc/stat); † marks a core that was full although our process got < 85% of it — other load on the shared machine.`,
+].join('\n')
+const extrasText = extras
+  .map((suite) => `### \`npm run ${suite.script}\`${suite.ok ? '' : ' (exited with an error)'}\n\n${suite.output || '_printed nothing_'}`)
+  .join('\n\n')
+const generated = `${header}\n\n![Server cost relative to raw ws](bench/results/${chartName})\n\n${tables}${extrasText ? `\n\n${extrasText}` : ''}`
+
+process.stdout.write(`\n${generated}\n`)
+if (writeDoc) {
+  const docPath = join(root, 'BENCHMARKS.md')
+  const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n\n'
+  const block = `${START_MARK}\n${generated}\n${END_MARK}`
+  const at = doc.indexOf(START_MARK)
+  const end = doc.indexOf(END_MARK)
+  writeFileSync(docPath, at >= 0 && end > at ? doc.slice(0, at) + block + doc.slice(end + END_MARK.length) : `${doc.trimEnd()}\n\n${block}\n`)
+  process.stderr.write(`wrote BENCHMARKS.md and bench/results/${chartName}\n`)
+} else {
+  process.stderr.write(`wrote bench/results/${mode.name}.json and bench/results/${chartName} (BENCHMARKS.md untouched; --write to update it)\n`)
+}
+process.exit(records.some((r) => r.error) ? 1 : 0)
+
+function summary(m: RunMeasurement | IdleMeasurement): string {
+  if ('rssPerConnectionKiB' in m) return `${m.rssPerConnectionKiB.toFixed(1)} KiB/conn`
+  return `${Math.round(m.opsPerSec).toLocaleString('en-US')}/s, ${m.serverMicrosPerOp.toFixed(2)} µs/op, p99 ${m.p99Ms.toFixed(1)} ms`
+}
+
+function describeMachine(loadBefore: number[]) {
+  const cpu = cpus()
+  const version = (name: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
+    } catch {
+      return '?'
+    }
+  }
+  let commit = 'unknown'
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
+    if (execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench', 'demo'], { cwd: root, encoding: 'utf8' }).trim()) commit += ' (with uncommitted changes)'
+  } catch {
+    // not a git checkout
+  }
+  const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ')
+  return {
+    cpu: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`,
+    short: `${cpu.length} cores, Node ${process.version}`,
+    loadBefore: load(loadBefore),
+    loadAfter: load(loadavg()),
+    commit,
+    versions: ['ws', 'socket.io', '@nestjs/core', '@nestjs/websockets', 'zod'].map((name) => `${name} ${version(name)}`).join(', '),
+  }
+}
+
+function positive(name: string, value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) {
+    process.stderr.write(`--${name} must be a positive integer\n`)
+    process.exit(2)
+  }
+  return n
+}
+
+function list(name: string, value: string | undefined, allowed: readonly string[]): string[] {
+  if (value === undefined) return [...allowed]
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean)
+  const unknown = items.filter((item) => !allowed.includes(item))
+  if (unknown.length > 0 || items.length === 0) {
+    process.stderr.write(`--${name}: unknown ${unknown.join(', ') || '(empty)'}; choose from ${allowed.join(', ')}\n`)
+    process.exit(2)
+  }
+  return items
+}
