@@ -3,36 +3,39 @@
  *
  *   npm run bench                  full suite (3 repetitions, ~25 min), writes BENCHMARKS.md
  *   npm run bench -- --quick       a subset with 1 repetition, under 2 minutes, for checking a change
+ *   npm run bench -- --smoke       a few connections for a few hundred ms: does the harness work?
  *
  * Options: --targets gangway,raw-ws,...  --scenarios rpc,fanout,idle  --reps N
  *          --warmup MS  --window MS  --profile (server --cpu-prof into bench/results/profiles)
  *          --write / --no-write (BENCHMARKS.md; default: write in full mode only)
  *          --extras / --no-extras (npm run bench:cluster / bench:bridge; default: full mode only)
+ *          --out DIR (results, chart and log; default bench/results)
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem } from 'node:os'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { renderChart } from './harness/chart.js'
 import { canPin, killAll } from './harness/children.js'
 import { availableExtras, runExtra, type ExtraSuite } from './harness/extra-suites.js'
-import { estimateSeconds, FULL, planRuns, QUICK, type Mode, type ScenarioName } from './harness/plan.js'
+import { estimateSeconds, FULL, planRuns, QUICK, SMOKE, type Mode, type ScenarioName } from './harness/plan.js'
 import { Progress } from './harness/progress.js'
 import { renderResults } from './harness/report.js'
 import type { RunRecord } from './harness/results.js'
 import { runOne, type IdleMeasurement, type RunMeasurement } from './harness/run-one.js'
 import { TARGET_NAMES, TARGETS, type TargetName } from './harness/targets.js'
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const resultsDir = join(root, 'bench', 'results')
+const root = findRoot(dirname(fileURLToPath(import.meta.url)))
 const START_MARK = '<!-- bench:results:start -->'
 const END_MARK = '<!-- bench:results:end -->'
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string' },
     targets: { type: 'string' },
     scenarios: { type: 'string' },
     reps: { type: 'string' },
@@ -51,7 +54,7 @@ if (args.help) {
   process.exit(0)
 }
 
-const base = args.quick ? QUICK : FULL
+const base = args.smoke ? SMOKE : args.quick ? QUICK : FULL
 const mode: Mode = {
   ...base,
   repetitions: args.reps ? positive('reps', args.reps) : base.repetitions,
@@ -63,6 +66,7 @@ const scenarios = list('scenarios', args.scenarios, ['rpc', 'fanout', 'idle']) a
 const writeDoc = args['no-write'] ? false : (args.write ?? mode.name === 'full')
 const runExtras = args['no-extras'] ? false : (args.extras ?? mode.name === 'full')
 
+const resultsDir = args.out ? resolve(args.out) : join(root, 'bench', 'results')
 mkdirSync(resultsDir, { recursive: true })
 const logFile = join(resultsDir, `${mode.name}.log`)
 writeFileSync(logFile, '')
@@ -107,8 +111,9 @@ killAll()
 const extras: ExtraSuite[] = []
 if (runExtras) {
   for (const script of availableExtras(join(root, 'package.json'))) {
-    process.stderr.write(`running npm run ${script}${mode.name === 'quick' ? ' -- --quick' : ''}\n`)
-    extras.push(await runExtra(script, mode.name === 'quick', mode.name === 'quick' ? 120_000 : 20 * 60_000))
+    const quick = mode.name !== 'full'
+    process.stderr.write(`running npm run ${script}${quick ? ' -- --quick' : ''}\n`)
+    extras.push(await runExtra(script, quick, quick ? 120_000 : 20 * 60_000))
   }
 }
 
@@ -121,7 +126,7 @@ writeFileSync(join(resultsDir, chartName), svg)
 writeFileSync(join(resultsDir, `${mode.name}.json`), JSON.stringify({ mode, machine, started, finished, records, extras }, null, 2) + '\n')
 
 const header = [
-  `Run: \`npm run bench${mode.name === 'quick' ? ' -- --quick' : ''}\` on ${finished.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
+  `Run: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${finished.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
     `(${Math.round((finished.getTime() - started.getTime()) / 60000)} min), commit ${machine.commit}.`,
   `Machine: ${machine.cpu}; Node ${process.version}; Linux ${release()}; ${Math.round(totalmem() / 2 ** 30)} GiB. ` +
     `Load average before / after: ${machine.loadBefore} / ${machine.loadAfter}.`,
@@ -133,7 +138,7 @@ const header = [
 const extrasText = extras
   .map((suite) => `### \`npm run ${suite.script}\`${suite.ok ? '' : ' (exited with an error)'}\n\n${suite.output || '_printed nothing_'}`)
   .join('\n\n')
-const generated = `${header}\n\n![Server cost relative to raw ws](bench/results/${chartName})\n\n${tables}${extrasText ? `\n\n${extrasText}` : ''}`
+const generated = `${header}\n\n![Server cost relative to raw ws](${relative(root, join(resultsDir, chartName))})\n\n${tables}${extrasText ? `\n\n${extrasText}` : ''}`
 
 process.stdout.write(`\n${generated}\n`)
 if (writeDoc) {
@@ -143,11 +148,20 @@ if (writeDoc) {
   const at = doc.indexOf(START_MARK)
   const end = doc.indexOf(END_MARK)
   writeFileSync(docPath, at >= 0 && end > at ? doc.slice(0, at) + block + doc.slice(end + END_MARK.length) : `${doc.trimEnd()}\n\n${block}\n`)
-  process.stderr.write(`wrote BENCHMARKS.md and bench/results/${chartName}\n`)
+  process.stderr.write(`wrote BENCHMARKS.md, ${relative(root, join(resultsDir, chartName))} and ${mode.name}.json beside it\n`)
 } else {
-  process.stderr.write(`wrote bench/results/${mode.name}.json and bench/results/${chartName} (BENCHMARKS.md untouched; --write to update it)\n`)
+  process.stderr.write(`wrote ${relative(root, join(resultsDir, `${mode.name}.json`))} and ${chartName} beside it (BENCHMARKS.md untouched; --write to update it)\n`)
 }
 process.exit(records.some((r) => r.error) ? 1 : 0)
+
+/** The repository root: the nearest folder up whose package.json is gangway's (the bench may run from a copy under dist/). */
+function findRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json')
+    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'gangway') return dir
+    if (dirname(dir) === dir) throw new Error('run the bench from inside the gangway repository')
+  }
+}
 
 function summary(m: RunMeasurement | IdleMeasurement): string {
   if ('rssPerConnectionKiB' in m) return `${m.rssPerConnectionKiB.toFixed(1)} KiB/conn`

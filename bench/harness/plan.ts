@@ -5,7 +5,7 @@ export type ScenarioName = 'rpc' | 'fanout' | 'idle'
 
 /** How much to run. */
 export interface Mode {
-  readonly name: 'quick' | 'full'
+  readonly name: 'quick' | 'full' | 'smoke'
   readonly repetitions: number
   readonly warmupMs: number
   readonly windowMs: number
@@ -50,6 +50,20 @@ export const QUICK: Mode = {
   fanout: [1000],
   idleConnections: 2000,
   publishWindow: 4,
+  generatorCheck: false,
+}
+
+/** A few connections for a few hundred ms: checks that the harness works end to end (the test suite runs it). */
+export const SMOKE: Mode = {
+  name: 'smoke',
+  repetitions: 1,
+  warmupMs: 200,
+  windowMs: 400,
+  settleMs: 200,
+  rpc: [{ connections: 4, inflight: 2 }],
+  fanout: [4],
+  idleConnections: 4,
+  publishWindow: 2,
   generatorCheck: false,
 }
 
