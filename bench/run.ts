@@ -10,6 +10,7 @@
  *          --write / --no-write (BENCHMARKS.md; default: write in full mode only)
  *          --extras / --no-extras (npm run bench:cluster / bench:bridge; default: full mode only)
  *          --out DIR (results, chart and log; default bench/results)
+ *          --report FILE (render the tables, chart and BENCHMARKS.md block of a saved run again)
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -17,19 +18,16 @@ import { cpus, loadavg, release, totalmem } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { renderChart } from './harness/chart.js'
 import { canPin, killAll } from './harness/children.js'
 import { availableExtras, runExtra, type ExtraSuite } from './harness/extra-suites.js'
 import { estimateSeconds, FULL, planRuns, QUICK, SMOKE, type Mode, type ScenarioName } from './harness/plan.js'
 import { Progress } from './harness/progress.js'
-import { renderResults } from './harness/report.js'
+import { publishResults, type SavedRun } from './harness/publish.js'
 import type { RunRecord } from './harness/results.js'
 import { runOne, type IdleMeasurement, type RunMeasurement } from './harness/run-one.js'
 import { TARGET_NAMES, TARGETS, type TargetName } from './harness/targets.js'
 
 const root = findRoot(dirname(fileURLToPath(import.meta.url)))
-const START_MARK = '<!-- bench:results:start -->'
-const END_MARK = '<!-- bench:results:end -->'
 
 const { values: args } = parseArgs({
   options: {
@@ -46,6 +44,7 @@ const { values: args } = parseArgs({
     'no-write': { type: 'boolean' },
     extras: { type: 'boolean' },
     'no-extras': { type: 'boolean' },
+    report: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
@@ -68,6 +67,12 @@ const runExtras = args['no-extras'] ? false : (args.extras ?? mode.name === 'ful
 
 const resultsDir = args.out ? resolve(args.out) : join(root, 'bench', 'results')
 mkdirSync(resultsDir, { recursive: true })
+if (args.report) {
+  // Re-render the tables, chart and BENCHMARKS.md block of a saved run; nothing is measured.
+  const run = JSON.parse(readFileSync(resolve(args.report), 'utf8')) as SavedRun
+  await finish(run, args['no-write'] ? false : (args.write ?? run.mode.name === 'full'), relative(root, resolve(args.report)))
+  process.exit(0)
+}
 const logFile = join(resultsDir, `${mode.name}.log`)
 writeFileSync(logFile, '')
 const profileDir = args.profile ? join(resultsDir, 'profiles') : undefined
@@ -118,41 +123,26 @@ if (runExtras) {
 }
 
 const finished = new Date()
-const machine = describeMachine(loadBefore)
-const tables = renderResults(records, mode)
-const chartName = `${mode.name}-ratios.svg`
-const svg = await renderChart(records, `${mode.name} run, ${finished.toISOString().slice(0, 10)}, ${machine.short}`)
-writeFileSync(join(resultsDir, chartName), svg)
-writeFileSync(join(resultsDir, `${mode.name}.json`), JSON.stringify({ mode, machine, started, finished, records, extras }, null, 2) + '\n')
-
-const header = [
-  `Run: \`npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}\` on ${finished.toISOString().slice(0, 16).replace('T', ' ')} UTC ` +
-    `(${Math.round((finished.getTime() - started.getTime()) / 60000)} min), commit ${machine.commit}.`,
-  `Machine: ${machine.cpu}; Node ${process.version}; Linux ${release()}; ${Math.round(totalmem() / 2 ** 30)} GiB. ` +
-    `Load average before / after: ${machine.loadBefore} / ${machine.loadAfter}.`,
-  `Versions: ${machine.versions}.`,
-  `Each run: ${mode.warmupMs / 1000} s warm-up, then a ${mode.windowMs / 1000} s measurement window; ${mode.repetitions} repetition(s), medians shown; ` +
-    `"spread" is half the range of the cost figure across repetitions. Server pinned to core ${env.serverCpu ?? '—'}, generator to core ${env.generatorCpu ?? '—'}.`,
-  `"saturated": the core that was ≥ 95% busy during the window (from /proc/stat); † marks a core that was full although our process got < 85% of it — other load on the shared machine.`,
-].join('\n')
-const extrasText = extras
-  .map((suite) => `### \`npm run ${suite.script}\`${suite.ok ? '' : ' (exited with an error)'}\n\n${suite.output || '_printed nothing_'}`)
-  .join('\n\n')
-const generated = `${header}\n\n![Server cost relative to raw ws](${relative(root, join(resultsDir, chartName))})\n\n${tables}${extrasText ? `\n\n${extrasText}` : ''}`
-
-process.stdout.write(`\n${generated}\n`)
-if (writeDoc) {
-  const docPath = join(root, 'BENCHMARKS.md')
-  const doc = existsSync(docPath) ? readFileSync(docPath, 'utf8') : '# Benchmarks\n\n'
-  const block = `${START_MARK}\n${generated}\n${END_MARK}`
-  const at = doc.indexOf(START_MARK)
-  const end = doc.indexOf(END_MARK)
-  writeFileSync(docPath, at >= 0 && end > at ? doc.slice(0, at) + block + doc.slice(end + END_MARK.length) : `${doc.trimEnd()}\n\n${block}\n`)
-  process.stderr.write(`wrote BENCHMARKS.md, ${relative(root, join(resultsDir, chartName))} and ${mode.name}.json beside it\n`)
-} else {
-  process.stderr.write(`wrote ${relative(root, join(resultsDir, `${mode.name}.json`))} and ${chartName} beside it (BENCHMARKS.md untouched; --write to update it)\n`)
+const saved: SavedRun = {
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  mode,
+  machine: describeMachine(loadBefore),
+  cores: { server: env.serverCpu, generator: env.generatorCpu },
+  started: started.toISOString(),
+  finished: finished.toISOString(),
+  records,
+  extras,
 }
+writeFileSync(join(resultsDir, `${mode.name}.json`), JSON.stringify(saved, null, 2) + '\n')
+await finish(saved, writeDoc)
 process.exit(records.some((r) => r.error) ? 1 : 0)
+
+async function finish(run: SavedRun, toDoc: boolean, source?: string): Promise<void> {
+  const generated = await publishResults(run, { root, resultsDir, writeDoc: toDoc, ...(source ? { source } : {}) })
+  process.stdout.write(`\n${generated}\n`)
+  const written = source ? `${run.mode.name}-ratios.svg` : `${relative(root, join(resultsDir, `${run.mode.name}.json`))} and ${run.mode.name}-ratios.svg beside it`
+  process.stderr.write(toDoc ? `wrote BENCHMARKS.md, ${written}\n` : `wrote ${written} (BENCHMARKS.md untouched; --write to update it)\n`)
+}
 
 /** The repository root: the nearest folder up whose package.json is gangway's (the bench may run from a copy under dist/). */
 function findRoot(from: string): string {
@@ -187,6 +177,9 @@ function describeMachine(loadBefore: number[]) {
   const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ')
   return {
     cpu: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`,
+    node: process.version,
+    kernel: release(),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
     short: `${cpu.length} cores, Node ${process.version}`,
     loadBefore: load(loadBefore),
     loadAfter: load(loadavg()),

@@ -112,7 +112,12 @@ async function setupRpc(config: Extract<GeneratorConfig, { scenario: 'rpc' }>): 
     let head = 0
     let tail = 0
     let id = 1
-    const connection: Connection & { fire?: (now: number) => void } = new Connection(protocol, (kind, now) => {
+    const fire = (now: number) => {
+      connection.client.sendParts(prefix, id++, suffix)
+      sentAt[tail] = now
+      tail = tail + 1 === window ? 0 : tail + 1
+    }
+    const connection = new Connection(protocol, (kind, now) => {
       if (kind !== FrameKind.Reply && kind !== FrameKind.Failure) return
       const sent = sentAt[head]!
       head = head + 1 === window ? 0 : head + 1
@@ -125,26 +130,20 @@ async function setupRpc(config: Extract<GeneratorConfig, { scenario: 'rpc' }>): 
       }
       if (running) fire(now)
     })
-    const fire = (now: number) => {
-      connection.client.sendParts(prefix, id++, suffix)
-      sentAt[tail] = now
-      tail = tail + 1 === window ? 0 : tail + 1
-    }
-    connection.fire = fire
     await connection.open(config, index)
-    return connection
+    return { connection, fire }
   })
   return {
     start() {
       const now = performance.now()
-      for (const connection of connections) {
+      for (const { connection, fire } of connections) {
         connection.client.socket.cork()
-        for (let i = 0; i < window; i++) connection.fire!(now)
+        for (let i = 0; i < window; i++) fire(now)
         connection.client.socket.uncork()
       }
     },
     stop() {
-      for (const connection of connections) connection.client.destroy()
+      for (const { connection } of connections) connection.client.destroy()
     },
   }
 }

@@ -56,6 +56,8 @@ export interface ServerUsage {
   readonly cpuMicros: number
   readonly rss: number
   readonly heapUsed: number
+  /** Memory V8 has committed for its heap (used or not). */
+  readonly heapTotal: number
 }
 
 /** Server host → orchestrator. */

@@ -85,7 +85,7 @@ export function saturation(row: Row): string {
   const shared = (full: boolean, own: number) => (full && own < 0.85 ? '†' : '')
   if (serverFull && generatorFull) return `both${shared(true, Math.min(m.serverCpu!, m.generatorCpu!))}`
   if (serverFull) return `server${shared(true, m.serverCpu!)}`
-  if (generatorFull) return `generator${shared(true, m.generatorCpu! * (row.generators > 1 ? 1 : 1))}`
+  if (generatorFull) return `generator${shared(true, m.generatorCpu!)}`
   return 'neither'
 }
 

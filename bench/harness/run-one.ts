@@ -53,7 +53,10 @@ export interface RunMeasurement {
 export interface IdleMeasurement {
   readonly connections: number
   readonly rssPerConnectionKiB: number
+  /** Live JS objects per connection. */
   readonly heapPerConnectionKiB: number
+  /** Heap V8 keeps committed per connection (live objects plus free space it has not returned). */
+  readonly heapCommittedPerConnectionKiB: number
 }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
@@ -105,6 +108,7 @@ export async function runOne(spec: RunSpec, env: RunEnvironment): Promise<RunMea
         connections: spec.connections,
         rssPerConnectionKiB: (after.rss - baseline!.rss) / 1024 / spec.connections,
         heapPerConnectionKiB: (after.heapUsed - baseline!.heapUsed) / 1024 / spec.connections,
+        heapCommittedPerConnectionKiB: (after.heapTotal - baseline!.heapTotal) / 1024 / spec.connections,
       }
     }
 

@@ -31,6 +31,6 @@ process.on('message', (command: ServerCommand) => {
   }
   const cpu = process.cpuUsage()
   const memory = process.memoryUsage()
-  send({ type: 'usage', seq: command.seq, at: performance.now(), cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed })
+  send({ type: 'usage', seq: command.seq, at: performance.now(), cpuMicros: cpu.user + cpu.system, rss: memory.rss, heapUsed: memory.heapUsed, heapTotal: memory.heapTotal })
 })
 send({ type: 'ready', port: running.port })
