@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: gangway side by side with raw ws, Socket.IO and NestJS, in one run.
  *
- *   npm run bench                  full suite (3 repetitions, ~25 min), writes BENCHMARKS.md
+ *   npm run bench                  full suite (3 repetitions, ~20 min), writes BENCHMARKS.md
  *   npm run bench -- --quick       a subset with 1 repetition, under 2 minutes, for checking a change
  *   npm run bench -- --smoke       a few connections for a few hundred ms: does the harness work?
  *
@@ -15,7 +15,7 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, release, totalmem } from 'node:os'
-import { dirname, join, relative, resolve } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { canPin, killAll } from './harness/children.js'
@@ -87,7 +87,8 @@ const env = {
 }
 
 const started = new Date()
-const loadBefore = loadavg()
+// Read now: the commit and tree state the run measures, not what they are when it ends.
+const machineAtStart = describeMachine(loadavg())
 const plan = planRuns(mode, targets, scenarios)
 const progress = new Progress(plan.reduce((sum, run) => sum + estimateSeconds(run.spec), 0))
 process.stderr.write(
@@ -126,7 +127,7 @@ const finished = new Date()
 const saved: SavedRun = {
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   mode,
-  machine: describeMachine(loadBefore),
+  machine: { ...machineAtStart, loadAfter: loadAvg(loadavg()) },
   cores: { server: env.serverCpu, generator: env.generatorCpu },
   started: started.toISOString(),
   finished: finished.toISOString(),
@@ -138,9 +139,11 @@ await finish(saved, writeDoc)
 process.exit(records.some((r) => r.error) ? 1 : 0)
 
 async function finish(run: SavedRun, toDoc: boolean, source?: string): Promise<void> {
-  const generated = await publishResults(run, { root, resultsDir, writeDoc: toDoc, ...(source ? { source } : {}) })
+  // A re-rendered run gets a chart named after its results file, so the current chart is left alone.
+  const chartName = `${source ? basename(source, '.json') : run.mode.name}-ratios.svg`
+  const generated = await publishResults(run, { root, resultsDir, writeDoc: toDoc, chartName, ...(source ? { source } : {}) })
   process.stdout.write(`\n${generated}\n`)
-  const written = source ? `${run.mode.name}-ratios.svg` : `${relative(root, join(resultsDir, `${run.mode.name}.json`))} and ${run.mode.name}-ratios.svg beside it`
+  const written = source ? relative(root, join(resultsDir, chartName)) : `${relative(root, join(resultsDir, `${run.mode.name}.json`))} and ${chartName} beside it`
   process.stderr.write(toDoc ? `wrote BENCHMARKS.md, ${written}\n` : `wrote ${written} (BENCHMARKS.md untouched; --write to update it)\n`)
 }
 
@@ -156,6 +159,10 @@ function findRoot(from: string): string {
 function summary(m: RunMeasurement | IdleMeasurement): string {
   if ('rssPerConnectionKiB' in m) return `${m.rssPerConnectionKiB.toFixed(1)} KiB/conn`
   return `${Math.round(m.opsPerSec).toLocaleString('en-US')}/s, ${m.serverMicrosPerOp.toFixed(2)} µs/op, p99 ${m.p99Ms.toFixed(1)} ms`
+}
+
+function loadAvg(values: number[]): string {
+  return values.map((v) => v.toFixed(2)).join(' ')
 }
 
 function describeMachine(loadBefore: number[]) {
@@ -174,15 +181,14 @@ function describeMachine(loadBefore: number[]) {
   } catch {
     // not a git checkout
   }
-  const load = (l: number[]) => l.map((v) => v.toFixed(2)).join(' ')
   return {
     cpu: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}`,
     node: process.version,
     kernel: release(),
     memoryGiB: Math.round(totalmem() / 2 ** 30),
     short: `${cpu.length} cores, Node ${process.version}`,
-    loadBefore: load(loadBefore),
-    loadAfter: load(loadavg()),
+    loadBefore: loadAvg(loadBefore),
+    loadAfter: loadAvg(loadavg()),
     commit,
     versions: ['ws', 'socket.io', '@nestjs/core', '@nestjs/websockets', 'zod'].map((name) => `${name} ${version(name)}`).join(', '),
   }

@@ -37,7 +37,7 @@ export async function renderChart(records: readonly RunRecord[], subtitle: strin
       {
         mark: { type: 'bar' },
         encoding: {
-          x: { field: 'configuration', type: 'nominal', sort: order, axis: { labelAngle: -30, title: null } },
+          x: { field: 'configuration', type: 'nominal', sort: order, axis: { labelAngle: -30, labelLimit: 260, title: null } },
           xOffset: { field: 'target', sort: targets },
           y: { field: 'ratio', type: 'quantitative', title: '× raw ws (server CPU per op; RSS per idle connection)' },
           color: {

@@ -38,10 +38,13 @@ const END_MARK = '<!-- bench:results:end -->'
  * BENCHMARKS.md when `writeDoc`) and its chart. Every figure comes from the
  * run's records; `source` names the results file when re-rendering a saved run.
  */
-export async function publishResults(run: SavedRun, options: { root: string; resultsDir: string; writeDoc: boolean; source?: string }): Promise<string> {
+export async function publishResults(
+  run: SavedRun,
+  options: { root: string; resultsDir: string; writeDoc: boolean; chartName: string; source?: string },
+): Promise<string> {
   const { mode, machine } = run
   const finished = new Date(run.finished)
-  const chartName = `${mode.name}-ratios.svg`
+  const { chartName } = options
   writeFileSync(join(options.resultsDir, chartName), await renderChart(run.records, `${mode.name} run, ${run.finished.slice(0, 10)}, ${machine.short}`))
   const minutes = Math.round((finished.getTime() - new Date(run.started).getTime()) / 60000)
   const header = [
