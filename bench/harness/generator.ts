@@ -13,6 +13,14 @@ process.on('disconnect', () => process.exit(0))
 
 /** The chat message every request and publish carries (~60 bytes of JSON). */
 const MESSAGE = JSON.stringify({ room: 'bench', text: 'hello, world', from: 'bench-generator' })
+
+/** The same message with its text padded (ordinary chat text, no escapes) to about `bytes` bytes of JSON. */
+function messageOf(bytes: number | undefined): string {
+  if (bytes === undefined || bytes <= MESSAGE.length) return MESSAGE
+  const words = 'the quick brown fox jumps over the lazy dog, '
+  const text = words.repeat(Math.ceil(bytes / words.length)).slice(0, bytes - MESSAGE.length + 'hello, world'.length)
+  return JSON.stringify({ room: 'bench', text, from: 'bench-generator' })
+}
 const ROOM = 'bench'
 
 const histogram = new Histogram()
@@ -105,7 +113,7 @@ async function openAll<T>(config: GeneratorConfig, count: number, make: (index: 
 /** rpc: every connection keeps `inflight` echo requests outstanding; a reply is answered by the next request. */
 async function setupRpc(config: Extract<GeneratorConfig, { scenario: 'rpc' }>): Promise<Scenario> {
   const protocol = protocolNamed(config.protocol)
-  const [prefix, suffix] = protocol.request('echo', MESSAGE)
+  const [prefix, suffix] = protocol.request('echo', messageOf(config.messageBytes))
   const window = config.inflight
   const connections = await openAll(config, config.connections, async (index) => {
     const sentAt = new Float64Array(window)

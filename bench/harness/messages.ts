@@ -2,7 +2,7 @@ import type { ProtocolName } from './wire-protocol.js'
 
 /** One generator's share of a run. */
 export type GeneratorConfig =
-  | (CommonConfig & { readonly scenario: 'rpc'; readonly connections: number; readonly inflight: number })
+  | (CommonConfig & { readonly scenario: 'rpc'; readonly connections: number; readonly inflight: number; readonly messageBytes?: number })
   | (CommonConfig & { readonly scenario: 'fanout'; readonly subscribers: number; readonly publishWindow: number })
   | (CommonConfig & { readonly scenario: 'idle'; readonly connections: number })
 

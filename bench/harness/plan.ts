@@ -10,7 +10,8 @@ export interface Mode {
   readonly warmupMs: number
   readonly windowMs: number
   readonly settleMs: number
-  readonly rpc: ReadonlyArray<{ readonly connections: number; readonly inflight: number }>
+  /** `messageBytes`: pad the echoed message to about this many bytes of JSON (default: a ~60-byte chat message). */
+  readonly rpc: ReadonlyArray<{ readonly connections: number; readonly inflight: number; readonly messageBytes?: number }>
   readonly fanout: readonly number[]
   readonly idleConnections: number
   /** Fanout: messages in flight (sent, not yet delivered to every subscriber). */
@@ -30,6 +31,7 @@ export const FULL: Mode = {
     { connections: 100, inflight: 16 },
     { connections: 1000, inflight: 1 },
     { connections: 1000, inflight: 16 },
+    { connections: 100, inflight: 16, messageBytes: 1024 },
   ],
   fanout: [1000, 5000],
   idleConnections: 10_000,
@@ -76,7 +78,7 @@ export interface PlannedRun {
 }
 
 export function configKey(spec: RunSpec): string {
-  if (spec.scenario === 'rpc') return `rpc c=${spec.connections} w=${spec.inflight}`
+  if (spec.scenario === 'rpc') return `rpc c=${spec.connections} w=${spec.inflight}${spec.messageBytes ? ` ${spec.messageBytes}B` : ''}`
   if (spec.scenario === 'fanout') return `fanout n=${spec.subscribers}`
   return `idle n=${spec.connections}`
 }
@@ -92,9 +94,10 @@ export function planRuns(mode: Mode, targets: readonly TargetName[], scenarios: 
   for (let repetition = 1; repetition <= mode.repetitions; repetition++) {
     const specs: RunSpec[] = []
     if (scenarios.includes('rpc')) {
-      for (const { connections, inflight } of mode.rpc) {
-        for (const target of targets) specs.push({ ...timing, scenario: 'rpc', target, generators: 1, connections, inflight })
-        if (mode.generatorCheck && targets.includes(BASELINE)) {
+      for (const { connections, inflight, messageBytes } of mode.rpc) {
+        const size = messageBytes ? { messageBytes } : {}
+        for (const target of targets) specs.push({ ...timing, scenario: 'rpc', target, generators: 1, connections, inflight, ...size })
+        if (mode.generatorCheck && !messageBytes && targets.includes(BASELINE)) {
           specs.push({ ...timing, scenario: 'rpc', target: BASELINE, generators: 2, connections, inflight })
         }
       }

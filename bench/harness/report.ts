@@ -148,8 +148,9 @@ export function renderResults(records: readonly RunRecord[], mode: Mode): string
   const parts: string[] = []
   const reps = `median of ${mode.repetitions} run${mode.repetitions > 1 ? 's' : ''}`
   for (const config of configs(rows, 'rpc')) {
-    const [, c, w] = /c=(\d+) w=(\d+)/.exec(config) ?? []
-    parts.push(`#### rpc — ${c} connections × ${w} request${w === '1' ? '' : 's'} in flight (\`echo\`; ${reps})\n\n${loadTable(rows, config, 'request')}`)
+    const [, c, w, bytes] = /c=(\d+) w=(\d+)(?: (\d+)B)?/.exec(config) ?? []
+    const message = bytes ? `a ${bytes}-byte message` : 'a ~60-byte message'
+    parts.push(`#### rpc — ${c} connections × ${w} request${w === '1' ? '' : 's'} in flight (\`echo\` of ${message}; ${reps})\n\n${loadTable(rows, config, 'request')}`)
   }
   for (const config of configs(rows, 'fanout')) {
     const n = /n=(\d+)/.exec(config)?.[1]

@@ -8,7 +8,7 @@ import { TARGETS, type TargetName } from './targets.js'
 
 /** One measured configuration of one target. */
 export type RunSpec =
-  | (SpecBase & { readonly scenario: 'rpc'; readonly connections: number; readonly inflight: number })
+  | (SpecBase & { readonly scenario: 'rpc'; readonly connections: number; readonly inflight: number; readonly messageBytes?: number })
   | (SpecBase & { readonly scenario: 'fanout'; readonly subscribers: number; readonly publishWindow: number })
   | (SpecBase & { readonly scenario: 'idle'; readonly connections: number })
 
@@ -89,7 +89,7 @@ export async function runOne(spec: RunSpec, env: RunEnvironment): Promise<RunMea
       }
       const config: GeneratorConfig =
         spec.scenario === 'rpc'
-          ? { ...common, scenario: 'rpc', connections: shares[g]!, inflight: spec.inflight }
+          ? { ...common, scenario: 'rpc', connections: shares[g]!, inflight: spec.inflight, ...(spec.messageBytes ? { messageBytes: spec.messageBytes } : {}) }
           : spec.scenario === 'fanout'
             ? { ...common, scenario: 'fanout', subscribers: spec.subscribers, publishWindow: spec.publishWindow }
             : { ...common, scenario: 'idle', connections: spec.connections }
