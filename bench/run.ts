@@ -20,11 +20,11 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { canPin, killAll } from './harness/children.js'
 import { availableExtras, runExtra, type ExtraSuite } from './harness/extra-suites.js'
-import { estimateSeconds, FULL, planRuns, QUICK, SMOKE, type Mode, type ScenarioName } from './harness/plan.js'
+import { estimateSeconds, FULL, pauseAfterMs, planRuns, QUICK, SMOKE, type Mode, type ScenarioName } from './harness/plan.js'
 import { Progress } from './harness/progress.js'
 import { publishResults, type SavedRun } from './harness/publish.js'
 import type { RunRecord } from './harness/results.js'
-import { runOne, type IdleMeasurement, type RunMeasurement } from './harness/run-one.js'
+import { runOne, sleep, type IdleMeasurement, type RunMeasurement } from './harness/run-one.js'
 import { TARGET_NAMES, TARGETS, type TargetName } from './harness/targets.js'
 
 const root = findRoot(dirname(fileURLToPath(import.meta.url)))
@@ -98,6 +98,7 @@ process.stderr.write(
 if (!canPin) process.stderr.write('warning: taskset is not available; processes are not pinned and figures are less comparable\n')
 
 const records: RunRecord[] = []
+await sleep(2000) // let the build that `npm run bench` just ran wind down before the first measurement
 for (let i = 0; i < plan.length; i++) {
   const { spec, repetition, config } = plan[i]!
   const what = `${config} · ${TARGETS[spec.target].label}${spec.generators > 1 ? ` (${spec.generators} generators)` : ''} · run ${repetition}/${mode.repetitions}`
@@ -111,6 +112,7 @@ for (let i = 0; i < plan.length; i++) {
     records.push({ ...record, error: (err as Error).message })
     progress.end(`failed: ${(err as Error).message}`)
   }
+  await sleep(pauseAfterMs(spec))
 }
 killAll()
 
@@ -177,7 +179,8 @@ function describeMachine(loadBefore: number[]) {
   let commit = 'unknown'
   try {
     commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim()
-    if (execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench', 'demo'], { cwd: root, encoding: 'utf8' }).trim()) commit += ' (with uncommitted changes)'
+    const changed = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench', 'demo', ':!bench/results'], { cwd: root, encoding: 'utf8' })
+    if (changed.trim()) commit += ' (with uncommitted changes)'
   } catch {
     // not a git checkout
   }

@@ -86,17 +86,21 @@ export function configKey(spec: RunSpec): string {
 /**
  * Every run of a mode. Repetitions are the outer loop and targets the inner
  * one, so a burst of load from elsewhere on the machine hits every target
- * alike instead of all repetitions of one.
+ * alike instead of all repetitions of one; and the order of the targets
+ * rotates from one configuration and repetition to the next, so no target is
+ * always the one that runs right after a heavy teardown.
  */
 export function planRuns(mode: Mode, targets: readonly TargetName[], scenarios: readonly ScenarioName[]): PlannedRun[] {
   const runs: PlannedRun[] = []
   const timing = { warmupMs: mode.warmupMs, windowMs: mode.windowMs, settleMs: mode.settleMs }
+  let block = 0
+  const order = (repetition: number) => rotate(targets, repetition - 1 + block++)
   for (let repetition = 1; repetition <= mode.repetitions; repetition++) {
     const specs: RunSpec[] = []
     if (scenarios.includes('rpc')) {
       for (const { connections, inflight, messageBytes } of mode.rpc) {
         const size = messageBytes ? { messageBytes } : {}
-        for (const target of targets) specs.push({ ...timing, scenario: 'rpc', target, generators: 1, connections, inflight, ...size })
+        for (const target of order(repetition)) specs.push({ ...timing, scenario: 'rpc', target, generators: 1, connections, inflight, ...size })
         if (mode.generatorCheck && !messageBytes && targets.includes(BASELINE)) {
           specs.push({ ...timing, scenario: 'rpc', target: BASELINE, generators: 2, connections, inflight })
         }
@@ -104,23 +108,33 @@ export function planRuns(mode: Mode, targets: readonly TargetName[], scenarios: 
     }
     if (scenarios.includes('fanout')) {
       for (const subscribers of mode.fanout) {
-        for (const target of targets) specs.push({ ...timing, scenario: 'fanout', target, generators: 1, subscribers, publishWindow: mode.publishWindow })
+        for (const target of order(repetition)) specs.push({ ...timing, scenario: 'fanout', target, generators: 1, subscribers, publishWindow: mode.publishWindow })
       }
     }
     if (scenarios.includes('idle')) {
-      for (const target of targets) specs.push({ ...timing, scenario: 'idle', target, generators: 1, connections: mode.idleConnections })
+      for (const target of order(repetition)) specs.push({ ...timing, scenario: 'idle', target, generators: 1, connections: mode.idleConnections })
     }
     for (const spec of specs) runs.push({ spec, repetition, config: configKey(spec) })
   }
   return runs
 }
 
+function rotate<T>(list: readonly T[], by: number): T[] {
+  return list.map((_, i) => list[(i + by) % list.length]!)
+}
+
+/** How long to let the machine settle after a run: the kernel tears down its sockets after the processes are gone. */
+export function pauseAfterMs(spec: RunSpec): number {
+  const connections = spec.scenario === 'fanout' ? spec.subscribers : spec.connections
+  return 300 + Math.round(connections * 0.2)
+}
+
 /** Rough seconds a run takes, for the progress line's estimate. */
 export function estimateSeconds(spec: RunSpec): number {
   const start = spec.target.startsWith('nest') ? 1.5 : 0.6
-  if (spec.scenario === 'idle') return start + spec.connections / 1500 + spec.settleMs / 1000
+  if (spec.scenario === 'idle') return start + spec.connections / 1500 + spec.settleMs / 1000 + pauseAfterMs(spec) / 1000
   const connections = spec.scenario === 'rpc' ? spec.connections : spec.subscribers
-  return start + connections / 1500 + (spec.warmupMs + spec.windowMs) / 1000 + 0.3
+  return start + connections / 1500 + (spec.warmupMs + spec.windowMs) / 1000 + pauseAfterMs(spec) / 1000 + 0.3
 }
 
 export { TARGET_NAMES }
