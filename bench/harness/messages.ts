@@ -1,0 +1,64 @@
+import type { ProtocolName } from './wire-protocol.js'
+
+/** One generator's share of a run. */
+export type GeneratorConfig =
+  | (CommonConfig & { readonly scenario: 'rpc'; readonly connections: number; readonly inflight: number; readonly messageBytes?: number })
+  | (CommonConfig & { readonly scenario: 'fanout'; readonly subscribers: number; readonly publishWindow: number })
+  | (CommonConfig & { readonly scenario: 'idle'; readonly connections: number })
+
+interface CommonConfig {
+  readonly port: number
+  readonly path: string
+  readonly protocol: ProtocolName
+  /** Loopback source addresses to spread connections over. */
+  readonly sourceAddresses: readonly string[]
+  /** Handshakes in progress at once while connecting. */
+  readonly connectConcurrency: number
+  readonly connectTimeoutMs: number
+}
+
+/** Orchestrator → generator. */
+export type GeneratorCommand =
+  | { readonly type: 'config'; readonly config: GeneratorConfig }
+  | { readonly type: 'run' }
+  | { readonly type: 'reset' }
+  | { readonly type: 'snapshot' }
+  | { readonly type: 'stop' }
+
+/** What a generator measured over the window. */
+export interface GeneratorSnapshot {
+  /** Replies (rpc) or deliveries (fanout) completed in the window. */
+  readonly operations: number
+  readonly wallMs: number
+  /** Generator CPU time over the window, µs. */
+  readonly cpuMicros: number
+  readonly latency: Array<[number, number]>
+  readonly failures: number
+  /** Connections that closed unexpectedly since setup. */
+  readonly closed: number
+  /** Fanout: publishes sent in the window. */
+  readonly published: number
+}
+
+/** Generator → orchestrator. */
+export type GeneratorReport =
+  | { readonly type: 'ready'; readonly connections: number }
+  | { readonly type: 'snapshot'; readonly snapshot: GeneratorSnapshot }
+  | { readonly type: 'fatal'; readonly message: string }
+
+/** Orchestrator → server host. */
+export type ServerCommand = { readonly type: 'usage'; readonly seq: number; readonly gc: boolean } | { readonly type: 'exit' }
+
+/** Server CPU and memory at one moment. */
+export interface ServerUsage {
+  readonly seq: number
+  readonly at: number
+  readonly cpuMicros: number
+  readonly rss: number
+  readonly heapUsed: number
+  /** Memory V8 has committed for its heap (used or not). */
+  readonly heapTotal: number
+}
+
+/** Server host → orchestrator. */
+export type ServerReport = { readonly type: 'ready'; readonly port: number } | ({ readonly type: 'usage' } & ServerUsage) | { readonly type: 'fatal'; readonly message: string }

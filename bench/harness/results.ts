@@ -1,0 +1,94 @@
+import type { IdleMeasurement, RunMeasurement } from './run-one.js'
+import type { ScenarioName } from './plan.js'
+import { BASELINE, TARGETS, type TargetName } from './targets.js'
+
+/** One run as recorded in the results JSON. */
+export interface RunRecord {
+  readonly config: string
+  readonly scenario: ScenarioName
+  readonly target: TargetName
+  readonly generators: number
+  readonly repetition: number
+  readonly measurement?: RunMeasurement | IdleMeasurement
+  readonly error?: string
+}
+
+/** The median of each figure over the repetitions of one configuration. */
+export interface Row {
+  readonly config: string
+  readonly scenario: ScenarioName
+  readonly target: TargetName
+  readonly generators: number
+  readonly runs: number
+  readonly failedRuns: number
+  readonly errors: readonly string[]
+  readonly median: Record<string, number>
+  /** (max − min) / median of the cost figure (µs/op or KiB/connection). */
+  readonly spread: number
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b)
+  if (sorted.length === 0) return Number.NaN
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+export function aggregate(records: readonly RunRecord[]): Row[] {
+  const groups = new Map<string, RunRecord[]>()
+  for (const record of records) {
+    const key = `${record.config}|${record.target}|${record.generators}`
+    let group = groups.get(key)
+    if (!group) groups.set(key, (group = []))
+    group.push(record)
+  }
+  const rows: Row[] = []
+  for (const group of groups.values()) {
+    const first = group[0]!
+    const measured = group.filter((r) => r.measurement !== undefined).map((r) => r.measurement as unknown as Record<string, number>)
+    const keys = new Set(measured.flatMap((m) => Object.keys(m)))
+    const med: Record<string, number> = {}
+    for (const key of keys) med[key] = median(measured.map((m) => m[key]!))
+    const costKey = first.scenario === 'idle' ? 'rssPerConnectionKiB' : 'serverMicrosPerOp'
+    const costs = measured.map((m) => m[costKey]!).filter(Number.isFinite)
+    rows.push({
+      config: first.config,
+      scenario: first.scenario,
+      target: first.target,
+      generators: first.generators,
+      runs: measured.length,
+      failedRuns: group.length - measured.length,
+      errors: group.flatMap((r) => (r.error ? [r.error] : [])),
+      median: med,
+      spread: costs.length > 1 ? (Math.max(...costs) - Math.min(...costs)) / median(costs) : 0,
+    })
+  }
+  return rows
+}
+
+/** The baseline row (raw ws, one generator) of a configuration. */
+export function baselineOf(rows: readonly Row[], config: string): Row | undefined {
+  return rows.find((r) => r.config === config && r.target === BASELINE && r.generators === 1)
+}
+
+export function ratio(rows: readonly Row[], row: Row, key: string): number {
+  const base = baselineOf(rows, row.config)
+  return base ? row.median[key]! / base.median[key]! : Number.NaN
+}
+
+/** Which side ran out of CPU during the window. */
+export function saturation(row: Row): string {
+  const m = row.median
+  const serverFull = Number.isFinite(m.serverCoreBusy!) ? m.serverCoreBusy! >= 0.95 : m.serverCpu! >= 0.9
+  const generatorFull = Number.isFinite(m.generatorCoreBusy!) ? m.generatorCoreBusy! >= 0.95 : m.generatorCpu! >= 0.9
+  // A full core on which our process got less than 85% was shared with other load on the machine.
+  const shared = (full: boolean, own: number) => (full && own < 0.85 ? '†' : '')
+  if (serverFull && generatorFull) return `both${shared(true, Math.min(m.serverCpu!, m.generatorCpu!))}`
+  if (serverFull) return `server${shared(true, m.serverCpu!)}`
+  if (generatorFull) return `generator${shared(true, m.generatorCpu!)}`
+  return 'neither'
+}
+
+export function label(target: TargetName): string {
+  return TARGETS[target].label
+}

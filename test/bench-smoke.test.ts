@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+
+// The benchmark harness end to end on a tiny configuration: real target servers,
+// the real load generator, the report and the chart. It asserts only that every
+// run completed with answers and no errors — never how fast anything was.
+const root = fileURLToPath(new URL('../..', import.meta.url))
+
+test('npm run bench -- --smoke drives gangway and raw ws through every scenario and reports', { timeout: 180_000 }, (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'gangway-bench-smoke-'))
+  const build = join(root, 'dist', 'bench-smoke')
+  t.after(() => {
+    rmSync(out, { recursive: true, force: true })
+    rmSync(build, { recursive: true, force: true })
+  })
+  // A build of its own, so this test never rewrites files that other test files are loading.
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'bench/tsconfig.json', '--outDir', build], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 120_000,
+  })
+  assert.equal(tsc.status, 0, `bench did not compile:\n${tsc.stdout}${tsc.stderr}`)
+
+  const run = spawnSync(
+    process.execPath,
+    [join(build, 'bench', 'run.js'), '--smoke', '--targets', 'gangway,raw-ws', '--out', out, '--no-write', '--no-extras'],
+    { cwd: root, encoding: 'utf8', timeout: 150_000 },
+  )
+  assert.equal(run.status, 0, `bench --smoke failed:\n${run.stderr}\n${readLog(out)}`)
+
+  const results = JSON.parse(readFileSync(join(out, 'smoke.json'), 'utf8')) as {
+    records: Array<{ config: string; target: string; error?: string; measurement?: Record<string, number> }>
+  }
+  const seen = results.records.map((r) => `${r.config} ${r.target}`).sort()
+  assert.deepEqual(seen, [
+    'fanout n=4 gangway',
+    'fanout n=4 raw-ws',
+    'idle n=4 gangway',
+    'idle n=4 raw-ws',
+    'rpc c=4 w=2 gangway',
+    'rpc c=4 w=2 raw-ws',
+  ])
+  for (const record of results.records) {
+    assert.equal(record.error, undefined, `${record.config} ${record.target}: ${record.error}`)
+    const m = record.measurement!
+    if (record.config.startsWith('idle')) {
+      assert.equal(m.connections, 4)
+    } else {
+      assert.ok(m.opsPerSec! > 0, `${record.config} ${record.target} completed nothing`)
+      assert.ok(Number.isFinite(m.serverMicrosPerOp), `${record.config} ${record.target} has no server CPU figure`)
+      assert.equal(m.failures, 0, `${record.config} ${record.target} got error answers`)
+      assert.equal(m.closed, 0, `${record.config} ${record.target} lost connections`)
+    }
+  }
+  assert.match(run.stdout, /#### rpc — 4 connections × 2 requests in flight/)
+  assert.match(run.stdout, /\| gangway \| [\d,]+ \| [\d.]+× \|/)
+  assert.match(run.stdout, /#### Goals/)
+  assert.ok(readFileSync(join(out, 'smoke-ratios.svg'), 'utf8').startsWith('<svg'))
+})
+
+function readLog(dir: string): string {
+  const log = join(dir, 'smoke.log')
+  return existsSync(log) ? readFileSync(log, 'utf8').slice(-4000) : ''
+}
