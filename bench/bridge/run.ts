@@ -3,6 +3,8 @@
 // processes. Each configuration runs BENCH_REPEATS times (default 3); medians are reported.
 // Options (env): BENCH_BROKERS=amqp,nats,redis BENCH_FRAMEWORKS=gangway,nest BENCH_CONCURRENCY=1,16,256
 // BENCH_REPEATS=3 BENCH_SECONDS=4 BENCH_WARMUP_SECONDS=1 BENCH_MAX_SECONDS=1200.
+// --quick (as `npm run bench -- --quick --extras` passes it): 1 run of 1.5 s per configuration, for
+// checking a change; explicit BENCH_* values still win.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { readFileSync } from 'node:fs'
@@ -15,9 +17,10 @@ const list = (name: string, fallback: string) => (process.env[name] ?? fallback)
 const brokers = list('BENCH_BROKERS', 'amqp,nats,redis') as Broker[]
 const frameworks = list('BENCH_FRAMEWORKS', 'gangway,nest') as Framework[]
 const concurrencies = list('BENCH_CONCURRENCY', '1,16,256').map(Number)
-const repeats = Number(process.env.BENCH_REPEATS ?? 3)
-const durationMs = Number(process.env.BENCH_SECONDS ?? 4) * 1000
-const warmupMs = Number(process.env.BENCH_WARMUP_SECONDS ?? 1) * 1000
+const quick = process.argv.includes('--quick')
+const repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 1 : 3))
+const durationMs = Number(process.env.BENCH_SECONDS ?? (quick ? 1.5 : 4)) * 1000
+const warmupMs = Number(process.env.BENCH_WARMUP_SECONDS ?? (quick ? 0.5 : 1)) * 1000
 const deadline = Date.now() + Number(process.env.BENCH_MAX_SECONDS ?? 1200) * 1000
 const runId = `bench${process.pid}`
 

@@ -15,11 +15,13 @@ import { fileURLToPath } from 'node:url'
 import type { LoadConfig, LoadResult } from './load.js'
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback)
+// --quick (as `npm run bench -- --quick --extras` passes it): 1 run of 2 s per phase; explicit BENCH_* values still win.
+const quick = process.argv.includes('--quick')
 const SUBSCRIBERS = env('BENCH_SUBSCRIBERS', 300)
 const RATE = env('BENCH_RATE', 30)
 const WINDOW = env('BENCH_WINDOW', 16)
-const SECONDS = env('BENCH_SECONDS', 5)
-const REPEATS = Math.max(1, env('BENCH_REPEATS', 3))
+const SECONDS = env('BENCH_SECONDS', quick ? 2 : 5)
+const REPEATS = Math.max(1, env('BENCH_REPEATS', quick ? 1 : 3))
 const DEADLINE = Date.now() + env('BENCH_MAX_MINUTES', 15) * 60_000
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
