@@ -10,7 +10,8 @@
  *          --write / --no-write (BENCHMARKS.md; default: write in full mode only)
  *          --extras / --no-extras (npm run bench:cluster / bench:bridge; default: full mode only)
  *          --out DIR (results, chart and log; default bench/results)
- *          --report FILE (render the tables, chart and BENCHMARKS.md block of a saved run again)
+ *          --report FILE (render the tables, chart and BENCHMARKS.md block of a saved run again;
+ *                         with --extras, first run the extra suites and store them in that run)
  */
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -69,7 +70,12 @@ const resultsDir = args.out ? resolve(args.out) : join(root, 'bench', 'results')
 mkdirSync(resultsDir, { recursive: true })
 if (args.report) {
   // Re-render the tables, chart and BENCHMARKS.md block of a saved run; nothing is measured.
-  const run = JSON.parse(readFileSync(resolve(args.report), 'utf8')) as SavedRun
+  let run = JSON.parse(readFileSync(resolve(args.report), 'utf8')) as SavedRun
+  if (args.extras) {
+    // Measure only the extra suites now and store them in the saved run, in place of its own.
+    run = { ...run, extras: await runExtraSuites(run.mode.name !== 'full') }
+    writeFileSync(resolve(args.report), JSON.stringify(run, null, 2) + '\n')
+  }
   await finish(run, args['no-write'] ? false : (args.write ?? run.mode.name === 'full'), relative(root, resolve(args.report)))
   process.exit(0)
 }
@@ -116,14 +122,7 @@ for (let i = 0; i < plan.length; i++) {
 }
 killAll()
 
-const extras: ExtraSuite[] = []
-if (runExtras) {
-  for (const script of availableExtras(join(root, 'package.json'))) {
-    const quick = mode.name !== 'full'
-    process.stderr.write(`running npm run ${script}${quick ? ' -- --quick' : ''}\n`)
-    extras.push(await runExtra(script, quick, quick ? 120_000 : 20 * 60_000))
-  }
-}
+const extras = runExtras ? await runExtraSuites(mode.name !== 'full') : []
 
 const finished = new Date()
 const saved: SavedRun = {
@@ -139,6 +138,15 @@ const saved: SavedRun = {
 writeFileSync(join(resultsDir, `${mode.name}.json`), JSON.stringify(saved, null, 2) + '\n')
 await finish(saved, writeDoc)
 process.exit(records.some((r) => r.error) ? 1 : 0)
+
+async function runExtraSuites(quick: boolean): Promise<ExtraSuite[]> {
+  const extras: ExtraSuite[] = []
+  for (const script of availableExtras(join(root, 'package.json'))) {
+    process.stderr.write(`running npm run ${script}${quick ? ' -- --quick' : ''}\n`)
+    extras.push(await runExtra(script, quick, quick ? 120_000 : 20 * 60_000))
+  }
+  return extras
+}
 
 async function finish(run: SavedRun, toDoc: boolean, source?: string): Promise<void> {
   // A re-rendered run gets a chart named after its results file, so the current chart is left alone.

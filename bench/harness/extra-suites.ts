@@ -7,6 +7,8 @@ export interface ExtraSuite {
   readonly output: string
   readonly ok: boolean
   readonly seconds: number
+  /** When the suite finished (ISO); suites added to a saved run later say so in BENCHMARKS.md. */
+  readonly finished?: string
 }
 
 export const EXTRA_SCRIPTS = ['bench:cluster', 'bench:bridge'] as const
@@ -44,7 +46,7 @@ export function runExtra(script: string, quick: boolean, timeoutMs: number): Pro
     child.on('close', (code) => {
       clearTimeout(timer)
       process.off('exit', kill)
-      resolve({ script, output: output.trim(), ok: code === 0, seconds: (Date.now() - started) / 1000 })
+      resolve({ script, output: output.trim(), ok: code === 0, seconds: (Date.now() - started) / 1000, finished: new Date().toISOString() })
     })
   })
 }

@@ -58,7 +58,10 @@ export async function publishResults(
     `"saturated": the core that was ≥ 95% busy during the window (from /proc/stat); † marks a core that was full although our process got < 85% of it — other load on the shared machine.`,
   ].join('\n')
   const extrasText = run.extras
-    .map((suite) => `### \`npm run ${suite.script}\`${suite.ok ? '' : ' (exited with an error)'}\n\n${suite.output || '_printed nothing_'}`)
+    .map((suite) => {
+      const later = suite.finished && suite.finished.slice(0, 13) !== run.finished.slice(0, 13) ? ` (run on ${suite.finished.slice(0, 16).replace('T', ' ')} UTC)` : ''
+      return `### \`npm run ${suite.script}\`${later}${suite.ok ? '' : ' (exited with an error)'}\n\n${suite.output || '_printed nothing_'}`
+    })
     .join('\n\n')
   const chartPath = relative(options.root, join(options.resultsDir, chartName))
   const generated = `${header}\n\n![Server cost relative to raw ws](${chartPath})\n\n${renderResults(run.records, mode)}${extrasText ? `\n\n${extrasText}` : ''}`
