@@ -1,17 +1,9 @@
 // The gangway gateway of the benchmark: `ask` is forwarded to `bench.ask` over the broker.
-import { createGateway, defineGateway, forward, silentLogger, type Transport } from 'gangway'
-import { runId, urls, type Broker } from './brokers.js'
+import { createGateway, defineGateway, forward, silentLogger } from 'gangway'
+import type { Broker } from './brokers.js'
+import { gangwayTransport } from './gangway-transport.js'
 
-const broker = process.argv[2] as Broker
-const prefix = `gangway-${runId}`
-
-async function transportFor(kind: Broker): Promise<Transport> {
-  if (kind === 'amqp') return (await import('gangway/amqp')).amqpTransport({ url: urls.amqp, prefix, requestQueueExpiresMs: 600_000 })
-  if (kind === 'nats') return (await import('gangway/nats')).natsTransport({ servers: urls.nats, prefix })
-  return (await import('gangway/redis')).redisTransport({ url: urls.redis, prefix })
-}
-
-const transport = await transportFor(broker)
+const transport = await gangwayTransport(process.argv[2] as Broker)
 const gateway = defineGateway({ path: '/ws' }).subscribe('ask', forward('bench.ask', { timeoutMs: 30_000 }))
 // No rate limit: the benchmark client is deliberately a firehose (NestJS has none either).
 const app = createGateway({ gateways: [gateway], transport, logger: silentLogger, rateLimit: false, heartbeat: false })

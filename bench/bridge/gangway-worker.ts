@@ -1,17 +1,9 @@
 // The gangway microservice of the benchmark: `bench.ask` → { answer: data }.
-import { createMicroservice, silentLogger, type Transport } from 'gangway'
-import { runId, urls, type Broker } from './brokers.js'
+import { createMicroservice, silentLogger } from 'gangway'
+import type { Broker } from './brokers.js'
+import { gangwayTransport } from './gangway-transport.js'
 
-const broker = process.argv[2] as Broker
-const prefix = `gangway-${runId}`
-
-async function transportFor(kind: Broker): Promise<Transport> {
-  if (kind === 'amqp') return (await import('gangway/amqp')).amqpTransport({ url: urls.amqp, prefix, requestQueueExpiresMs: 600_000 })
-  if (kind === 'nats') return (await import('gangway/nats')).natsTransport({ servers: urls.nats, prefix })
-  return (await import('gangway/redis')).redisTransport({ url: urls.redis, prefix })
-}
-
-const transport = await transportFor(broker)
+const transport = await gangwayTransport(process.argv[2] as Broker)
 await createMicroservice({ transport, logger: silentLogger, prefetch: 256 })
   .handle('bench.ask', (data: unknown) => ({ answer: data }))
   .listen()
