@@ -35,8 +35,8 @@ export interface SdkLedger {
 
 export class SdkLoadClient {
   readonly client: GatewayClient
-  /** Stream sequence numbers received, with the time each arrived. */
-  readonly seqs: Array<{ seq: number; at: number }> = []
+  /** Stream sequence numbers received per `msg` tag, with the time each arrived. */
+  readonly #streams = new Map<string, Array<{ seq: number; at: number }>>()
   readonly statuses: Array<{ status: string; at: number; delayMs?: number }> = []
   /** The URL of every socket that opened, with the time. */
   readonly opened: Array<{ url: string; at: number }> = []
@@ -54,7 +54,6 @@ export class SdkLoadClient {
     /** The node URLs in the order this client tries them; the first is its home node. */
     urls: readonly string[],
     readonly inFlight: number,
-    readonly tag: string,
   ) {
     let attempt = 0
     // The documented way to give the SDK several nodes: a URL function, called before every attempt.
@@ -63,9 +62,16 @@ export class SdkLoadClient {
     this.client.onStatus((change) => this.statuses.push({ status: change.status, at: Date.now(), ...(change.delayMs === undefined ? {} : { delayMs: change.delayMs }) }))
     this.client.on('msg', (payload) => {
       const data = payload as { tag?: string; seq: number } | null
-      if (data?.tag === this.tag) this.seqs.push({ seq: data.seq, at: Date.now() })
+      if (typeof data?.tag === 'string') this.seqs(data.tag).push({ seq: data.seq, at: Date.now() })
     })
     this.client.onError(() => {}) // a failed re-join is visible in the stream check
+  }
+
+  /** The `msg` pushes received with this tag, in arrival order. */
+  seqs(tag: string): Array<{ seq: number; at: number }> {
+    let list = this.#streams.get(tag)
+    if (list === undefined) this.#streams.set(tag, (list = []))
+    return list
   }
 
   start(): void {
