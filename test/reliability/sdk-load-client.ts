@@ -53,12 +53,14 @@ export class SdkLoadClient {
     readonly name: string,
     /** The node URLs in the order this client tries them; the first is its home node. */
     urls: readonly string[],
-    readonly inFlight: number,
+    /** Requests kept outstanding; with `maxInFlight` below it, the rest wait in the client's queue. */
+    readonly outstanding: number,
+    maxInFlight: number,
   ) {
     let attempt = 0
     // The documented way to give the SDK several nodes: a URL function, called before every attempt.
     const url = () => urls[attempt++ % urls.length]!
-    this.client = createClient(url, { WebSocket: this.#tapped(), requestTimeoutMs: 5000, connectTimeoutMs: 3000 })
+    this.client = createClient(url, { WebSocket: this.#tapped(), requestTimeoutMs: 5000, connectTimeoutMs: 3000, maxInFlight })
     this.client.onStatus((change) => this.statuses.push({ status: change.status, at: Date.now(), ...(change.delayMs === undefined ? {} : { delayMs: change.delayMs }) }))
     this.client.on('msg', (payload) => {
       const data = payload as { tag?: string; seq: number } | null
@@ -76,7 +78,7 @@ export class SdkLoadClient {
 
   start(): void {
     this.#running = true
-    for (let i = 0; i < this.inFlight; i++) this.#loops.push(this.#loop())
+    for (let i = 0; i < this.outstanding; i++) this.#loops.push(this.#loop())
   }
 
   /** Stops issuing and waits up to `waitMs` for what is outstanding; anything unsettled then counts as lost. */
