@@ -101,7 +101,7 @@ const control = defineGateway({ path: '/control', namespace: '/control' })
     }
     let seq = 0
     const timer = setInterval(() => {
-      op.emit('msg', { tag, seq: seq++ })
+      op.emit('msg', { tag, seq: seq++, at: Date.now() }) // when it was published, for loss checks against a client's timeline
       if (seq === count) clearInterval(timer)
     }, intervalMs)
     return { started: count }

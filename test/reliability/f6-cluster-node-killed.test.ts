@@ -17,7 +17,10 @@ const PER_NODE = 30
 const OUTSTANDING = 3
 const MAX_IN_FLIGHT = 2
 const ROOM = 'stream'
-/** A second room only B's clients are in: after the kill, A and C gain its first members (a new subscription on C). */
+/**
+ * A second room only B's clients are in, plus one observer on A (it records every message's publish
+ * time): after the kill, C gains the room's first members, so it must subscribe to it then.
+ */
 const B_ROOM = 'b-only'
 const TAG = 'f6c'
 const B_TAG = 'f6c-b'
@@ -42,12 +45,13 @@ test('F6 (cluster): a node killed under SDK clients — DISCONNECTED once, recon
   const onB = make(B, [A, C], 'b')
   const onC = make(C, [A, B], 'c')
   const all = [...onA, ...onB, ...onC]
-  t.after(() => Promise.all(all.map((c) => c.client.close())))
+  const observer = new SdkLoadClient('observer', [url(A)], 0, 1)
+  t.after(() => Promise.all([...all, observer].map((c) => c.client.close())))
 
   await Promise.all(all.map((c) => c.client.join(ROOM)))
-  await Promise.all(onB.map((c) => c.client.join(B_ROOM)))
+  await Promise.all([...onB, observer].map((c) => c.client.join(B_ROOM)))
   assert.equal((await A.control<{ value: number }>('fetchRoomSize', { room: ROOM })).value, 3 * PER_NODE, 'every client is in the room, across the three nodes')
-  assert.equal((await A.control<{ value: number }>('fetchRoomSize', { room: B_ROOM })).value, PER_NODE, "B's clients are in their own room")
+  assert.equal((await A.control<{ value: number }>('fetchRoomSize', { room: B_ROOM })).value, PER_NODE + 1, "B's clients and the observer are in B's room")
   for (const c of all) c.start()
 
   await A.control('emit', { target: { rooms: [ROOM] }, tag: TAG, count: STREAM_COUNT, intervalMs: INTERVAL_MS })
@@ -68,6 +72,12 @@ test('F6 (cluster): a node killed under SDK clients — DISCONNECTED once, recon
   await new Promise((resolve) => setTimeout(resolve, 100)) // a duplicate answer would come right behind
 
   // --- B's clients ---
+  // When each message was published (node A's clock; the same machine's): from A's clients, which get every one.
+  const published = new Map<string, Map<number, number>>()
+  for (const [tag, c] of [[TAG, onA[0]!], [B_TAG, observer]] as const) {
+    assert.deepEqual(c.seqs(tag).map((s) => s.seq), range(0, STREAM_COUNT), `${c.name}: the whole ${tag} stream`)
+    published.set(tag, new Map(c.seqs(tag).map((s) => [s.seq, s.publishedAt!])))
+  }
   const victims = totalLedger(onB.map((c) => c.ledger()))
   const reconnectMs: number[] = []
   const movedTo = { A: 0, C: 0 }
@@ -98,6 +108,10 @@ test('F6 (cluster): a node killed under SDK clients — DISCONNECTED once, recon
       assert.ok(back.length > 0, `${c.name} ${tag}: receives the stream again after the reconnect`)
       assert.deepEqual(back, range(back[0]!, back.length), `${c.name} ${tag}: gapless after the re-join`)
       assert.equal(back.at(-1), STREAM_COUNT - 1, `${c.name} ${tag}: up to the stream's last message`)
+      // Nothing published after the client was open again is missed (a re-join answered before the
+      // survivor's subscription for the room existed would lose these silently).
+      const missedAfterOpen = range(0, STREAM_COUNT).filter((seq) => published.get(tag)!.get(seq)! >= open.at && !back.includes(seq))
+      assert.deepEqual(missedAfterOpen, [], `${c.name} ${tag}: every message published after it was open again`)
       victimStream.received += c.seqs(tag).length
       victimStream.missedWhileAway += STREAM_COUNT - c.seqs(tag).length
     }
@@ -137,7 +151,7 @@ test('F6 (cluster): a node killed under SDK clients — DISCONNECTED once, recon
 
   // The cluster's view agrees: 90 members, B's clients now counted on A and C. B may still be listed as
   // missing (it is forgotten after nodeTimeoutMs of silence), but the count is never wrong.
-  for (const [room, members] of [[ROOM, 3 * PER_NODE], [B_ROOM, PER_NODE]] as const) {
+  for (const [room, members] of [[ROOM, 3 * PER_NODE], [B_ROOM, PER_NODE + 1]] as const) {
     const size = await A.control<{ value: number; missing: string[]; complete: boolean }>('fetchRoomSize', { room, timeoutMs: 1000 })
     assert.equal(size.value, members, `${room}: every client counted once, across the two survivors`)
     assert.ok(size.complete || (size.missing.length === 1 && size.missing[0] === B.nodeId), `${room}: only the dead node may be missing: ${JSON.stringify(size)}`)

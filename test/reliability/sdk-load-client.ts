@@ -36,7 +36,7 @@ export interface SdkLedger {
 export class SdkLoadClient {
   readonly client: GatewayClient
   /** Stream sequence numbers received per `msg` tag, with the time each arrived. */
-  readonly #streams = new Map<string, Array<{ seq: number; at: number }>>()
+  readonly #streams = new Map<string, Array<{ seq: number; at: number; publishedAt?: number }>>()
   readonly statuses: Array<{ status: string; at: number; delayMs?: number }> = []
   /** The URL of every socket that opened, with the time. */
   readonly opened: Array<{ url: string; at: number }> = []
@@ -63,14 +63,14 @@ export class SdkLoadClient {
     this.client = createClient(url, { WebSocket: this.#tapped(), requestTimeoutMs: 5000, connectTimeoutMs: 3000, maxInFlight })
     this.client.onStatus((change) => this.statuses.push({ status: change.status, at: Date.now(), ...(change.delayMs === undefined ? {} : { delayMs: change.delayMs }) }))
     this.client.on('msg', (payload) => {
-      const data = payload as { tag?: string; seq: number } | null
-      if (typeof data?.tag === 'string') this.seqs(data.tag).push({ seq: data.seq, at: Date.now() })
+      const data = payload as { tag?: string; seq: number; at?: number } | null
+      if (typeof data?.tag === 'string') this.seqs(data.tag).push({ seq: data.seq, at: Date.now(), publishedAt: data.at })
     })
     this.client.onError(() => {}) // a failed re-join is visible in the stream check
   }
 
   /** The `msg` pushes received with this tag, in arrival order. */
-  seqs(tag: string): Array<{ seq: number; at: number }> {
+  seqs(tag: string): Array<{ seq: number; at: number; publishedAt?: number }> {
     let list = this.#streams.get(tag)
     if (list === undefined) this.#streams.set(tag, (list = []))
     return list
