@@ -25,6 +25,13 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
   readonly #connections = new Map<string, C>()
   readonly #rooms = new Map<string, Set<C>>()
   readonly #users = new Map<string, Set<C>>()
+  /**
+   * Rooms and users whose cluster subscription is still being confirmed. Later members wait
+   * for the same promise as the first: a join answered before it would miss other nodes'
+   * broadcasts (all of a dead node's clients re-join on a survivor at once).
+   */
+  readonly #pendingRooms = new Map<string, Promise<void>>()
+  readonly #pendingUsers = new Map<string, Promise<void>>()
   #adapter!: NamespaceAdapter
   server!: Server
 
@@ -61,10 +68,10 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
     let set = this.#users.get(userId)
     if (set) {
       set.add(connection)
-      return RESOLVED
+      return this.#pendingUsers.get(userId) ?? RESOLVED
     }
     this.#users.set(userId, (set = new Set([connection])))
-    return toPromise(this.#adapter.userAdded?.(userId))
+    return pending(this.#pendingUsers, userId, this.#adapter.userAdded?.(userId))
   }
 
   remove(connection: C): void {
@@ -75,6 +82,7 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
       const set = this.#users.get(userId)
       if (set?.delete(connection) && set.size === 0) {
         this.#users.delete(userId)
+        this.#pendingUsers.delete(userId)
         this.#adapter.userRemoved?.(userId)
       }
     }
@@ -88,10 +96,10 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
     const members = this.#rooms.get(room)
     if (members) {
       members.add(connection)
-      return RESOLVED
+      return this.#pendingRooms.get(room) ?? RESOLVED
     }
     this.#rooms.set(room, new Set([connection]))
-    return toPromise(this.#adapter.roomAdded?.(room))
+    return pending(this.#pendingRooms, room, this.#adapter.roomAdded?.(room))
   }
 
   leave(connection: C, room: string): void {
@@ -181,6 +189,7 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
     const members = this.#rooms.get(room)
     if (members?.delete(connection) && members.size === 0) {
       this.#rooms.delete(room)
+      this.#pendingRooms.delete(room)
       this.#adapter.roomRemoved?.(room)
     }
   }
@@ -194,6 +203,13 @@ function assertRoom(room: unknown): asserts room is string {
   }
 }
 
-function toPromise(value: Promise<void> | void): Promise<void> {
-  return value instanceof Promise ? value : RESOLVED
+/** Records an adapter's pending subscription under `key` until it settles; returns the promise joins wait for. */
+function pending(map: Map<string, Promise<void>>, key: string, value: Promise<void> | void): Promise<void> {
+  if (!(value instanceof Promise)) return RESOLVED
+  map.set(key, value)
+  const forget = () => {
+    if (map.get(key) === value) map.delete(key)
+  }
+  value.then(forget, forget)
+  return value
 }

@@ -2,7 +2,8 @@
 // env: CLUSTER_URL (redis://, nats:// or memory), NODE_ID. It listens on a free
 // loopback port and tells its parent { port } over IPC.
 //
-// /ws (namespace '/'): ?user=<id> sets the user; events whoami, join, leave, say.
+// /ws (namespace '/'): ?user=<id> sets the user; events whoami, join, leave, say, and
+// slow { ms, n } (answers { n, nodeId } after ms milliseconds: a request that is in flight).
 // /control (namespace '/control'): lets the test drive the node's push API and
 // read its adapter's state and what its bus subscriber saw, per channel.
 import {
@@ -82,6 +83,10 @@ const chat = defineGateway({
     await client.leave(room)
     return { room }
   })
+  .subscribe('slow', async ({ ms, n }: { ms: number; n: number }) => {
+    await new Promise((resolve) => setTimeout(resolve, ms))
+    return { n, nodeId }
+  })
   .subscribe('say', ({ room, data }: { room: string; data: unknown }, client) => {
     client.server.to(room).except(client).emit('msg', data)
     return true
@@ -96,7 +101,7 @@ const control = defineGateway({ path: '/control', namespace: '/control' })
     }
     let seq = 0
     const timer = setInterval(() => {
-      op.emit('msg', { tag, seq: seq++ })
+      op.emit('msg', { tag, seq: seq++, at: Date.now() }) // when it was published, for loss checks against a client's timeline
       if (seq === count) clearInterval(timer)
     }, intervalMs)
     return { started: count }
