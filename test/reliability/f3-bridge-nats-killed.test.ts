@@ -26,7 +26,7 @@ for (const outageMs of [3000, 12_000]) {
     const nats = await startPrivateNats(t.after.bind(t))
     const prefix = `f3-${process.pid}-${outageMs}`
     const serviceTransport = natsTransport({ servers: nats.url, prefix })
-    const service = createMicroservice({ transport: serviceTransport, logger: silentLogger }).handle('f3.echo', (n: number) => ({ n }))
+    const service = createMicroservice({ transport: serviceTransport, logger: silentLogger }).handle('f3.echo', ({ n }: { n: number }) => ({ n }))
     await service.listen()
     const gatewayTransport = natsTransport({ servers: nats.url, prefix })
     t.after(async () => {

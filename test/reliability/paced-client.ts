@@ -12,7 +12,8 @@ export interface Outcome {
 
 /**
  * A client sending one request every `intervalMs` (open loop: it does not wait for answers, so an
- * outage cannot slow the load down), each `{ event, data: { n }, id }` expecting `{ n }` back. Every
+ * outage cannot slow the load down), each `{ event, data: { n, pad }, id }` (`pad`: `padBytes`
+ * characters) expecting `{ n }` back. Every
  * request goes in its ledger; each answer's time and code in `outcomes`; RTTs of replies in `rtts`.
  */
 export class PacedClient {
@@ -29,7 +30,12 @@ export class PacedClient {
     readonly name: string,
     readonly event: string,
     readonly intervalMs: number,
-  ) {}
+    padBytes = 0,
+  ) {
+    this.#pad = 'x'.repeat(padBytes)
+  }
+
+  readonly #pad: string
 
   async connect(url: string): Promise<void> {
     const ws = new WebSocket(url)
@@ -66,7 +72,7 @@ export class PacedClient {
     const id = `${this.name}-${n}`
     this.ledger.sent(id, { n })
     this.#sentAt.set(id, performance.now())
-    this.ws.send(JSON.stringify({ event: this.event, data: n, id }))
+    this.ws.send(JSON.stringify({ event: this.event, data: { n, pad: this.#pad }, id }))
   }
 
   stop(): void {
