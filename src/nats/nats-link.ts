@@ -219,7 +219,15 @@ export class NatsLink implements BrokerLink {
     if (this.#jetstream) {
       const { NatsJetStreamQueues } = await import('./nats-jetstream-queues.js')
       this.#queues = new NatsJetStreamQueues(nc, this.#prefix, this.#jetstream, this.#logger)
-      await this.#queues.ready()
+      try {
+        await this.#queues.ready()
+      } catch (err) {
+        // Retried from scratch: do not leave this connection open behind the next one.
+        this.#queues = undefined
+        this.#connection = undefined
+        if (!this.#options.connection) await nc.close().catch(() => {})
+        throw err
+      }
     }
     this.#setState('up')
     void this.#watch(nc)
