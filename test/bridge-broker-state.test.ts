@@ -112,5 +112,7 @@ for (const kind of kinds) {
     assert.equal((await socket.nextEvent('announcement', 5000)).data, 'hi')
     assert.equal(await socket.quiet(300, (f) => f.event === 'announcement'), true, 'the push arrived once')
     assert.equal(healthReport(gw.app).ready, true)
+    // The failed attempts left nothing behind: one connection per role (Redis: commands + subscriber).
+    assert.equal(proxy.connections, kind === 'redis' ? 2 : 1, 'no extra broker connections from the retries')
   })
 }
