@@ -1,5 +1,5 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel, type RecoveryOptions, type SocketOptions } from 'amqplib'
-import { GatewayError, type BrokerLink, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
+import { GatewayError, LinkState, type BrokerLink, type BrokerState, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
 
 /** Options of the RabbitMQ link (see `amqpTransport`). */
 export interface AmqpLinkOptions {
@@ -79,6 +79,10 @@ export class AmqpLink implements BrokerLink {
   /** What was declared on the current connection. */
   readonly #topology = new Set<string>()
   #state: State = 'idle'
+  readonly #reported = new LinkState()
+  #everUp = false
+  /** The one recovering connection, created on first use and kept until close (it reconnects by itself). */
+  #opening: Promise<RecoveringChannelModel> | undefined
   #blocked = false
   #unconfirmed = 0
   #connection: RecoveringChannelModel | undefined
@@ -105,6 +109,10 @@ export class AmqpLink implements BrokerLink {
     if (this.#state === 'down' || this.#state === 'closed') return 'UNAVAILABLE'
     if (this.#blocked || this.#unconfirmed >= this.#maxUnconfirmed) return 'BUSY'
     return undefined
+  }
+
+  watchState(listener: (state: BrokerState) => void): void {
+    this.#reported.watch(listener)
   }
 
   connect(): Promise<void> {
@@ -180,18 +188,68 @@ export class AmqpLink implements BrokerLink {
   async close(): Promise<void> {
     if (this.#state === 'closed') return
     const wasUp = this.#state === 'up'
-    this.#state = 'closed'
+    this.#setState('closed')
     // Stops recovery at once. Closing a connection whose socket is already gone can wait
     // forever for the broker's close-ok: wait only for a live one, and not for long.
     const closing = this.#connection?.close().catch(() => {})
+    // Still being created: close it once it exists, or its recovery would go on forever.
+    if (this.#connection === undefined) void this.#opening?.then((connection) => connection.close()).catch(() => {})
     if (!wasUp || closing === undefined) return
     let timer: NodeJS.Timeout | undefined
     await Promise.race([closing, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))])
     clearTimeout(timer)
   }
 
+  #setState(state: State): void {
+    if (this.#state === 'closed') return
+    this.#state = state
+    if (state === 'up') this.#everUp = true
+    const reported: BrokerState | undefined =
+      state === 'up' ? 'connected' : state === 'closed' ? 'closed' : state === 'idle' ? undefined : this.#everUp ? 'reconnecting' : 'connecting'
+    if (reported !== undefined) this.#reported.set(reported)
+  }
+
   async #start(): Promise<void> {
-    this.#state = 'connecting'
+    if (this.#state === 'idle') this.#setState('connecting')
+    // One connection for good: if the first wait times out it keeps recovering in the background, and
+    // a later connect() waits for that same connection instead of opening another one each time.
+    this.#opening ??= this.#open()
+    let connection: RecoveringChannelModel
+    try {
+      connection = await this.#opening
+    } catch (err) {
+      this.#opening = undefined
+      this.#connected = undefined
+      if (this.#state === 'connecting') this.#setState('down')
+      throw err instanceof GatewayError ? err : new GatewayError('UNAVAILABLE', 'Cannot connect to RabbitMQ', { cause: err })
+    }
+    if (this.#state === 'up') return
+    let timer: NodeJS.Timeout | undefined
+    let onFailed: ((err: Error) => void) | undefined
+    try {
+      await Promise.race([
+        connection.waitForConnect(),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new GatewayError('UNAVAILABLE', `RabbitMQ did not answer within ${this.#connectTimeoutMs} ms`)), this.#connectTimeoutMs)
+          // A refused attempt fails this wait at once (requests answer UNAVAILABLE instead of waiting out
+          // the timeout); recovery goes on trying in the background.
+          onFailed = (err) => reject(new GatewayError('UNAVAILABLE', 'Cannot connect to RabbitMQ', { cause: err }))
+          connection.once('connect-failed', onFailed)
+        }),
+      ])
+    } catch (err) {
+      // Recovery keeps trying in the background; meanwhile requests are refused at once.
+      if (this.#state === 'connecting') this.#setState('down')
+      this.#connected = undefined
+      throw err instanceof GatewayError ? err : new GatewayError('UNAVAILABLE', 'Cannot connect to RabbitMQ', { cause: err })
+    } finally {
+      clearTimeout(timer)
+      if (onFailed) connection.off('connect-failed', onFailed)
+    }
+    if (this.#state !== 'closed') this.#setState('up')
+  }
+
+  async #open(): Promise<RecoveringChannelModel> {
     const socketOptions: SocketOptions & { recovery: RecoveryOptions } = {
       noDelay: true,
       recovery: {
@@ -209,12 +267,12 @@ export class AmqpLink implements BrokerLink {
     this.#connection = connection
     connection.on('connect', () => {
       if (this.#state === 'closed') return
-      this.#state = 'up'
+      this.#setState('up')
       this.#logger().info({ link: 'amqp' }, 'connected to RabbitMQ')
     })
     connection.on('disconnect', (err: Error) => {
       if (this.#state === 'closed') return
-      this.#state = 'down'
+      this.#setState('down')
       this.#blocked = false
       this.#publisher = this.#main = this.#consumer = undefined
       this.#declared.clear()
@@ -233,23 +291,7 @@ export class AmqpLink implements BrokerLink {
     })
     connection.on('error', (err: Error) => this.#logger().warn({ link: 'amqp', err }, 'RabbitMQ connection error'))
     connection.on('handler-error', (err: Error) => this.#logger().error({ link: 'amqp', err }, 'error in an AMQP event handler'))
-    let timer: NodeJS.Timeout | undefined
-    try {
-      await Promise.race([
-        connection.waitForConnect(),
-        new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => reject(new GatewayError('UNAVAILABLE', `RabbitMQ did not answer within ${this.#connectTimeoutMs} ms`)), this.#connectTimeoutMs)
-        }),
-      ])
-    } catch (err) {
-      // Recovery keeps trying in the background; meanwhile requests are refused at once.
-      if (this.#state === 'connecting') this.#state = 'down'
-      this.#connected = undefined
-      throw err instanceof GatewayError ? err : new GatewayError('UNAVAILABLE', 'Cannot connect to RabbitMQ', { cause: err })
-    } finally {
-      clearTimeout(timer)
-    }
-    this.#state = 'up'
+    return connection
   }
 
   /** Runs after every successful (re)connect, before the connection is used. */
@@ -277,7 +319,7 @@ export class AmqpLink implements BrokerLink {
     for (const receive of this.#broadcasts) await this.#once(`broadcast:${++n}`, () => this.#declareBroadcast(main, receive))
     n = 0
     for (const spec of this.#consumers) await this.#once(`consumer:${++n}`, () => this.#declareConsumer(consumer, spec))
-    if (this.#state !== 'closed') this.#state = 'up'
+    if (this.#state !== 'closed') this.#setState('up')
   }
 
   /** Declares a piece of topology once per connection (setup and a concurrent open may both ask). */

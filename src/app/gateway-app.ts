@@ -72,6 +72,8 @@ export class GatewayApp implements GatewayHost {
       const transport = options.transport ?? inProcessTransport({ logger: options.logger })
       const bridge = new GatewayBridge(transport, this.nodeId, (ns, target, frame) => this.#namespaces.get(ns)?.deliverLocal(target, frame) ?? 0, options.logger, options.transport === undefined)
       this.#bridge = bridge
+      // Reported as `bridge:<kind>`, like the cluster adapter: health (readiness) and metrics see it.
+      if (reportsBrokerState(transport)) transport.reportBrokerStateTo(this.reportBrokerState)
       definitions = definitions.map((definition) => bridge.bind(definition))
       bridge.open().catch(() => {}) // logged by the bridge; requests answer UNAVAILABLE meanwhile
     }

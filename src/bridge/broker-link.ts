@@ -1,3 +1,5 @@
+import type { BrokerState } from '../observability/broker-state.js'
+
 /**
  * What a broker implements for the bridge: moving opaque message bodies to
  * three kinds of address. Correlation, timeouts, batching, dedupe and push
@@ -50,6 +52,12 @@ export interface BrokerLink {
   consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void>
   /** Closes every broker connection the link opened. Idempotent. */
   close(): Promise<void>
+  /**
+   * Reports the state of the link's broker connection: the current one (if it
+   * tried to connect yet), then every change. Links without a broker (in
+   * process) leave it out.
+   */
+  watchState?(listener: (state: BrokerState) => void): void
 }
 
 /** About one request body being sent. */

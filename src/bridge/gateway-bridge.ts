@@ -9,6 +9,9 @@ import type { ForwardMeta, PushRecord } from './bridge-records.js'
 import { forwardBindingOf, type ForwardBinding } from './forward.js'
 import type { Transport } from './transport.js'
 
+/** The longest wait between two attempts to open the node's inbox while the broker is unreachable. */
+const MAX_RETRY_MS = 5000
+
 /** Delivers a frame to local connections of a namespace; returns how many got it. */
 export type LocalDelivery = (namespace: string, target: BroadcastTarget, frame: TextFrame) => number
 
@@ -22,6 +25,9 @@ export type LocalDelivery = (namespace: string, target: BroadcastTarget, frame: 
 export class GatewayBridge {
   readonly #serializedUsers = new WeakMap<Client, { user: unknown } | undefined>()
   #opened: Promise<void> | undefined
+  #failures = 0
+  #retry: NodeJS.Timeout | undefined
+  #closed = false
 
   constructor(
     readonly transport: Transport,
@@ -29,24 +35,56 @@ export class GatewayBridge {
     private readonly deliver: LocalDelivery,
     private readonly logger: Logger,
     readonly ownsTransport: boolean,
-  ) {}
+  ) {
+    // Retry at once when the broker comes back, instead of waiting out the backoff.
+    transport.reportBrokerStateTo((_component, state) => {
+      if (state === 'connected' && this.#failures > 0 && this.#opened === undefined && !this.#closed) {
+        clearTimeout(this.#retry)
+        this.#retry = undefined
+        this.open().catch(() => {})
+      }
+    })
+  }
 
   /** Whether a definition has forwarded handlers. */
   static forwards(definition: GatewayDefinition): boolean {
     return definition.handlers.some((handler) => forwardBindingOf(handler.handler) !== undefined)
   }
 
-  /** Opens the node's inbox and the broadcast subscription; failures are logged, and retried on next use. */
+  /**
+   * Opens the node's inbox and the broadcast subscription. If the broker cannot
+   * be reached, the bridge keeps retrying in the background (backoff up to
+   * 5 s) until it can, so a gateway started before its broker starts working
+   * once the broker appears; meanwhile forwarded requests answer UNAVAILABLE.
+   */
   open(): Promise<void> {
     this.#opened ??= Promise.all([this.transport.attachNode(this.nodeId, (record) => this.#push(record)), this.transport.openBroadcast()]).then(
-      () => undefined,
+      () => {
+        if (this.#failures > 0) this.logger.info({ transport: this.transport.kind, attempts: this.#failures + 1 }, 'the bridge opened its inbox')
+        this.#failures = 0
+      },
       (err: unknown) => {
         this.#opened = undefined
-        this.logger.error({ err, transport: this.transport.kind }, 'the bridge could not open its inbox; forwarded requests answer UNAVAILABLE until the broker is back')
+        if (this.#failures++ === 0) {
+          this.logger.error({ err, transport: this.transport.kind }, 'the bridge could not open its inbox; forwarded requests answer UNAVAILABLE until the broker is back')
+        } else {
+          this.logger.debug({ err, transport: this.transport.kind, attempts: this.#failures }, 'the bridge still cannot open its inbox')
+        }
+        this.#retryLater()
         throw err
       },
     )
     return this.#opened
+  }
+
+  #retryLater(): void {
+    if (this.#closed || this.#retry !== undefined) return
+    const delay = Math.min(MAX_RETRY_MS, 100 * 2 ** Math.min(this.#failures, 6)) * (0.75 + Math.random() * 0.5)
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined
+      if (!this.#closed) this.open().catch(() => {}) // a failure schedules the next try
+    }, delay)
+    this.#retry.unref()
   }
 
   /** A copy of `definition` whose `forward()` handlers send through this bridge. */
@@ -60,6 +98,8 @@ export class GatewayBridge {
   }
 
   async close(): Promise<void> {
+    this.#closed = true
+    clearTimeout(this.#retry)
     await this.transport.detachNode(this.nodeId)
     if (this.ownsTransport) await this.transport.close()
   }

@@ -4,6 +4,7 @@ import { GatewayError, WsError } from '../errors/gateway-error.js'
 import { silentLogger, type Logger } from '../logging/logger.js'
 import { decodeRecords, type BridgeRecord, type ForwardMeta, type PushRecord, type RequestRecord } from './bridge-records.js'
 import type { BrokerLink, ConsumeOptions, Delivery } from './broker-link.js'
+import type { BrokerStateListener, ReportsBrokerState } from '../observability/broker-state.js'
 import { RecordBatcher } from './record-batcher.js'
 
 /** Options of a transport (every broker's factory accepts these too). */
@@ -78,7 +79,7 @@ export type PushSink = (record: PushRecord) => void
  * const transport = inProcessTransport()
  * const answer = await transport.request('demo.ask', { q: 1 }, { timeoutMs: 2000 })
  */
-export class Transport {
+export class Transport implements ReportsBrokerState {
   readonly link: BrokerLink
   readonly logger: Logger
   readonly timeoutMs: number
@@ -92,6 +93,7 @@ export class Transport {
   readonly #broadcasts: RecordBatcher<''>
   #id: string
   #replyInbox: Promise<void> | undefined
+  #broadcast: Promise<void> | undefined
   #replyInboxOpen = false
   #nextCorrelation = 0
   #closed: Promise<void> | undefined
@@ -195,10 +197,30 @@ export class Transport {
     }
   }
 
-  /** Receives broadcast pushes (to users and rooms) for every attached gateway node. */
-  openBroadcast(): Promise<void> {
-    return this.link.openBroadcast((body) => this.#receive(body, undefined))
+  /**
+   * Reports the broker connection's state as `bridge:<kind>` (health,
+   * metrics); `createGateway({ transport })` wires it. The in-process
+   * transport has no broker and reports nothing.
+   */
+  reportBrokerStateTo(listener: BrokerStateListener): void {
+    const component = `bridge:${this.link.kind}`
+    this.link.watchState?.((state) => listener(component, state))
   }
+
+  /** Receives broadcast pushes (to users and rooms) for every attached gateway node. Idempotent; a failed open is retried on next call. */
+  openBroadcast(): Promise<void> {
+    // Once per transport: a second subscription would deliver every broadcast push twice.
+    if (!this.#broadcast) {
+      const opened = this.link.openBroadcast(this.#receiveBroadcast)
+      this.#broadcast = opened
+      opened.catch(() => {
+        if (this.#broadcast === opened) this.#broadcast = undefined
+      })
+    }
+    return this.#broadcast
+  }
+
+  readonly #receiveBroadcast = (body: Uint8Array): void => this.#receive(body, undefined)
 
   /** Service side: consumes a pattern's work queue. */
   async consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void> {

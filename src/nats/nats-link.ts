@@ -1,5 +1,5 @@
 import { connect, type ConnectionOptions, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node'
-import { GatewayError, type BrokerLink, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
+import { GatewayError, LinkState, type BrokerLink, type BrokerState, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
 // Loaded only with `jetstream`, so core-NATS users need not install @nats-io/jetstream.
 import type { JetStreamOptions, NatsJetStreamQueues } from './nats-jetstream-queues.js'
 
@@ -33,7 +33,9 @@ type State = 'idle' | 'connecting' | 'up' | 'down' | 'closed'
  * altogether is answered at once by the server's "no responders" status.
  * Core NATS by default (queue groups, at-most-once); JetStream when asked.
  * Reconnects forever (`maxReconnectAttempts: -1`); subscriptions are renewed
- * by the client itself.
+ * by the client itself. If the server cannot be reached at the first connect,
+ * the link keeps trying in the background (requests answer `UNAVAILABLE`
+ * meanwhile), so a process started before its NATS server needs no restart.
  */
 export class NatsLink implements BrokerLink {
   readonly kind = 'nats'
@@ -48,6 +50,10 @@ export class NatsLink implements BrokerLink {
   #connection: NatsConnection | undefined
   #connected: Promise<void> | undefined
   #state: State = 'idle'
+  readonly #reported = new LinkState()
+  #everUp = false
+  #failedAttempts = 0
+  #retry: NodeJS.Timeout | undefined
   /** Reply tokens of recent request batches → their correlation ids, to fail them all on "no responders". */
   readonly #batches = new Map<string, readonly string[]>()
   #nextBatch = 0
@@ -64,14 +70,42 @@ export class NatsLink implements BrokerLink {
     return this.#state === 'down' || this.#state === 'closed' ? 'UNAVAILABLE' : undefined
   }
 
+  watchState(listener: (state: BrokerState) => void): void {
+    this.#reported.watch(listener)
+  }
+
   connect(): Promise<void> {
     if (this.#state === 'closed') return Promise.reject(new GatewayError('UNAVAILABLE', 'The NATS transport is closed'))
     this.#connected ??= this.#start().catch((err: unknown) => {
       this.#connected = undefined
-      if (this.#state === 'connecting') this.#state = 'down'
+      if (this.#state === 'connecting') this.#setState('down')
+      this.#retryLater()
       throw err instanceof GatewayError ? err : new GatewayError('UNAVAILABLE', 'Cannot connect to NATS', { cause: err })
     })
     return this.#connected
+  }
+
+  /** The first connection failed: try again with backoff (the client's own reconnect only starts once connected). */
+  #retryLater(): void {
+    if (this.#state === 'closed' || this.#retry !== undefined || this.#options.connection) return
+    const delay = Math.min(5000, 250 * 2 ** Math.min(this.#failedAttempts++, 5)) * (0.75 + Math.random() * 0.5)
+    this.#retry = setTimeout(() => {
+      this.#retry = undefined
+      if (this.#state !== 'closed') this.connect().catch(() => {}) // a failure schedules the next try
+    }, delay)
+    this.#retry.unref()
+  }
+
+  #setState(state: State): void {
+    if (this.#state === 'closed') return
+    this.#state = state
+    if (state === 'up') {
+      this.#everUp = true
+      this.#failedAttempts = 0
+    }
+    const reported: BrokerState | undefined =
+      state === 'up' ? 'connected' : state === 'closed' ? 'closed' : state === 'idle' ? undefined : this.#everUp ? 'reconnecting' : 'connecting'
+    if (reported !== undefined) this.#reported.set(reported)
   }
 
   async openInbox(id: string, receive: (body: Uint8Array) => void): Promise<void> {
@@ -145,7 +179,8 @@ export class NatsLink implements BrokerLink {
 
   async close(): Promise<void> {
     if (this.#state === 'closed') return
-    this.#state = 'closed'
+    this.#setState('closed')
+    clearTimeout(this.#retry)
     await this.#queues?.close()
     const nc = this.#connection
     if (nc === undefined) return
@@ -163,7 +198,7 @@ export class NatsLink implements BrokerLink {
   }
 
   async #start(): Promise<void> {
-    this.#state = 'connecting'
+    this.#setState('connecting')
     const nc =
       this.#options.connection ??
       (await connect({
@@ -176,13 +211,25 @@ export class NatsLink implements BrokerLink {
         name: 'gangway',
         ...this.#options.connectOptions,
       }))
+    if (this.#state === 'closed') {
+      if (!this.#options.connection) await nc.close().catch(() => {})
+      throw new GatewayError('UNAVAILABLE', 'The NATS transport is closed')
+    }
     this.#connection = nc
     if (this.#jetstream) {
       const { NatsJetStreamQueues } = await import('./nats-jetstream-queues.js')
       this.#queues = new NatsJetStreamQueues(nc, this.#prefix, this.#jetstream, this.#logger)
-      await this.#queues.ready()
+      try {
+        await this.#queues.ready()
+      } catch (err) {
+        // Retried from scratch: do not leave this connection open behind the next one.
+        this.#queues = undefined
+        this.#connection = undefined
+        if (!this.#options.connection) await nc.close().catch(() => {})
+        throw err
+      }
     }
-    this.#state = 'up'
+    this.#setState('up')
     void this.#watch(nc)
   }
 
@@ -190,14 +237,18 @@ export class NatsLink implements BrokerLink {
     for await (const status of nc.status()) {
       if (this.#state === 'closed') return
       if (status.type === 'disconnect') {
-        this.#state = 'down'
+        this.#setState('down')
         this.#logger().warn({ link: 'nats' }, 'lost the NATS connection; reconnecting')
       } else if (status.type === 'reconnect') {
-        this.#state = 'up'
+        this.#setState('up')
         this.#logger().info({ link: 'nats' }, 'reconnected to NATS')
       }
     }
-    if (this.#state !== 'closed' && !this.#options.connection) this.#state = 'down'
+    if (this.#state !== 'closed' && !this.#options.connection) {
+      // The client closed for good (it does not give up on its own: an auth error, say).
+      this.#setState('down')
+      this.#reported.set('disconnected')
+    }
   }
 
   #subscribe(key: string, nc: NatsConnection, subject: string, queue: string | undefined, onMessage: (msg: Msg) => void): void {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { Redis, type RedisOptions } from 'ioredis'
-import { GatewayError, type BrokerLink, type ConsumeOptions, type Delivery, type Logger } from '../index.js'
+import { GatewayError, LinkState, type BrokerLink, type BrokerState, type ConsumeOptions, type Delivery, type Logger } from '../index.js'
 
 /** Options of the Redis link (see `redisTransport`). */
 export interface RedisLinkOptions {
@@ -62,6 +62,10 @@ export class RedisLink implements BrokerLink {
   readonly #acks = new Map<string, Buffer[]>()
   #acksScheduled = false
   #claimRounds = 0
+  #failedOnce = false
+  readonly #reported = new LinkState()
+  /** The connections opened, with whether each was ready once (a brand-new one does not make the link "reconnecting"). */
+  readonly #clients = new Map<Redis, { role: string; wasReady: boolean }>()
 
   constructor(options: RedisLinkOptions, logger: () => Logger) {
     this.#options = options
@@ -71,14 +75,19 @@ export class RedisLink implements BrokerLink {
 
   unavailable(): 'UNAVAILABLE' | undefined {
     if (this.#closed) return 'UNAVAILABLE'
-    // Before the first connection is up, requests go ahead and wait for it.
-    return this.#everReady && this.#command?.status !== 'ready' ? 'UNAVAILABLE' : undefined
+    // Before the first connection is up, requests go ahead and wait for it, unless an attempt failed already.
+    return (this.#everReady || this.#failedOnce) && this.#command?.status !== 'ready' ? 'UNAVAILABLE' : undefined
+  }
+
+  watchState(listener: (state: BrokerState) => void): void {
+    this.#reported.watch(listener)
   }
 
   connect(): Promise<void> {
     if (this.#closed) return Promise.reject(new GatewayError('UNAVAILABLE', 'The Redis transport is closed'))
     this.#connected ??= this.#start().catch((err: unknown) => {
       this.#connected = undefined
+      this.#failedOnce = true
       throw err instanceof GatewayError ? err : new GatewayError('UNAVAILABLE', 'Cannot connect to Redis', { cause: err })
     })
     return this.#connected
@@ -142,6 +151,7 @@ export class RedisLink implements BrokerLink {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#reported.set('closed')
     clearInterval(this.#claimTimer)
     this.#wakeReader?.()
     for (const client of [this.#reader, this.#subscriber, this.#command]) client?.disconnect()
@@ -154,6 +164,7 @@ export class RedisLink implements BrokerLink {
     this.#command ??= this.#client('command', { enableOfflineQueue: false })
     await ready(this.#command)
     this.#everReady = true
+    this.#updateState()
   }
 
   /** A connection of our own (a duplicate of the user's client, or a new one). */
@@ -167,7 +178,21 @@ export class RedisLink implements BrokerLink {
     const client = this.#options.redis ? this.#options.redis.duplicate(base) : new Redis(this.#options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', base)
     client.on('error', (err: Error) => this.#logger().warn({ link: 'redis', role, err }, 'Redis connection error'))
     client.on('reconnecting', () => this.#logger().info({ link: 'redis', role }, 'reconnecting to Redis'))
+    this.#clients.set(client, { role, wasReady: false })
+    for (const event of ['ready', 'close', 'end', 'reconnecting', 'connecting']) client.on(event, () => this.#updateState())
+    this.#updateState()
     return client
+  }
+
+  /** Connected when every connection that was ever ready is ready now; the command connection always counts. */
+  #updateState(): void {
+    if (this.#closed) return
+    let up = true
+    for (const [client, info] of this.#clients) {
+      if (client.status === 'ready') info.wasReady = true
+      else if (info.wasReady || info.role === 'command') up = false
+    }
+    this.#reported.set(up ? 'connected' : this.#everReady ? 'reconnecting' : 'connecting')
   }
 
   async #subscribe(channel: string, receive: (body: Uint8Array) => void): Promise<void> {
@@ -343,11 +368,18 @@ function ready(client: Redis): Promise<void> {
       cleanup()
       resolve()
     }
+    // A refused attempt fails this wait at once; the client goes on reconnecting in the background.
+    const onError = (err: Error) => {
+      cleanup()
+      reject(new GatewayError('UNAVAILABLE', 'Cannot connect to Redis', { cause: err }))
+    }
     const cleanup = () => {
       clearTimeout(timer)
       client.off('ready', onReady)
+      client.off('error', onError)
     }
     client.on('ready', onReady)
+    client.on('error', onError)
   })
 }
 

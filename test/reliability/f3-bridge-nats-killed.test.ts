@@ -1,0 +1,76 @@
+// F3 — the NATS server behind the bridge killed with SIGKILL under paced request load, restarted
+// after 3 s, and (second case) after 12 s: longer than 10 reconnect attempts at the link's 0.5–0.75 s
+// spacing last, so a client left at nats.js's default (give up after 10 attempts) would be closed for good.
+// Guarantee: every request id gets exactly one frame — its reply (data checked) or an error frame
+// UNAVAILABLE / TIMEOUT — none hangs past its timeout, none is answered twice; every request sent
+// later than 5 s after the restart succeeds; the gateway's pending map is back to 0. The gateway and
+// the service use `natsTransport` with its defaults (only the server URL and a prefix are set).
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { createMicroservice, defineGateway, forward, silentLogger } from '../../src/index.js'
+import { natsTransport } from '../../src/nats/index.js'
+import { startPrivateNats } from '../helpers/cluster-brokers.js'
+import { startGateway } from '../helpers/start-gateway.js'
+import { RequestLedger } from './ledger.js'
+import { PacedClient } from './paced-client.js'
+
+const CLIENTS = 8
+const INTERVAL_MS = 25 // 8 × 40 = 320 requests per second
+const TIMEOUT_MS = 2000
+const RECOVERY_BOUND_MS = 5000
+const ALLOWED = new Set(['UNAVAILABLE', 'TIMEOUT'])
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+for (const outageMs of [3000, 12_000]) {
+  test(`F3: NATS SIGKILLed under load, back after ${outageMs / 1000} s — one outcome per request, success back within 5 s`, { timeout: 90_000 }, async (t) => {
+    const nats = await startPrivateNats(t.after.bind(t))
+    const prefix = `f3-${process.pid}-${outageMs}`
+    const serviceTransport = natsTransport({ servers: nats.url, prefix })
+    const service = createMicroservice({ transport: serviceTransport, logger: silentLogger }).handle('f3.echo', ({ n }: { n: number }) => ({ n }))
+    await service.listen()
+    const gatewayTransport = natsTransport({ servers: nats.url, prefix })
+    t.after(async () => {
+      await service.close()
+      await serviceTransport.close()
+      await gatewayTransport.close()
+    })
+    const gateway = defineGateway({ path: '/ws' }).subscribe('echo', forward('f3.echo', { timeoutMs: TIMEOUT_MS }))
+    const gw = await startGateway(t, { gateways: [gateway], transport: gatewayTransport, rateLimit: false })
+    await gw.app.ready()
+
+    const clients = Array.from({ length: CLIENTS }, (_, i) => new PacedClient(`c${i}`, 'echo', INTERVAL_MS))
+    await Promise.all(clients.map((c) => c.connect(gw.url())))
+    t.after(() => clients.forEach((c) => c.close()))
+    for (const client of clients) client.start()
+    await sleep(1500)
+
+    await nats.kill()
+    await sleep(outageMs)
+    await nats.restart()
+    const restartedAt = performance.now()
+    await sleep(RECOVERY_BOUND_MS + 2000)
+    await Promise.all(clients.map((c) => c.drain(TIMEOUT_MS + 3000)))
+
+    const ledger = RequestLedger.total(clients.map((c) => c.ledger))
+    const outcomes = clients.flatMap((c) => c.outcomes)
+    const byCode: Record<string, number> = {}
+    for (const c of clients) for (const [code, n] of c.errors) byCode[code] = (byCode[code] ?? 0) + n
+    const lateFailures = outcomes.filter((o) => o.code !== undefined && o.sentAt > restartedAt)
+    const recoveredMs = lateFailures.length === 0 ? 0 : Math.max(...lateFailures.map((o) => o.sentAt)) - restartedAt
+    const slowest = Math.max(...outcomes.map((o) => o.answeredAt - o.sentAt))
+    t.diagnostic(
+      `LEDGER ${JSON.stringify({ case: `F3 nats killed ${outageMs / 1000}s`, ...ledger, byCode, recoveredMs: Math.round(recoveredMs), slowestAnswerMs: Math.round(slowest), pendingAfter: gatewayTransport.pending, lateReplies: gatewayTransport.stats.lateReplies })}`,
+    )
+
+    assert.equal(ledger.lost, 0, 'every request has an outcome')
+    assert.equal(ledger.duplicates + ledger.unexpected + ledger.mismatched, 0, 'no request answered twice or with another request’s data')
+    for (const code of Object.keys(byCode)) assert.ok(ALLOWED.has(code), `unexpected error code ${code}`)
+    assert.ok(ledger.reportedFailed > 0, 'the outage was felt')
+    assert.ok(slowest <= TIMEOUT_MS + 1000, `no request hung: the slowest answer took ${Math.round(slowest)} ms`)
+    assert.ok(recoveredMs <= RECOVERY_BOUND_MS, `success back to 100 % within 5 s of the restart (last failure sent ${Math.round(recoveredMs)} ms after it)`)
+    const afterBound = outcomes.filter((o) => o.sentAt > restartedAt + RECOVERY_BOUND_MS)
+    assert.ok(afterBound.length > 500, `load kept flowing after recovery (${afterBound.length} requests)`)
+    assert.equal(gatewayTransport.pending, 0, 'the gateway has nothing pending')
+    assert.equal(gw.app.brokers.get('bridge:nats'), 'connected', 'health sees the bridge connected again')
+  })
+}
