@@ -80,7 +80,7 @@ export {
   type NamespaceAdapter,
   type QueryValue,
 } from './cluster/adapter.js'
-export { ClusterAdapter, clusterAdapter, type ClusterAdapterEvents, type ClusterState, type ClusterStats } from './cluster/cluster-adapter.js'
+export { ClusterAdapter, clusterAdapter, type ClusterAdapterEvents, type ClusterLossKind, type ClusterState, type ClusterStats } from './cluster/cluster-adapter.js'
 export type { BusState, ClusterBus, ClusterBusEvents } from './cluster/cluster-bus.js'
 export { DEFAULT_CLUSTER_OPTIONS, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster/cluster-options.js'
 export { combineObservers, type GatewayObserver } from './observability/gateway-observer.js'
