@@ -22,21 +22,19 @@ function distance(from: number, to: number): number {
 
 /** The sender side: the next number per channel. */
 export class ChannelSequencer {
-  readonly #last = new Map<string, number>()
+  // A mutable box per channel: one Map lookup per broadcast and channel.
+  readonly #last = new Map<string, { seq: number }>()
 
   /** The number of the next broadcast on `channel`. */
   take(channel: string): number {
     const last = this.#last.get(channel)
-    let seq: number
     if (last === undefined) {
       // Forgetting every counter is safe: each restarts at 0, which receivers take as a new baseline.
       if (this.#last.size >= MAX_ENTRIES) this.#last.clear()
-      seq = 0
-    } else {
-      seq = last === RING ? 1 : last + 1
+      this.#last.set(channel, { seq: 0 })
+      return 0
     }
-    this.#last.set(channel, seq)
-    return seq
+    return (last.seq = last.seq === RING ? 1 : last.seq + 1)
   }
 
   /**
@@ -45,7 +43,7 @@ export class ChannelSequencer {
    */
   untake(channel: string, seq: number): void {
     if (seq === 0) this.#last.delete(channel)
-    else this.#last.set(channel, seq - 1) // 0 and 0xFFFFFFFF both precede 1
+    else this.#last.set(channel, { seq: seq - 1 }) // 0 and 0xFFFFFFFF both precede 1
   }
 }
 
@@ -54,7 +52,7 @@ export const STALE = -1
 
 /** The receiver side: the last number seen per (channel, sender), for channels this node is subscribed to. */
 export class GapTracker {
-  readonly #channels = new Map<string, Map<string, number>>()
+  readonly #channels = new Map<string, Map<string, { seq: number }>>()
 
   /** (Re)starts tracking a channel: this node subscribed to it, and the next number from each sender is a baseline. */
   track(channel: string): void {
@@ -84,15 +82,19 @@ export class GapTracker {
     const senders = this.#channels.get(channel)
     if (senders === undefined) return 0
     const last = senders.get(sender)
-    if (seq === 0 || last === undefined) {
-      if (last === undefined && senders.size >= MAX_ENTRIES) senders.clear()
-      senders.set(sender, seq)
+    if (last === undefined) {
+      if (senders.size >= MAX_ENTRIES) senders.clear()
+      senders.set(sender, { seq })
       return 0
     }
-    const ahead = distance(last, seq)
+    if (seq === 0) {
+      last.seq = 0
+      return 0
+    }
+    const ahead = distance(last.seq, seq)
     // Half the ring ahead or more is read as behind: ~2 billion broadcasts are never missed in a row.
     if (ahead === 0 || ahead > RING / 2) return STALE
-    senders.set(sender, seq)
+    last.seq = seq
     return ahead - 1
   }
 

@@ -196,8 +196,12 @@ class Reader {
     const count = this.buf.readUInt16BE(this.at)
     this.at += 2
     this.#need(4 * count)
-    const values = new Array<number>(count)
-    for (let i = 0; i < count; i++, this.at += 4) values[i] = this.buf.readUInt32BE(this.at)
+    const at = this.at
+    this.at += 4 * count
+    // One channel is the common case: an array literal allocates fastest.
+    if (count === 1) return [this.buf.readUInt32BE(at)]
+    const values: number[] = []
+    for (let i = 0; i < count; i++) values.push(this.buf.readUInt32BE(at + 4 * i))
     return values
   }
 
