@@ -2,6 +2,9 @@ import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { clusterAdapter, defineGateway, type ClusterBus, type ClusterLossKind } from '../src/index.js'
 import { MemoryBroker } from '../src/testing/index.js'
+import { prometheusObserver } from '../src/metrics/index.js'
+import { Registry } from 'prom-client'
+import { parsePrometheusText, sampleValue } from './helpers/prometheus-text.js'
 import { encodeBroadcast } from '../src/cluster/cluster-codec.js'
 import { encodeEvent } from '../src/protocol/frames.js'
 import { captureLogger } from './helpers/capture-logger.js'
@@ -41,9 +44,12 @@ async function node(t: TestContext, bus: ClusterBus) {
   const cluster = clusterAdapter(bus, { ...fast, logger })
   const losses: Array<[ClusterLossKind, number]> = []
   cluster.on('loss', (kind, count) => losses.push([kind, count]))
-  const started = await startGateway(t, { gateways: [chat], adapter: cluster })
+  const registry = new Registry()
+  const started = await startGateway(t, { gateways: [chat], adapter: cluster, observers: [prometheusObserver({ registry })] })
   await cluster.ready()
-  return Object.assign(started, { cluster, logger, losses })
+  const lostMetric = async (kind: ClusterLossKind) =>
+    sampleValue(parsePrometheusText(await registry.metrics()), 'gangway_broker_messages_lost_total', { component: 'cluster:memory', kind })
+  return Object.assign(started, { cluster, logger, losses, lostMetric })
 }
 
 function seqs(frames: Array<{ event?: string; data?: unknown }>): number[] {
@@ -70,6 +76,7 @@ test('broadcasts lost on the way in are counted by the receiver, once, and the r
   assert.equal(a.cluster.stats().publishDropped, 0)
   const warning = b.logger.entries.find((e) => e.level === 'warn' && e.obj.missed !== undefined)
   assert.equal(warning?.obj.missed, 7, 'a warning with the count')
+  assert.equal(await b.lostMetric('broadcastsMissed'), 7, 'and the metric')
 })
 
 test('a loss the publisher counted (broker away) is not counted again by the receiver', async (t) => {
@@ -92,6 +99,7 @@ test('a loss the publisher counted (broker away) is not counted again by the rec
   assert.deepEqual(seqs(socket.frames), [0, 1, 2, 3, 4, 9, 10, 11])
   assert.equal(a.cluster.stats().publishDropped, 4)
   assert.equal(b.cluster.stats().broadcastsMissed, 0, 'counted once, at the publisher')
+  assert.equal(await a.lostMetric('publishDropped'), 4)
   // accepted = delivered + reported failed
   assert.equal(12, 8 + a.cluster.stats().publishDropped + b.cluster.stats().broadcastsMissed)
 })

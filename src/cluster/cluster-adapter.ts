@@ -12,7 +12,7 @@ import {
   type NamespaceAdapter,
   type QueryValue,
 } from './adapter.js'
-import type { BrokerStateListener, ReportsBrokerState } from '../observability/broker-state.js'
+import type { BrokerStateListener, MessageLossListener, ReportsBrokerState, ReportsMessageLoss } from '../observability/broker-state.js'
 import type { BusState, ClusterBus } from './cluster-bus.js'
 import { broadcastChannels, ClusterChannels, roomChannel } from './cluster-channels.js'
 import { decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MessageKind, type BroadcastMessage } from './cluster-codec.js'
@@ -110,7 +110,7 @@ interface PendingQuery {
  * (`stats().publishDropped`), and a receiver counts what it sent but never
  * arrived (`stats().broadcastsMissed`, from per-channel sequence numbers).
  */
-export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implements Adapter, ReportsBrokerState {
+export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implements Adapter, ReportsBrokerState, ReportsMessageLoss {
   readonly bus: ClusterBus
   readonly options: ResolvedClusterOptions
   readonly channels: ClusterChannels
@@ -162,6 +162,12 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     this.on('state', (state) => {
       if (state !== 'idle') listener(component, state)
     })
+  }
+
+  /** Reports each counted loss (`publishDropped`, `broadcastsMissed`) as `cluster:<bus>` to the gateway app's observers (metrics). */
+  reportLossTo(listener: MessageLossListener): void {
+    const component = `cluster:${this.bus.name}`
+    this.on('loss', (kind, count) => listener(component, kind, count))
   }
 
   /** This node's id (the gateway app's `nodeId`), once attached. */
