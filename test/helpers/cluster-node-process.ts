@@ -88,15 +88,17 @@ const chat = defineGateway({
   })
 
 const control = defineGateway({ path: '/control', namespace: '/control' })
-  .subscribe('emit', ({ target, tag, count, intervalMs }: { target: Target; tag: string; count: number; intervalMs?: number }) => {
+  // stamp: each message carries `at`, the wall-clock time of its publish in ms (sub-ms precision), for latency.
+  .subscribe('emit', ({ target, tag, count, intervalMs, stamp }: { target: Target; tag: string; count: number; intervalMs?: number; stamp?: boolean }) => {
     const op = operator(app.server('/'), target)
+    const message = (seq: number) => (stamp ? { tag, seq, at: performance.timeOrigin + performance.now() } : { tag, seq })
     if (!intervalMs) {
-      for (let seq = 0; seq < count; seq++) op.emit('msg', { tag, seq })
+      for (let seq = 0; seq < count; seq++) op.emit('msg', message(seq))
       return { sent: count }
     }
     let seq = 0
     const timer = setInterval(() => {
-      op.emit('msg', { tag, seq: seq++ })
+      op.emit('msg', message(seq++))
       if (seq === count) clearInterval(timer)
     }, intervalMs)
     return { started: count }
