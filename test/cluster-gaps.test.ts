@@ -39,13 +39,13 @@ function lossy(inner: ClusterBus, drop: (channel: string) => boolean): ClusterBu
   }
 }
 
-async function node(t: TestContext, bus: ClusterBus) {
+async function node(t: TestContext, bus: ClusterBus, nodeId?: string) {
   const logger = captureLogger()
   const cluster = clusterAdapter(bus, { ...fast, logger })
   const losses: Array<[ClusterLossKind, number]> = []
   cluster.on('loss', (kind, count) => losses.push([kind, count]))
   const registry = new Registry()
-  const started = await startGateway(t, { gateways: [chat], adapter: cluster, observers: [prometheusObserver({ registry })] })
+  const started = await startGateway(t, { gateways: [chat], adapter: cluster, observers: [prometheusObserver({ registry })], nodeId })
   await cluster.ready()
   const lostMetric = async (kind: ClusterLossKind) =>
     sampleValue(parsePrometheusText(await registry.metrics()), 'gangway_broker_messages_lost_total', { component: 'cluster:memory', kind })
@@ -113,7 +113,7 @@ test('a late or duplicate copy is dropped and counted; a re-join starts a new ba
   await intruder.start({ message() {}, state() {} })
   t.after(() => intruder.close())
   const channel = b.cluster.channels.room('/', 'r')
-  const send = (channelSeq: number, n: number) => intruder.publish(channel, encodeBroadcast('ghost', 0, n + 1, '/', everyone, [channelSeq], encodeEvent('n', n)))
+  const send = (channelSeq: number, n: number) => intruder.publish(channel, encodeBroadcast('ghost', 0, n + 1, '/', everyone, 1, [channelSeq], encodeEvent('n', n)))
   // numbers 0, 1, 4 (2 and 3 missed), then 3 late, 4 again, 5
   for (const [channelSeq, n] of [[0, 0], [1, 1], [4, 4], [3, 3], [4, 40], [5, 5]] as const) send(channelSeq, n)
   await eventually(() => seqs(socket.frames).length === 4, 2000, 'the four in order')
@@ -123,7 +123,7 @@ test('a late or duplicate copy is dropped and counted; a re-join starts a new ba
   assert.equal(b.cluster.stats().lateDropped, 2)
 
   // Another protocol version is malformed, as before (and not numbered).
-  const v1 = Buffer.from(encodeBroadcast('ghost', 0, 99, '/', everyone, [9], encodeEvent('n', 9)))
+  const v1 = Buffer.from(encodeBroadcast('ghost', 0, 99, '/', everyone, 1, [9], encodeEvent('n', 9)))
   v1[0] = 1
   intruder.publish(channel, v1)
   await eventually(() => b.cluster.stats().malformed === 1, 2000, 'the old-version message counted malformed')
@@ -151,4 +151,28 @@ test('a multi-channel broadcast is numbered per channel: copies on each are in o
   assert.equal(stats.broadcastsMissed, 0)
   assert.equal(stats.lateDropped, 0)
   assert.equal(stats.duplicatesDropped, 20)
+})
+
+test('a node restarted with the same node id after a crash: its broadcasts are not taken for late copies, and its first lost ones are counted', async (t) => {
+  const broker = new MemoryBroker()
+  let crashed = false
+  let dropRoom = 0
+  // B never hears the first node's goodbye (as after a SIGKILL) and loses the new node's first two broadcasts.
+  const b = await node(t, lossy(broker.createBus(), (channel) => (crashed && channel.endsWith('.ctl')) || (channel.includes('.room.') && dropRoom > 0 && dropRoom-- > 0)))
+  const socket = await b.connect()
+  await socket.request('join', 'r')
+  const first = await node(t, broker.createBus(), 'same')
+  for (let i = 0; i < 10; i++) first.app.server().to('r').emit('n', i)
+  await eventually(() => seqs(socket.frames).length === 10, 2000, 'the first ten')
+  crashed = true
+  await first.app.close({ timeoutMs: 100 })
+  await sleep(50) // the goodbye is delivered asynchronously: let it be lost
+  crashed = false
+  dropRoom = 2
+  const again = await node(t, broker.createBus(), 'same')
+  for (let i = 10; i < 20; i++) again.app.server().to('r').emit('n', i)
+  await eventually(() => seqs(socket.frames).length === 18, 2000, 'the eight that were not lost')
+  assert.deepEqual(seqs(socket.frames), [...Array(10).keys(), ...Array.from({ length: 8 }, (_, i) => 12 + i)])
+  assert.equal(b.cluster.stats().broadcastsMissed, 2)
+  assert.equal(b.cluster.stats().lateDropped, 0)
 })

@@ -1,36 +1,60 @@
+import { randomInt } from 'node:crypto'
+
 /**
  * Per-channel broadcast numbering, so a receiving node can tell how many
  * broadcasts it missed (pub/sub is at-most-once: a message published while the
  * broker or a subscription is away is gone, and nothing else would say so).
  *
- * A sender numbers its broadcasts per channel: 0 for the first message on a
- * channel ("take this as your baseline": a fresh counter, e.g. after the
- * sender restarted), then 1, 2, … 0xFFFFFFFF, 1, 2, … (0 is never reused, so
- * the ring is 1..0xFFFFFFFF and 0 stands just before 1). A receiver keeps the
- * last number seen per (channel, sender) while it is subscribed to the
- * channel; a jump of n means n − 1 broadcasts were missed on the way.
+ * A sender numbers its broadcasts per channel, within an epoch: a random u32
+ * per sender instance, so a process that restarted with the same node id is
+ * never read as continuing its predecessor's numbers. In an epoch each
+ * channel's numbers run 0, 1, … 0xFFFFFFFF, 1, 2, … (0 only starts a channel,
+ * so after the wrap the ring is 1..0xFFFFFFFF and 0 stands just before 1).
+ *
+ * A receiver keeps the last (epoch, number) seen per (channel, sender) while
+ * it is subscribed to the channel: a jump of n means n − 1 broadcasts were
+ * missed on the way; number k of a new epoch means the k before it were.
  */
 
 /** Size of the ring of numbers after the first message: 1..0xFFFFFFFF. */
 const RING = 0xffffffff
-/** More channels or senders than this and the oldest state is forgotten wholesale (bounded memory). */
+/** More channels or senders than this and the state is forgotten wholesale (bounded memory). */
 const MAX_ENTRIES = 100_000
 
 function distance(from: number, to: number): number {
   return (((to - from) % RING) + RING) % RING
 }
 
-/** The sender side: the next number per channel. */
+function randomEpoch(): number {
+  return randomInt(0x1_0000_0000)
+}
+
+/** The sender side: the epoch, and the last number per channel. */
 export class ChannelSequencer {
+  #epoch = randomEpoch()
   // A mutable box per channel: one Map lookup per broadcast and channel.
   readonly #last = new Map<string, { seq: number }>()
 
-  /** The number of the next broadcast on `channel`. */
-  take(channel: string): number {
+  /** The current epoch: every broadcast carries it. */
+  get epoch(): number {
+    return this.#epoch
+  }
+
+  /** The numbers of the next broadcast on each of `channels`, all in the epoch current after the call. */
+  take(channels: readonly string[]): number[] {
+    // Forgetting happens before any number is taken, so one broadcast's numbers are all of one epoch.
+    if (this.#last.size + channels.length > MAX_ENTRIES) {
+      // Every counter restarts at 0: a new epoch says so to the receivers.
+      this.#last.clear()
+      this.#epoch = randomEpoch()
+    }
+    if (channels.length === 1) return [this.#next(channels[0]!)]
+    return channels.map((channel) => this.#next(channel))
+  }
+
+  #next(channel: string): number {
     const last = this.#last.get(channel)
     if (last === undefined) {
-      // Forgetting every counter is safe: each restarts at 0, which receivers take as a new baseline.
-      if (this.#last.size >= MAX_ENTRIES) this.#last.clear()
       this.#last.set(channel, { seq: 0 })
       return 0
     }
@@ -52,7 +76,7 @@ export const STALE = -1
 
 /** The receiver side: the last number seen per (channel, sender), for channels this node is subscribed to. */
 export class GapTracker {
-  readonly #channels = new Map<string, Map<string, { seq: number }>>()
+  readonly #channels = new Map<string, Map<string, { epoch: number; seq: number }>>()
 
   /** (Re)starts tracking a channel: this node subscribed to it, and the next number from each sender is a baseline. */
   track(channel: string): void {
@@ -65,31 +89,34 @@ export class GapTracker {
     this.#channels.delete(channel)
   }
 
-  /** Forgets a sender that said goodbye (a later process with its id starts again at 0). */
+  /** Forgets a sender that said goodbye (it sent everything; memory for the senders of a long-lived node stays bounded). */
   forgetSender(sender: string): void {
     for (const senders of this.#channels.values()) senders.delete(sender)
   }
 
   /**
-   * Records a broadcast numbered `seq` from `sender` on `channel`. Returns how
-   * many broadcasts from that sender on that channel were missed just before
-   * it (0 in order, or for a baseline), or `STALE` (-1) for a number at or
-   * before the last one seen: a duplicate, or a copy that arrived after later
-   * ones (and was counted missed then), which the caller drops. A channel not
-   * tracked returns 0.
+   * Records a broadcast numbered `seq` in `epoch` from `sender` on `channel`.
+   * Returns how many broadcasts from that sender on that channel were missed
+   * just before it — 0 in order, or for the first one seen since `track()` —
+   * or `STALE` (-1) for a number at or before the last one seen in the same
+   * epoch: a duplicate, or a copy that arrived after later ones (and was
+   * counted missed then), which the caller drops. A channel not tracked
+   * returns 0.
    */
-  observe(channel: string, sender: string, seq: number): number {
+  observe(channel: string, sender: string, epoch: number, seq: number): number {
     const senders = this.#channels.get(channel)
     if (senders === undefined) return 0
     const last = senders.get(sender)
     if (last === undefined) {
       if (senders.size >= MAX_ENTRIES) senders.clear()
-      senders.set(sender, { seq })
+      senders.set(sender, { epoch, seq })
       return 0
     }
-    if (seq === 0) {
-      last.seq = 0
-      return 0
+    if (last.epoch !== epoch) {
+      // A new epoch numbers every channel from 0, and this node was subscribed all along: 0..seq-1 were missed.
+      last.epoch = epoch
+      last.seq = seq
+      return seq <= RING / 2 ? seq : 0
     }
     const ahead = distance(last.seq, seq)
     // Half the ring ahead or more is read as behind: ~2 billion broadcasts are never missed in a row.

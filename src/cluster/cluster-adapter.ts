@@ -266,8 +266,8 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     // Not numbered while the broker is away: the loss is counted here, so receivers must not count it again.
     if (this.#state !== 'connected') return this.#drop(channels.length)
     const seq = (this.#seq = (this.#seq + 1) >>> 0)
-    const channelSeqs = channels.map((channel) => this.#sequencer.take(channel))
-    const message = encodeBroadcast(this.#nodeId!, channels.length > 1 ? FLAG_MULTI_CHANNEL : 0, seq, namespace, target, channelSeqs, frame)
+    const channelSeqs = this.#sequencer.take(channels)
+    const message = encodeBroadcast(this.#nodeId!, channels.length > 1 ? FLAG_MULTI_CHANNEL : 0, seq, namespace, target, this.#sequencer.epoch, channelSeqs, frame)
     for (let i = 0; i < channels.length; i++) {
       if (this.bus.publish(channels[i]!, message)) {
         this.#stats.published++
@@ -379,7 +379,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
       index = broadcastChannels(this.channels, message.namespace, roomChannels, message.target, message.sender).indexOf(channel)
       if (index < 0 || index >= channelSeqs.length) return true // not a channel it numbered: nothing to check
     }
-    const missed = this.#gaps.observe(channel, message.sender, channelSeqs[index]!)
+    const missed = this.#gaps.observe(channel, message.sender, message.epoch, channelSeqs[index]!)
     if (missed === STALE) {
       this.#stats.lateDropped++
       return false
@@ -416,7 +416,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
 
   #control(sender: string, body: ControlBody): void {
     if (body.t === 'bye') {
-      // A clean goodbye: a later process with this id numbers from 0 again.
+      // A clean goodbye: it sent everything (a later process with its id has another epoch anyway).
       this.#gaps.forgetSender(sender)
       if (this.#nodes.remove(sender)) this.#nodeGone(sender)
       return

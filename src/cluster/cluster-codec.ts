@@ -5,7 +5,7 @@ import type { BroadcastTarget } from './adapter.js'
  * `[version u8][kind u8][sender length u8][sender id]`.
  *
  * A broadcast then carries `[flags u8][seq u32][namespace][5 target lists]
- * [channel count u16][channel seq u32 × count]` and, as the rest of the
+ * [epoch u32][channel count u16][channel seq u32 × count]` and, as the rest of the
  * message, the WebSocket text frame exactly as the
  * publishing node framed it: receiving nodes write those bytes to their
  * sockets without parsing or re-encoding any JSON. Strings are
@@ -14,7 +14,9 @@ import type { BroadcastTarget } from './adapter.js'
  * `seq` numbers the sender's broadcasts (deduplication of copies that arrive on
  * several channels); the channel seqs number them per channel, in the order of
  * `broadcastChannels()`, so a receiver can count what it missed on the channel
- * it got the message on (see `channel-sequence.ts`). One encoding still serves
+ * it got the message on (see `channel-sequence.ts`); `epoch` is random per
+ * sending adapter (renewed if it ever forgets its counters), so the numbers of a restarted node that kept its node id
+ * are never read as continuing its old ones. One encoding still serves
  * every channel.
  *
  * Control messages (presence, queries, answers) are rare and carry a JSON body.
@@ -39,6 +41,8 @@ export interface BroadcastMessage {
   readonly seq: number
   readonly namespace: string
   readonly target: BroadcastTarget
+  /** Random per sending adapter instance: numbers from another epoch are a new sequence. */
+  readonly epoch: number
   /** The broadcast's number on each channel it was published to, in `broadcastChannels()` order. */
   readonly channelSeqs: readonly number[]
   /** A view into the received bytes: copy before keeping it. */
@@ -69,12 +73,13 @@ export function encodeBroadcast(
   seq: number,
   namespace: string,
   target: BroadcastTarget,
+  epoch: number,
   channelSeqs: readonly number[],
   frame: Uint8Array,
 ): Buffer {
   const senderLength = Buffer.byteLength(sender, 'latin1')
   if (channelSeqs.length > MAX_LIST) throw new RangeError(`${channelSeqs.length} channels are too many for one broadcast`)
-  let size = 3 + senderLength + 1 + 4 + stringSize(namespace) + 2 + 4 * channelSeqs.length + frame.byteLength
+  let size = 3 + senderLength + 1 + 4 + stringSize(namespace) + 4 + 2 + 4 * channelSeqs.length + frame.byteLength
   size += listSize(target.rooms) + listSize(target.users) + listSize(target.connections) + listSize(target.exceptRooms) + listSize(target.exceptConnections)
   const out = Buffer.allocUnsafe(size)
   let at = writeHeader(out, MessageKind.Broadcast, sender, senderLength)
@@ -87,6 +92,8 @@ export function encodeBroadcast(
   at = writeList(out, at, target.connections)
   at = writeList(out, at, target.exceptRooms)
   at = writeList(out, at, target.exceptConnections)
+  out.writeUInt32BE(epoch >>> 0, at)
+  at += 4
   out.writeUInt16BE(channelSeqs.length, at)
   at += 2
   for (const channelSeq of channelSeqs) {
@@ -137,11 +144,11 @@ export function decodeMessage(bytes: Uint8Array): ClusterMessage {
     exceptRooms: reader.list(),
     exceptConnections: reader.list(),
   }
-  const channelSeqs = reader.u32List()
+  const { epoch, channelSeqs } = reader.numbering()
   const frame = buf.subarray(reader.at)
   // The frame goes to sockets as is: it must be exactly one complete text frame.
   if (!isCompleteTextFrame(frame)) throw new MalformedMessageError('broadcast without a complete text frame')
-  return { kind: MessageKind.Broadcast, sender, flags, seq, namespace, target, channelSeqs, frame }
+  return { kind: MessageKind.Broadcast, sender, flags, seq, namespace, target, epoch, channelSeqs, frame }
 }
 
 function isCompleteTextFrame(frame: Buffer): boolean {
@@ -191,18 +198,21 @@ class Reader {
     return values
   }
 
-  u32List(): number[] {
-    this.#need(2)
-    const count = this.buf.readUInt16BE(this.at)
-    this.at += 2
+  /** `[epoch u32][count u16][seq u32 × count]`, read with one bounds check per part. */
+  numbering(): { epoch: number; channelSeqs: number[] } {
+    this.#need(6)
+    const { buf } = this
+    const epoch = buf.readUInt32BE(this.at)
+    const count = buf.readUInt16BE(this.at + 4)
+    this.at += 6
     this.#need(4 * count)
     const at = this.at
     this.at += 4 * count
     // One channel is the common case: an array literal allocates fastest.
-    if (count === 1) return [this.buf.readUInt32BE(at)]
-    const values: number[] = []
-    for (let i = 0; i < count; i++) values.push(this.buf.readUInt32BE(at + 4 * i))
-    return values
+    if (count === 1) return { epoch, channelSeqs: [buf.readUInt32BE(at)] }
+    const channelSeqs: number[] = []
+    for (let i = 0; i < count; i++) channelSeqs.push(buf.readUInt32BE(at + 4 * i))
+    return { epoch, channelSeqs }
   }
 
   #need(bytes: number): void {
