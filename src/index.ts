@@ -80,11 +80,20 @@ export {
   type NamespaceAdapter,
   type QueryValue,
 } from './cluster/adapter.js'
-export { ClusterAdapter, clusterAdapter, type ClusterAdapterEvents, type ClusterState, type ClusterStats } from './cluster/cluster-adapter.js'
+export { ClusterAdapter, clusterAdapter, type ClusterAdapterEvents, type ClusterLossKind, type ClusterState, type ClusterStats } from './cluster/cluster-adapter.js'
 export type { BusState, ClusterBus, ClusterBusEvents } from './cluster/cluster-bus.js'
 export { DEFAULT_CLUSTER_OPTIONS, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster/cluster-options.js'
 export { combineObservers, type GatewayObserver } from './observability/gateway-observer.js'
-export { BROKER_STATES, reportsBrokerState, type BrokerState, type BrokerStateListener, type ReportsBrokerState } from './observability/broker-state.js'
+export {
+  BROKER_STATES,
+  reportsBrokerState,
+  reportsMessageLoss,
+  type BrokerState,
+  type BrokerStateListener,
+  type MessageLossListener,
+  type ReportsBrokerState,
+  type ReportsMessageLoss,
+} from './observability/broker-state.js'
 export { healthHandler, healthReport, type HealthOptions, type HealthReport, type HealthSource } from './observability/health.js'
 export {
   asyncApiDocument,

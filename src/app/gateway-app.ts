@@ -15,7 +15,7 @@ import type { Server } from '../registry/server.js'
 import { AddressLimiter } from '../transport/address-limiter.js'
 import { UpgradeRouter } from '../transport/upgrade-router.js'
 import { MountedGateway, type GatewayHost } from './mounted-gateway.js'
-import { reportsBrokerState, type BrokerState } from '../observability/broker-state.js'
+import { reportsBrokerState, reportsMessageLoss, type BrokerState } from '../observability/broker-state.js'
 
 /** A heartbeat round is cut into slices of at least this long (a 30 s interval: 30 slices of 1 s)… */
 const MIN_BEAT_SLICE_MS = 100
@@ -66,6 +66,10 @@ export class GatewayApp implements GatewayHost {
     this.#adapter = options.adapter ?? inMemoryAdapter()
     this.dispatcher = new Dispatcher(options.logger, options.context !== undefined, options.observer)
     if (reportsBrokerState(this.#adapter)) this.#adapter.reportBrokerStateTo(this.reportBrokerState)
+    if (reportsMessageLoss(this.#adapter) && options.observer?.messagesLost) {
+      const observer = options.observer
+      this.#adapter.reportLossTo((component, kind, count) => observer.messagesLost?.(component, kind, count))
+    }
     this.addressLimiter = options.maxConnectionsPerAddress === false ? undefined : new AddressLimiter(options.maxConnectionsPerAddress)
     const forwards = definitions.some((definition) => GatewayBridge.forwards(definition))
     if (options.transport !== undefined || forwards) {

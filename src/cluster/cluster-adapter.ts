@@ -12,10 +12,11 @@ import {
   type NamespaceAdapter,
   type QueryValue,
 } from './adapter.js'
-import type { BrokerStateListener, ReportsBrokerState } from '../observability/broker-state.js'
+import type { BrokerStateListener, MessageLossListener, ReportsBrokerState, ReportsMessageLoss } from '../observability/broker-state.js'
 import type { BusState, ClusterBus } from './cluster-bus.js'
-import { ClusterChannels, nodeOfConnection } from './cluster-channels.js'
-import { decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MessageKind } from './cluster-codec.js'
+import { broadcastChannels, ClusterChannels, roomChannel } from './cluster-channels.js'
+import { decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MessageKind, type BroadcastMessage } from './cluster-codec.js'
+import { ChannelSequencer, GapTracker, STALE } from './channel-sequence.js'
 import { parseControl, type ControlBody } from './cluster-control.js'
 import { ClusterNodes } from './cluster-nodes.js'
 import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster-options.js'
@@ -31,6 +32,16 @@ export interface ClusterStats {
   publishDropped: number
   /** Broadcasts received from other nodes. */
   received: number
+  /**
+   * Broadcasts from other nodes this node never received on a channel it was
+   * subscribed to the whole time (lost in a broker outage on the way here):
+   * found from the per-channel numbers when the sender's next broadcast on that
+   * channel arrives. Together with the senders' `publishDropped`, every
+   * cross-node loss is counted once.
+   */
+  broadcastsMissed: number
+  /** Broadcasts that arrived after later ones from the same sender on the same channel (already counted missed), dropped to keep order. */
+  lateDropped: number
   /** Extra copies of a broadcast that reached this node on several channels, dropped. */
   duplicatesDropped: number
   /** Messages on our channels that this version could not read, dropped. */
@@ -49,7 +60,19 @@ export interface ClusterAdapterEvents {
   nodeJoined: [nodeId: string]
   /** Another node said goodbye or went silent for `nodeTimeoutMs`. */
   nodeLeft: [nodeId: string]
+  /**
+   * Cross-node broadcasts were lost and counted: `publishDropped` on this node
+   * (the broker was away when it published), `broadcastsMissed` on this node
+   * (another node's broadcasts that never arrived here).
+   */
+  loss: [kind: ClusterLossKind, count: number]
 }
+
+/** How a cross-node broadcast was lost; see `ClusterStats`. */
+export type ClusterLossKind = 'publishDropped' | 'broadcastsMissed'
+
+/** How often, at most, a warning about missed broadcasts is logged. */
+const MISSED_LOG_INTERVAL_MS = 5000
 
 interface PendingQuery {
   readonly id: number
@@ -61,8 +84,6 @@ interface PendingQuery {
   readonly resolve: (answer: ClusterAnswer<QueryValue<ClusterQuery>>) => void
   timer: NodeJS.Timeout | undefined
 }
-
-const MAX_CACHED_CHANNELS = 10_000
 
 /**
  * The cluster protocol over any `ClusterBus` (Redis, NATS, in memory): it
@@ -85,9 +106,11 @@ const MAX_CACHED_CHANNELS = 10_000
  *
  * Delivery across nodes is at-most-once, like the brokers' pub/sub: exactly
  * once while the broker is healthy, and messages published while it is away
- * are lost (see `stats().publishDropped` and the `state` event).
+ * are lost — but never silently: the publisher counts what it could not send
+ * (`stats().publishDropped`), and a receiver counts what it sent but never
+ * arrived (`stats().broadcastsMissed`, from per-channel sequence numbers).
  */
-export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implements Adapter, ReportsBrokerState {
+export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implements Adapter, ReportsBrokerState, ReportsMessageLoss {
   readonly bus: ClusterBus
   readonly options: ResolvedClusterOptions
   readonly channels: ClusterChannels
@@ -99,6 +122,8 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     published: 0,
     publishDropped: 0,
     received: 0,
+    broadcastsMissed: 0,
+    lateDropped: 0,
     duplicatesDropped: 0,
     malformed: 0,
     interruptions: 0,
@@ -109,6 +134,9 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
   #started: Promise<void> | undefined
   #closing: Promise<void> | undefined
   #seq = 0
+  readonly #sequencer = new ChannelSequencer()
+  readonly #gaps = new GapTracker()
+  #missedLog: { at: number; pending: number; timer: NodeJS.Timeout | undefined } = { at: 0, pending: 0, timer: undefined }
   #nextRequest = 0
   #heartbeat: NodeJS.Timeout | undefined
   #healthTimer: NodeJS.Timeout | undefined
@@ -134,6 +162,12 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     this.on('state', (state) => {
       if (state !== 'idle') listener(component, state)
     })
+  }
+
+  /** Reports each counted loss (`publishDropped`, `broadcastsMissed`) as `cluster:<bus>` to the gateway app's observers (metrics). */
+  reportLossTo(listener: MessageLossListener): void {
+    const component = `cluster:${this.bus.name}`
+    this.on('loss', (kind, count) => listener(component, kind, count))
   }
 
   /** This node's id (the gateway app's `nodeId`), once attached. */
@@ -214,6 +248,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
   async #shutdown(): Promise<void> {
     clearInterval(this.#heartbeat)
     clearInterval(this.#healthTimer)
+    clearTimeout(this.#missedLog.timer)
     if (this.#state === 'connected') this.#sendControl(this.channels.control, { t: 'bye' })
     for (const pending of this.#requests.values()) this.#finish(pending)
     try {
@@ -226,31 +261,20 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
   // --- publishing ---------------------------------------------------------
 
   #forward(namespace: string, roomChannels: Map<string, string>, target: BroadcastTarget, frame: TextFrame): void {
-    let channels: string[]
-    const { rooms, users, connections } = target
-    if (rooms.length + users.length + connections.length === 0) {
-      channels = [this.channels.all(namespace)]
-    } else {
-      channels = []
-      for (const room of rooms) channels.push(roomChannel(this.channels, namespace, roomChannels, room))
-      for (const user of users) channels.push(this.channels.user(namespace, user))
-      if (connections.length > 0) {
-        const nodes = new Set<string>()
-        for (const id of connections) {
-          const node = nodeOfConnection(id)
-          if (node !== undefined && node !== this.#nodeId) nodes.add(node)
-        }
-        for (const node of nodes) channels.push(this.channels.node(node))
-      }
-      if (channels.length === 0) return
-      if (channels.length > 1) channels = [...new Set(channels)]
-    }
+    const channels = broadcastChannels(this.channels, namespace, roomChannels, target, this.#nodeId!)
+    if (channels.length === 0) return
+    // Not numbered while the broker is away: the loss is counted here, so receivers must not count it again.
     if (this.#state !== 'connected') return this.#drop(channels.length)
     const seq = (this.#seq = (this.#seq + 1) >>> 0)
-    const message = encodeBroadcast(this.#nodeId!, channels.length > 1 ? FLAG_MULTI_CHANNEL : 0, seq, namespace, target, frame)
-    for (const channel of channels) {
-      if (this.bus.publish(channel, message)) this.#stats.published++
-      else this.#drop(1)
+    const channelSeqs = this.#sequencer.take(channels)
+    const message = encodeBroadcast(this.#nodeId!, channels.length > 1 ? FLAG_MULTI_CHANNEL : 0, seq, namespace, target, this.#sequencer.epoch, channelSeqs, frame)
+    for (let i = 0; i < channels.length; i++) {
+      if (this.bus.publish(channels[i]!, message)) {
+        this.#stats.published++
+      } else {
+        this.#sequencer.untake(channels[i]!, channelSeqs[i]!)
+        this.#drop(1)
+      }
     }
   }
 
@@ -263,6 +287,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
 
   #drop(count: number): void {
     this.#stats.publishDropped += count
+    this.emit('loss', 'publishDropped', count)
     if (this.#outage === undefined) {
       this.#outage = { since: Date.now(), dropped: 0 }
       this.options.logger.warn(
@@ -277,6 +302,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
 
   /** join(): waits for the broker's confirmation while connected (up to `subscribeTimeoutMs`), not while it is away. */
   #subscribe(channel: string): Promise<void> | void {
+    this.#gaps.track(channel)
     const subscribed = this.bus.subscribe(channel)
     if (this.#state !== 'connected') {
       subscribed.catch((err: unknown) => this.#subscribeFailed(channel, err))
@@ -295,10 +321,12 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
   }
 
   #subscribeQuietly(channel: string): Promise<void> {
+    this.#gaps.track(channel)
     return this.bus.subscribe(channel).catch((err: unknown) => this.#subscribeFailed(channel, err))
   }
 
   #unsubscribe(channel: string): void {
+    this.#gaps.untrack(channel)
     this.bus.unsubscribe(channel).catch((err: unknown) => {
       if (!this.#closing) this.options.logger.warn({ bus: this.bus.name, channel, err }, 'cluster unsubscribe failed')
     })
@@ -325,6 +353,8 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
       this.#stats.received++
       const namespace = this.#namespaces.get(message.namespace)
       if (namespace === undefined) return
+      // Before deduplication: every copy advances its own channel's numbering.
+      if (!this.#inSequence(channel, message, namespace.roomChannels)) return
       if ((message.flags & FLAG_MULTI_CHANNEL) !== 0 && this.#nodes.isDuplicate(message.sender, message.seq)) {
         this.#stats.duplicatesDropped++
         return
@@ -341,8 +371,53 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     this.#control(message.sender, body)
   }
 
+  /** Counts broadcasts missed before this one on `channel`; false for a late copy (dropped). */
+  #inSequence(channel: string, message: BroadcastMessage, roomChannels: Map<string, string>): boolean {
+    const { channelSeqs } = message
+    let index = 0
+    if (channelSeqs.length !== 1) {
+      index = broadcastChannels(this.channels, message.namespace, roomChannels, message.target, message.sender).indexOf(channel)
+      if (index < 0 || index >= channelSeqs.length) return true // not a channel it numbered: nothing to check
+    }
+    const missed = this.#gaps.observe(channel, message.sender, message.epoch, channelSeqs[index]!)
+    if (missed === STALE) {
+      this.#stats.lateDropped++
+      return false
+    }
+    if (missed > 0) this.#missed(missed, channel, message.sender)
+    return true
+  }
+
+  #missed(count: number, channel: string, sender: string): void {
+    this.#stats.broadcastsMissed += count
+    this.emit('loss', 'broadcastsMissed', count)
+    const log = this.#missedLog
+    log.pending += count
+    if (log.timer !== undefined) return
+    // At most one line per interval: the first loss at once, what follows summed up.
+    const flush = (first: boolean) => {
+      log.timer = undefined
+      if (log.pending === 0) return
+      this.options.logger.warn(
+        { bus: this.bus.name, missed: log.pending, totalMissed: this.#stats.broadcastsMissed, ...(first ? { channel, sender } : {}) },
+        'cluster broadcasts from other nodes were lost on the way here (broker outage?)',
+      )
+      log.pending = 0
+      log.at = Date.now()
+      log.timer = setTimeout(() => flush(false), MISSED_LOG_INTERVAL_MS)
+      log.timer.unref()
+    }
+    if (Date.now() - log.at >= MISSED_LOG_INTERVAL_MS) flush(true)
+    else {
+      log.timer = setTimeout(() => flush(false), MISSED_LOG_INTERVAL_MS - (Date.now() - log.at))
+      log.timer.unref()
+    }
+  }
+
   #control(sender: string, body: ControlBody): void {
     if (body.t === 'bye') {
+      // A clean goodbye: it sent everything (a later process with its id has another epoch anyway).
+      this.#gaps.forgetSender(sender)
       if (this.#nodes.remove(sender)) this.#nodeGone(sender)
       return
     }
@@ -499,15 +574,4 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
  */
 export function clusterAdapter(bus: ClusterBus, options?: ClusterOptions): ClusterAdapter {
   return new ClusterAdapter(bus, options)
-}
-
-/** A room's channel name, cached: broadcasts to the same rooms compute it once. */
-function roomChannel(channels: ClusterChannels, namespace: string, cache: Map<string, string>, room: string): string {
-  let channel = cache.get(room)
-  if (channel === undefined) {
-    if (cache.size >= MAX_CACHED_CHANNELS) cache.clear()
-    channel = channels.room(namespace, room)
-    cache.set(room, channel)
-  }
-  return channel
 }

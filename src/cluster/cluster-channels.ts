@@ -1,3 +1,5 @@
+import type { BroadcastTarget } from './adapter.js'
+
 /**
  * Channel names of the cluster protocol. Each is `<prefix>.<kind>[.<token>...]`
  * where every token is escaped to `[A-Za-z0-9_\-!~'()%]`, so the same names are
@@ -34,6 +36,45 @@ export class ClusterChannels {
   user(namespace: string, userId: string): string {
     return `${this.#prefix}.user.${escapeToken(namespace)}.${escapeToken(userId)}`
   }
+}
+
+const MAX_CACHED_CHANNELS = 10_000
+
+/** A room's channel name, cached: broadcasts to the same rooms compute it once. */
+export function roomChannel(channels: ClusterChannels, namespace: string, cache: Map<string, string>, room: string): string {
+  let channel = cache.get(room)
+  if (channel === undefined) {
+    if (cache.size >= MAX_CACHED_CHANNELS) cache.clear()
+    channel = channels.room(namespace, room)
+    cache.set(room, channel)
+  }
+  return channel
+}
+
+/**
+ * The channels a broadcast from node `sender` is published to, in a fixed
+ * order: the namespace's "all" channel when it names no rooms, users or
+ * connections; otherwise each room's, each user's, and the node channel of
+ * each other node owning a target connection, without repeats. The sender
+ * numbers the broadcast per channel in this order, and a receiver computes
+ * the same list to find the number of the channel it got it on.
+ */
+export function broadcastChannels(channels: ClusterChannels, namespace: string, roomCache: Map<string, string>, target: BroadcastTarget, sender: string): string[] {
+  const { rooms, users, connections } = target
+  if (rooms.length + users.length + connections.length === 0) return [channels.all(namespace)]
+  let list: string[] = []
+  for (const room of rooms) list.push(roomChannel(channels, namespace, roomCache, room))
+  for (const user of users) list.push(channels.user(namespace, user))
+  if (connections.length > 0) {
+    const nodes = new Set<string>()
+    for (const id of connections) {
+      const node = nodeOfConnection(id)
+      if (node !== undefined && node !== sender) nodes.add(node)
+    }
+    for (const node of nodes) list.push(channels.node(node))
+  }
+  if (list.length > 1) list = [...new Set(list)]
+  return list
 }
 
 const SAFE_PREFIX = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { encodeEvent } from '../protocol/frames.js'
-import { decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MalformedMessageError, MessageKind } from './cluster-codec.js'
+import { decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MalformedMessageError, MessageKind, PROTOCOL_VERSION } from './cluster-codec.js'
 import { ClusterChannels, escapeToken, nodeOfConnection } from './cluster-channels.js'
 import { ClusterNodes } from './cluster-nodes.js'
 import { parseControl } from './cluster-control.js'
@@ -10,7 +10,7 @@ const target = { rooms: ['r1', 'é ✓'], users: ['u1'], connections: ['abc-1'],
 
 test('a broadcast round-trips with its targets and the exact frame bytes', () => {
   const frame = encodeEvent('news', { text: 'ü'.repeat(200) })
-  const bytes = encodeBroadcast('node_1', FLAG_MULTI_CHANNEL, 4_000_000_000, '/chat', target, frame)
+  const bytes = encodeBroadcast('node_1', FLAG_MULTI_CHANNEL, 4_000_000_000, '/chat', target, 0xdeadbeef, [0, 7, 0xffffffff], frame)
   const message = decodeMessage(bytes)
   assert.equal(message.kind, MessageKind.Broadcast)
   if (message.kind !== MessageKind.Broadcast) return
@@ -19,6 +19,8 @@ test('a broadcast round-trips with its targets and the exact frame bytes', () =>
   assert.equal(message.flags, FLAG_MULTI_CHANNEL)
   assert.equal(message.namespace, '/chat')
   assert.deepEqual(message.target, target)
+  assert.equal(message.epoch, 0xdeadbeef)
+  assert.deepEqual(message.channelSeqs, [0, 7, 0xffffffff])
   assert.ok(message.frame.equals(frame), 'the frame bytes are carried untouched')
 })
 
@@ -29,10 +31,19 @@ test('a control message round-trips', () => {
 })
 
 test('malformed messages throw MalformedMessageError, never anything else', () => {
-  const good = encodeBroadcast('n', 0, 1, '/', target, encodeEvent('e', 1))
+  const good = encodeBroadcast('n', 0, 1, '/', target, 5, [1], encodeEvent('e', 1))
   const bad = [Buffer.alloc(0), Buffer.from([9, 1, 0, 0]), Buffer.from([1, 7, 0, 0]), Buffer.from([1, 2, 0, 0x7b]), good.subarray(0, 20), good.subarray(0, good.length - 4 - 8)]
   for (let cut = 4; cut < good.length - 10; cut += 3) bad.push(good.subarray(0, cut))
   for (const bytes of bad) assert.throws(() => decodeMessage(bytes), MalformedMessageError)
+})
+
+test('a message of another protocol version is malformed (version 1 had no channel seqs)', () => {
+  assert.equal(PROTOCOL_VERSION, 2)
+  for (const version of [1, 3, 0, 255]) {
+    const bytes = Buffer.from(encodeBroadcast('n', 0, 1, '/', target, 5, [1], encodeEvent('e', 1)))
+    bytes[0] = version
+    assert.throws(() => decodeMessage(bytes), (err: unknown) => err instanceof MalformedMessageError && /version/.test(err.message))
+  }
 })
 
 test('control bodies are checked field by field', () => {

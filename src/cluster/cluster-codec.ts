@@ -4,15 +4,27 @@ import type { BroadcastTarget } from './adapter.js'
  * The bytes nodes exchange. Every message starts with
  * `[version u8][kind u8][sender length u8][sender id]`.
  *
- * A broadcast then carries `[flags u8][seq u32][namespace][5 target lists]`
- * and, as the rest of the message, the WebSocket text frame exactly as the
+ * A broadcast then carries `[flags u8][seq u32][namespace][5 target lists]
+ * [epoch u32][channel count u16][channel seq u32 × count]` and, as the rest of the
+ * message, the WebSocket text frame exactly as the
  * publishing node framed it: receiving nodes write those bytes to their
  * sockets without parsing or re-encoding any JSON. Strings are
  * `[byte length u16][utf8]`, lists `[count u16][string...]`.
  *
+ * `seq` numbers the sender's broadcasts (deduplication of copies that arrive on
+ * several channels); the channel seqs number them per channel, in the order of
+ * `broadcastChannels()`, so a receiver can count what it missed on the channel
+ * it got the message on (see `channel-sequence.ts`); `epoch` is random per
+ * sending adapter (renewed if it ever forgets its counters), so the numbers of a restarted node that kept its node id
+ * are never read as continuing its old ones. One encoding still serves
+ * every channel.
+ *
  * Control messages (presence, queries, answers) are rare and carry a JSON body.
+ *
+ * Version 2 added the channel seqs; a node reading another version counts the
+ * message as malformed and drops it (upgrade every node of a cluster together).
  */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 export const enum MessageKind {
   Broadcast = 1,
@@ -29,6 +41,10 @@ export interface BroadcastMessage {
   readonly seq: number
   readonly namespace: string
   readonly target: BroadcastTarget
+  /** Random per sending adapter instance: numbers from another epoch are a new sequence. */
+  readonly epoch: number
+  /** The broadcast's number on each channel it was published to, in `broadcastChannels()` order. */
+  readonly channelSeqs: readonly number[]
   /** A view into the received bytes: copy before keeping it. */
   readonly frame: Buffer
 }
@@ -51,9 +67,19 @@ const MAX_LIST = 0xffff
 const EMPTY: readonly string[] = Object.freeze([])
 
 /** Encodes a broadcast once; the same bytes are published to every channel it goes to. */
-export function encodeBroadcast(sender: string, flags: number, seq: number, namespace: string, target: BroadcastTarget, frame: Uint8Array): Buffer {
+export function encodeBroadcast(
+  sender: string,
+  flags: number,
+  seq: number,
+  namespace: string,
+  target: BroadcastTarget,
+  epoch: number,
+  channelSeqs: readonly number[],
+  frame: Uint8Array,
+): Buffer {
   const senderLength = Buffer.byteLength(sender, 'latin1')
-  let size = 3 + senderLength + 1 + 4 + stringSize(namespace) + frame.byteLength
+  if (channelSeqs.length > MAX_LIST) throw new RangeError(`${channelSeqs.length} channels are too many for one broadcast`)
+  let size = 3 + senderLength + 1 + 4 + stringSize(namespace) + 4 + 2 + 4 * channelSeqs.length + frame.byteLength
   size += listSize(target.rooms) + listSize(target.users) + listSize(target.connections) + listSize(target.exceptRooms) + listSize(target.exceptConnections)
   const out = Buffer.allocUnsafe(size)
   let at = writeHeader(out, MessageKind.Broadcast, sender, senderLength)
@@ -66,6 +92,14 @@ export function encodeBroadcast(sender: string, flags: number, seq: number, name
   at = writeList(out, at, target.connections)
   at = writeList(out, at, target.exceptRooms)
   at = writeList(out, at, target.exceptConnections)
+  out.writeUInt32BE(epoch >>> 0, at)
+  at += 4
+  out.writeUInt16BE(channelSeqs.length, at)
+  at += 2
+  for (const channelSeq of channelSeqs) {
+    out.writeUInt32BE(channelSeq >>> 0, at)
+    at += 4
+  }
   out.set(frame, at)
   return out
 }
@@ -110,10 +144,11 @@ export function decodeMessage(bytes: Uint8Array): ClusterMessage {
     exceptRooms: reader.list(),
     exceptConnections: reader.list(),
   }
+  const { epoch, channelSeqs } = reader.numbering()
   const frame = buf.subarray(reader.at)
   // The frame goes to sockets as is: it must be exactly one complete text frame.
   if (!isCompleteTextFrame(frame)) throw new MalformedMessageError('broadcast without a complete text frame')
-  return { kind: MessageKind.Broadcast, sender, flags, seq, namespace, target, frame }
+  return { kind: MessageKind.Broadcast, sender, flags, seq, namespace, target, epoch, channelSeqs, frame }
 }
 
 function isCompleteTextFrame(frame: Buffer): boolean {
@@ -161,6 +196,23 @@ class Reader {
     const values: string[] = []
     for (let i = 0; i < count; i++) values.push(this.string())
     return values
+  }
+
+  /** `[epoch u32][count u16][seq u32 × count]`, read with one bounds check per part. */
+  numbering(): { epoch: number; channelSeqs: number[] } {
+    this.#need(6)
+    const { buf } = this
+    const epoch = buf.readUInt32BE(this.at)
+    const count = buf.readUInt16BE(this.at + 4)
+    this.at += 6
+    this.#need(4 * count)
+    const at = this.at
+    this.at += 4 * count
+    // One channel is the common case: an array literal allocates fastest.
+    if (count === 1) return { epoch, channelSeqs: [buf.readUInt32BE(at)] }
+    const channelSeqs: number[] = []
+    for (let i = 0; i < count; i++) channelSeqs.push(buf.readUInt32BE(at + 4 * i))
+    return { epoch, channelSeqs }
   }
 
   #need(bytes: number): void {

@@ -53,6 +53,7 @@ interface EventSeries {
  * | `broker_up` | gauge (1/0) | component |
  * | `broker_state` | gauge (1 for the current state) | component, state |
  * | `broker_reconnects_total` | counter | component |
+ * | `broker_messages_lost_total` | counter | component, kind (`publishDropped`, `broadcastsMissed`) |
  *
  * Label values come from the app's own configuration (paths, subscribed event
  * names, error codes), never from what a client sends, so series stay bounded.
@@ -160,6 +161,10 @@ export class PrometheusObserver implements GatewayObserver {
     }
   }
 
+  messagesLost(component: string, kind: string, count: number): void {
+    this.#tally('lost', { component, kind }).value += count
+  }
+
   #series(gateway: string): GatewaySeries {
     let series = this.#gateways.get(gateway)
     if (!series) {
@@ -208,6 +213,7 @@ const COUNTERS = {
   errors: ['errors_total', 'Error frames sent, by code', ['gateway', 'code']],
   overflows: ['outbox_overflows_total', 'Outboxes that filled up (slow clients)', ['gateway']],
   reconnects: ['broker_reconnects_total', 'Broker connections re-established after being lost', ['component']],
+  lost: ['broker_messages_lost_total', 'Cross-node messages lost and counted: publishDropped (broker away at publish), broadcastsMissed (never arrived here)', ['component', 'kind']],
 } as const satisfies Record<string, readonly [string, string, readonly string[]]>
 
 const contributors = new WeakMap<Counter, Array<Map<string, Tally>>>()

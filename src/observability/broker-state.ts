@@ -24,6 +24,23 @@ export interface ReportsBrokerState {
   reportBrokerStateTo(listener: BrokerStateListener): void
 }
 
+/**
+ * Receives counts of messages a broker component lost and counted: `kind` is
+ * the component's own name for the loss (a cluster adapter: `publishDropped`,
+ * `broadcastsMissed`).
+ */
+export type MessageLossListener = (component: string, kind: string, count: number) => void
+
+/** Implemented by a component that counts the messages it lost (a cluster adapter); the app passes each count to the observers. */
+export interface ReportsMessageLoss {
+  reportLossTo(listener: MessageLossListener): void
+}
+
+/** Whether a component can report lost messages. */
+export function reportsMessageLoss(value: unknown): value is ReportsMessageLoss {
+  return typeof value === 'object' && value !== null && typeof (value as Partial<ReportsMessageLoss>).reportLossTo === 'function'
+}
+
 export const BROKER_STATES: readonly BrokerState[] = Object.freeze(['connecting', 'connected', 'reconnecting', 'disconnected', 'closed'])
 
 /** Whether a component can report its broker state. */

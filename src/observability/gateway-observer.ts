@@ -24,6 +24,12 @@ export interface GatewayObserver {
   outboxOverflow?(gateway: string): void
   /** A broker connection (cluster adapter, bridge transport) changed state; see `ReportsBrokerState`. */
   brokerState?(component: string, state: BrokerState): void
+  /**
+   * Messages a broker component lost and counted, e.g. a cluster adapter's
+   * `publishDropped` (the broker was away when this node published) and
+   * `broadcastsMissed` (another node's broadcasts that never arrived here).
+   */
+  messagesLost?(component: string, kind: string, count: number): void
 }
 
 const HOOKS = [
@@ -36,6 +42,7 @@ const HOOKS = [
   'rejected',
   'outboxOverflow',
   'brokerState',
+  'messagesLost',
 ] as const satisfies ReadonlyArray<keyof GatewayObserver>
 
 /** Combines observers into one that calls each in turn, isolating them from each other's exceptions. */

@@ -42,6 +42,8 @@ export async function requireBroker(t: TestContext, name: 'Redis' | 'NATS', url:
 export interface PrivateBroker {
   readonly port: number
   readonly url: string
+  /** nats-server's HTTP monitoring endpoint (`-m <port>`), when asked for: `${monitorUrl}/subsz`. */
+  readonly monitorUrl?: string
   /** SIGKILL; resolves once the process exited. */
   kill(): Promise<void>
   /** Starts the broker again on the same port; resolves once it accepts connections. */
@@ -58,11 +60,17 @@ export function startPrivateRedis(cleanup: Cleanup): Promise<PrivateBroker> {
   return startPrivate(cleanup, 'redis', (port) => ['redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']])
 }
 
-/** Starts `nats-server` on a free port. */
-export function startPrivateNats(cleanup: Cleanup): Promise<PrivateBroker> {
+/** Starts `nats-server` on a free port; `monitor: true` also opens its HTTP monitoring port (`monitorUrl`). */
+export async function startPrivateNats(cleanup: Cleanup, options: { monitor?: boolean } = {}): Promise<PrivateBroker> {
   // Debian installs it in /usr/sbin, which is not on every PATH.
   const binary = process.env.NATS_SERVER_BIN ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server')
-  return startPrivate(cleanup, 'nats', (port) => [binary, ['-a', '127.0.0.1', '-p', String(port)]])
+  const monitorPort = options.monitor ? await freePort() : undefined
+  const monitorArgs = monitorPort === undefined ? [] : ['-m', String(monitorPort)]
+  const broker = await startPrivate(cleanup, 'nats', (port) => [binary, ['-a', '127.0.0.1', '-p', String(port), ...monitorArgs]])
+  if (monitorPort === undefined) return broker
+  const monitorUrl = `http://127.0.0.1:${monitorPort}`
+  await waitFor('the NATS monitoring port', () => reachable(monitorUrl, 200))
+  return { ...broker, monitorUrl }
 }
 
 async function startPrivate(cleanup: Cleanup, scheme: string, command: (port: number) => [string, string[]]): Promise<PrivateBroker> {

@@ -93,15 +93,18 @@ const chat = defineGateway({
   })
 
 const control = defineGateway({ path: '/control', namespace: '/control' })
-  .subscribe('emit', ({ target, tag, count, intervalMs }: { target: Target; tag: string; count: number; intervalMs?: number }) => {
+  // stamp: each message carries `at`, the wall-clock time of its publish in ms (sub-ms precision), for latency.
+  .subscribe('emit', ({ target, tag, count, intervalMs, stamp }: { target: Target; tag: string; count: number; intervalMs?: number; stamp?: boolean }) => {
     const op = operator(app.server('/'), target)
+    // A paced stream is always stamped: failover tests check losses against a client's timeline.
+    const message = (seq: number) => (stamp || intervalMs ? { tag, seq, at: performance.timeOrigin + performance.now() } : { tag, seq })
     if (!intervalMs) {
-      for (let seq = 0; seq < count; seq++) op.emit('msg', { tag, seq })
+      for (let seq = 0; seq < count; seq++) op.emit('msg', message(seq))
       return { sent: count }
     }
     let seq = 0
     const timer = setInterval(() => {
-      op.emit('msg', { tag, seq: seq++, at: Date.now() }) // when it was published, for loss checks against a client's timeline
+      op.emit('msg', message(seq++))
       if (seq === count) clearInterval(timer)
     }, intervalMs)
     return { started: count }

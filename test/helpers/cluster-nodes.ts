@@ -10,14 +10,23 @@ export interface Member {
   readonly id: string
   readonly socket: TestSocket
   /** The `msg` frames received so far. */
-  messages(tag?: string): Array<{ tag: string; seq: number }>
+  messages(tag?: string): Array<{ tag: string; seq: number; at?: number }>
 }
 
 /** What a node's /control `status` request returns. */
 export interface NodeStatus {
   state: string
   states: string[]
-  stats: { published: number; publishDropped: number; received: number; duplicatesDropped: number; interruptions: number; healthCheckFailures: number }
+  stats: {
+    published: number
+    publishDropped: number
+    received: number
+    broadcastsMissed: number
+    lateDropped: number
+    duplicatesDropped: number
+    interruptions: number
+    healthCheckFailures: number
+  }
   nodes: string[]
   seen: Record<string, number>
 }
@@ -89,7 +98,7 @@ async function startNode(nodeId: string, url: string, prefix: string): Promise<C
         messages: (tag) =>
           socket.frames
             .filter((f: Frame) => f.event === 'msg' && (tag === undefined || f.data?.tag === tag))
-            .map((f: Frame) => f.data as { tag: string; seq: number }),
+            .map((f: Frame) => f.data as { tag: string; seq: number; at?: number }),
       }
     },
     stop() {
