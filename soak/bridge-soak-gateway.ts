@@ -1,18 +1,10 @@
 // The gateway of `npm run soak:bridge`, in its own process, written like user code: `ask` is
 // forwarded to `soak.ask` over the broker named in argv[2] (`nats` or `amqp`). Sends { port } over
 // IPC once listening; answers 'stats' with its transport's counters, pending requests and RSS.
-import { createGateway, defineGateway, forward, silentLogger, type Transport } from 'gangway'
+import { createGateway, defineGateway, forward, silentLogger } from 'gangway'
+import { soakTransport } from './bridge-soak-transport.js'
 
-const broker = process.argv[2]
-const prefix = process.argv[3]!
-
-async function transportFor(kind: string | undefined): Promise<Transport> {
-  if (kind === 'amqp') return (await import('gangway/amqp')).amqpTransport({ url: process.env.AMQP_URL, prefix, requestQueueExpiresMs: 120_000 })
-  if (kind === 'nats') return (await import('gangway/nats')).natsTransport({ servers: process.env.NATS_URL, prefix })
-  throw new Error(`unknown broker ${kind}`)
-}
-
-const transport = await transportFor(broker)
+const transport = await soakTransport()
 const gateway = defineGateway({ path: '/ws' }).subscribe('ask', forward('soak.ask', { timeoutMs: 10_000 }))
 const app = createGateway({ gateways: [gateway], transport, logger: silentLogger })
 const { port } = await app.listen(0, '127.0.0.1')

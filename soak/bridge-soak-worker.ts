@@ -1,17 +1,9 @@
 // The microservice of `npm run soak:bridge`, in its own process: `soak.ask` {n, pad} → {n}. Sends
 // { ready: true } over IPC once consuming; answers 'stats' with its counters.
-import { createMicroservice, silentLogger, type Transport } from 'gangway'
+import { createMicroservice, silentLogger } from 'gangway'
+import { soakTransport } from './bridge-soak-transport.js'
 
-const broker = process.argv[2]
-const prefix = process.argv[3]!
-
-async function transportFor(kind: string | undefined): Promise<Transport> {
-  if (kind === 'amqp') return (await import('gangway/amqp')).amqpTransport({ url: process.env.AMQP_URL, prefix, requestQueueExpiresMs: 120_000 })
-  if (kind === 'nats') return (await import('gangway/nats')).natsTransport({ servers: process.env.NATS_URL, prefix })
-  throw new Error(`unknown broker ${kind}`)
-}
-
-const transport = await transportFor(broker)
+const transport = await soakTransport()
 // RabbitMQ: prefetch 100, manual acks after the handler (the L3 configuration of the plan).
 const service = createMicroservice({ transport, logger: silentLogger, prefetch: 100 }).handle('soak.ask', (data: { n: number }) => ({ n: data.n }))
 await service.listen()

@@ -8,6 +8,7 @@ import { parsePrometheusText, sampleValue } from './helpers/prometheus-text.js'
 import { encodeBroadcast } from '../src/cluster/cluster-codec.js'
 import { encodeEvent } from '../src/protocol/frames.js'
 import { captureLogger } from './helpers/capture-logger.js'
+import { interceptIncoming } from './helpers/intercepted-bus.js'
 import { eventually, sleep, startGateway } from './helpers/start-gateway.js'
 
 // Guarantee: a cross-node broadcast lost on the way to a node that was subscribed the whole
@@ -23,21 +24,7 @@ const fast = { heartbeatIntervalMs: 100, nodeTimeoutMs: 400, healthCheckInterval
 const everyone = { rooms: ['r'], users: [], connections: [], exceptRooms: [], exceptConnections: [] }
 
 /** A bus that loses what `drop(channel)` says, on the way in: a subscription that lapsed in an outage. */
-function lossy(inner: ClusterBus, drop: (channel: string) => boolean): ClusterBus {
-  return {
-    name: inner.name,
-    get state() {
-      return inner.state
-    },
-    start: (events) => inner.start({ message: (channel, payload) => void (drop(channel) || events.message(channel, payload)), state: events.state }),
-    publish: (channel, payload) => inner.publish(channel, payload),
-    subscribe: (channel) => inner.subscribe(channel),
-    unsubscribe: (channel) => inner.unsubscribe(channel),
-    ping: () => inner.ping(),
-    reconnect: () => inner.reconnect(),
-    close: () => inner.close(),
-  }
-}
+const lossy = (inner: ClusterBus, drop: (channel: string) => boolean): ClusterBus => interceptIncoming(inner, (channel) => !drop(channel))
 
 async function node(t: TestContext, bus: ClusterBus, nodeId?: string) {
   const logger = captureLogger()

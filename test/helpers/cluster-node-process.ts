@@ -19,6 +19,7 @@ import {
 } from '../../src/index.js'
 import { RedisBus } from '../../src/redis/index.js'
 import { NatsBus } from '../../src/nats/index.js'
+import { interceptIncoming } from './intercepted-bus.js'
 
 const url = process.env.CLUSTER_URL ?? ''
 const nodeId = process.env.NODE_ID!
@@ -26,26 +27,10 @@ const nodeId = process.env.NODE_ID!
 /** Counts what the subscriber side of the bus receives, per channel. */
 const seenPerChannel = new Map<string, number>()
 function counting(inner: ClusterBus): ClusterBus {
-  return {
-    name: inner.name,
-    get state() {
-      return inner.state
-    },
-    start: (events) =>
-      inner.start({
-        message(channel, payload) {
-          seenPerChannel.set(channel, (seenPerChannel.get(channel) ?? 0) + 1)
-          events.message(channel, payload)
-        },
-        state: (state, error) => events.state(state, error),
-      }),
-    publish: (channel, payload) => inner.publish(channel, payload),
-    subscribe: (channel) => inner.subscribe(channel),
-    unsubscribe: (channel) => inner.unsubscribe(channel),
-    ping: () => inner.ping(),
-    reconnect: () => inner.reconnect(),
-    close: () => inner.close(),
-  }
+  return interceptIncoming(inner, (channel) => {
+    seenPerChannel.set(channel, (seenPerChannel.get(channel) ?? 0) + 1)
+    return true
+  })
 }
 
 const bus = url.startsWith('redis') ? new RedisBus(url) : new NatsBus(url, { reconnectTimeWaitMs: 100 })

@@ -1,0 +1,25 @@
+import type { ClusterBus } from '../../src/index.js'
+
+/**
+ * A cluster bus that hands every message its subscriber receives to `incoming` first; the
+ * message reaches the adapter only when `incoming` returns true (tests drop or count there).
+ */
+export function interceptIncoming(inner: ClusterBus, incoming: (channel: string, payload: Uint8Array) => boolean): ClusterBus {
+  return {
+    name: inner.name,
+    get state() {
+      return inner.state
+    },
+    start: (events) =>
+      inner.start({
+        message: (channel, payload) => void (incoming(channel, payload) && events.message(channel, payload)),
+        state: (state, error) => events.state(state, error),
+      }),
+    publish: (channel, payload) => inner.publish(channel, payload),
+    subscribe: (channel) => inner.subscribe(channel),
+    unsubscribe: (channel) => inner.unsubscribe(channel),
+    ping: () => inner.ping(),
+    reconnect: () => inner.reconnect(),
+    close: () => inner.close(),
+  }
+}
