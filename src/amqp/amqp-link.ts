@@ -27,6 +27,15 @@ export interface AmqpLinkOptions {
   requestQueueExpiresMs?: number
   /** Requests published and not yet confirmed, beyond which new ones are answered `BUSY`. @default 10000 */
   maxUnconfirmed?: number
+  /**
+   * Bytes this process may still publish while RabbitMQ blocks the connection
+   * (a memory or disk alarm): the broker reads none of them until it unblocks,
+   * so they wait in this process's memory. Past it, replies and pushes are
+   * dropped (counted in `stats.sendsRefused`; the requester gets `TIMEOUT`) and
+   * requests answered `BUSY`, so an alarm of any length costs bounded memory.
+   * @default 8388608 (8 MiB)
+   */
+  maxBlockedBytes?: number
   /** How long the first connection may take before requests fail `UNAVAILABLE` (reconnection goes on). @default 5000 */
   connectTimeoutMs?: number
   /** AMQP heartbeat, so a dead broker is noticed. @default 10 */
@@ -34,6 +43,9 @@ export interface AmqpLinkOptions {
   /** Reconnect backoff: first delay and cap, in ms (with jitter, forever). @default { initialDelayMs: 100, maxDelayMs: 5000 } */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number }
 }
+
+/** Default of `maxBlockedBytes`. */
+export const DEFAULT_MAX_BLOCKED_BYTES = 8 * 1024 * 1024
 
 type State = 'idle' | 'connecting' | 'up' | 'down' | 'closed'
 
@@ -68,6 +80,7 @@ export class AmqpLink implements BrokerLink {
   readonly #inboxExpiresMs: number
   readonly #requestQueueOptions: { durable: true; arguments?: Record<string, number> }
   readonly #maxUnconfirmed: number
+  readonly #maxBlockedBytes: number
   readonly #connectTimeoutMs: number
   readonly #heartbeat: number
   readonly #reconnect: { initialDelayMs: number; maxDelayMs: number }
@@ -84,6 +97,8 @@ export class AmqpLink implements BrokerLink {
   /** The one recovering connection, created on first use and kept until close (it reconnects by itself). */
   #opening: Promise<RecoveringChannelModel> | undefined
   #blocked = false
+  /** Bytes published since the connection was blocked (held in this process until it unblocks). */
+  #blockedBytes = 0
   #unconfirmed = 0
   #connection: RecoveringChannelModel | undefined
   #connected: Promise<void> | undefined
@@ -98,6 +113,10 @@ export class AmqpLink implements BrokerLink {
     this.#persistEvents = options.persistEvents ?? true
     this.#inboxExpiresMs = options.inboxExpiresMs ?? 60_000
     this.#maxUnconfirmed = options.maxUnconfirmed ?? 10_000
+    this.#maxBlockedBytes = options.maxBlockedBytes ?? DEFAULT_MAX_BLOCKED_BYTES
+    if (!Number.isSafeInteger(this.#maxBlockedBytes) || this.#maxBlockedBytes < 0) {
+      throw new GatewayError('CONFIG_INVALID', `Option "maxBlockedBytes" must be an integer >= 0, got ${String(options.maxBlockedBytes)}`)
+    }
     this.#requestQueueOptions = options.requestQueueExpiresMs === undefined ? { durable: true } : { durable: true, arguments: { 'x-expires': options.requestQueueExpiresMs } }
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5000
     this.#heartbeat = options.heartbeatSeconds ?? 10
@@ -149,6 +168,7 @@ export class AmqpLink implements BrokerLink {
       await publisher.assertQueue(queue, this.#requestQueueOptions)
       this.#declared.add(queue)
     }
+    this.#holdWhileBlocked(body)
     const ttl = info.expiresAt === undefined ? undefined : Math.max(1, info.expiresAt - Date.now())
     this.#unconfirmed++
     await new Promise<void>((resolve, reject) => {
@@ -168,12 +188,14 @@ export class AmqpLink implements BrokerLink {
   async sendToInbox(id: string, body: Buffer): Promise<void> {
     const main = this.#main
     if (!main || this.#state !== 'up') throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
+    this.#holdWhileBlocked(body)
     main.sendToQueue(this.#inboxQueue(id), body, { contentType: 'application/json' })
   }
 
   async broadcast(body: Buffer): Promise<void> {
     const main = this.#main
     if (!main || this.#state !== 'up') throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
+    this.#holdWhileBlocked(body)
     main.publish(this.#broadcastExchange(), '', body, { contentType: 'application/json' })
   }
 
@@ -198,6 +220,28 @@ export class AmqpLink implements BrokerLink {
     let timer: NodeJS.Timeout | undefined
     await Promise.race([closing, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))])
     clearTimeout(timer)
+  }
+
+  #setBlocked(blocked: boolean): void {
+    if (this.#blocked === blocked) return // a second alarm while blocked does not grant a second allowance
+    this.#blocked = blocked
+    this.#blockedBytes = 0
+  }
+
+  /**
+   * While blocked, amqplib still takes every publish and queues it in memory (the broker reads
+   * nothing): let through up to `maxBlockedBytes`, so a short alarm loses nothing, then refuse.
+   */
+  #holdWhileBlocked(body: Buffer): void {
+    if (!this.#blocked) return
+    if (this.#blockedBytes + body.byteLength > this.#maxBlockedBytes) {
+      if (this.#blockedBytes <= this.#maxBlockedBytes) {
+        this.#logger().warn({ link: 'amqp', heldBytes: this.#blockedBytes }, 'RabbitMQ still blocks publishing; dropping replies and pushes until it unblocks')
+        this.#blockedBytes = this.#maxBlockedBytes + 1 // logged once per block
+      }
+      throw new GatewayError('BUSY', `RabbitMQ blocks this connection (resource alarm) and ${this.#maxBlockedBytes} bytes already wait for it`)
+    }
+    this.#blockedBytes += body.byteLength
   }
 
   #setState(state: State): void {
@@ -273,7 +317,7 @@ export class AmqpLink implements BrokerLink {
     connection.on('disconnect', (err: Error) => {
       if (this.#state === 'closed') return
       this.#setState('down')
-      this.#blocked = false
+      this.#setBlocked(false)
       this.#publisher = this.#main = this.#consumer = undefined
       this.#declared.clear()
       this.#logger().warn({ link: 'amqp', err }, 'lost the RabbitMQ connection; reconnecting')
@@ -282,11 +326,11 @@ export class AmqpLink implements BrokerLink {
       if (attempt === 1 || attempt % 10 === 0) this.#logger().info({ link: 'amqp', attempt, delay }, 'reconnecting to RabbitMQ')
     })
     connection.on('blocked', (reason: string) => {
-      this.#blocked = true
+      this.#setBlocked(true)
       this.#logger().warn({ link: 'amqp', reason }, 'RabbitMQ blocked publishing (resource alarm); answering BUSY')
     })
     connection.on('unblocked', () => {
-      this.#blocked = false
+      this.#setBlocked(false)
       this.#logger().info({ link: 'amqp' }, 'RabbitMQ unblocked publishing')
     })
     connection.on('error', (err: Error) => this.#logger().warn({ link: 'amqp', err }, 'RabbitMQ connection error'))

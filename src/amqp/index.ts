@@ -7,4 +7,4 @@
  * const app = createGateway({ gateways: [new ChatGateway()], transport: amqpTransport({ url: process.env.AMQP_URL }) })
  */
 export { amqpTransport, type AmqpTransportOptions } from './amqp-transport.js'
-export { AmqpLink, type AmqpLinkOptions } from './amqp-link.js'
+export { AmqpLink, DEFAULT_MAX_BLOCKED_BYTES, type AmqpLinkOptions } from './amqp-link.js'

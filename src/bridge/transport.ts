@@ -49,6 +49,8 @@ export interface TransportStats {
   lateReplies: number
   /** Pushes that arrived at this node for connections it no longer has. */
   pushesDropped: number
+  /** Replies and pushes this process could not send (broker down, or refusing under flow control); dropped. */
+  sendsRefused: number
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
@@ -84,7 +86,7 @@ export class Transport implements ReportsBrokerState {
   readonly logger: Logger
   readonly timeoutMs: number
   readonly maxPending: number
-  readonly stats: TransportStats = { requests: 0, replies: 0, errors: 0, timeouts: 0, unavailable: 0, busy: 0, lateReplies: 0, pushesDropped: 0 }
+  readonly stats: TransportStats = { requests: 0, replies: 0, errors: 0, timeouts: 0, unavailable: 0, busy: 0, lateReplies: 0, pushesDropped: 0, sendsRefused: 0 }
   readonly #pending = new Map<string, PendingRequest>()
   readonly #inboxes = new Map<string, Promise<void>>()
   readonly #sinks = new Map<string, PushSink>()
@@ -114,8 +116,8 @@ export class Transport implements ReportsBrokerState {
     this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING
     this.logger = options.logger ?? silentLogger
     this.#requests = new RecordBatcher((pattern, body, records) => this.#sendRequests(pattern, body, records), !link.batchRequests)
-    this.#inboxBatcher = new RecordBatcher((inbox, body) => this.#send('inbox', this.link.sendToInbox(inbox, body)))
-    this.#broadcasts = new RecordBatcher((_key, body) => this.#send('broadcast', this.link.broadcast(body)))
+    this.#inboxBatcher = new RecordBatcher((inbox, body, records) => this.#send('inbox', this.link.sendToInbox(inbox, body), records.length))
+    this.#broadcasts = new RecordBatcher((_key, body, records) => this.#send('broadcast', this.link.broadcast(body), records.length))
   }
 
   /** The broker kind: `amqp`, `nats`, `redis` or `in-process`. */
@@ -318,8 +320,13 @@ export class Transport implements ReportsBrokerState {
     })
   }
 
-  #send(what: string, sent: Promise<void>): void {
-    sent.catch((err: unknown) => this.logger.warn({ err, link: this.link.kind }, `a ${what} message could not be sent`))
+  #send(what: string, sent: Promise<void>, records: number): void {
+    sent.catch((err: unknown) => {
+      this.stats.sendsRefused += records
+      // Under flow control the link logs the block once; a line per refused message would flood the log.
+      if (err instanceof GatewayError && err.code === 'BUSY') return
+      this.logger.warn({ err, link: this.link.kind }, `a ${what} message could not be sent`)
+    })
   }
 
   #receive(body: Uint8Array, sink: PushSink | undefined): void {
