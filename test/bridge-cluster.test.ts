@@ -106,6 +106,7 @@ for (const { kind, url, broker, redelivers } of configurations) {
         assert.equal(reply.error?.code, 'TIMEOUT', JSON.stringify(reply))
         assert.ok(!survivor.messages.some((m) => m.started !== undefined && m.redelivered === true), 'not redelivered')
         assert.equal(await socket.quiet(300, (f) => f.id === reply.id), true, 'answered once')
+        t.diagnostic(`LEDGER ${JSON.stringify({ case: `worker killed mid-message (${kind})`, accepted: 1, delivered: 0, reportedFailed: 1, lost: 0 })}`)
         return
       }
       assert.equal(reply.error, undefined, JSON.stringify(reply))
@@ -113,6 +114,7 @@ for (const { kind, url, broker, redelivers } of configurations) {
       assert.notEqual(reply.data.worker, first)
       assert.ok(survivor.messages.some((m) => m.started !== undefined && m.redelivered === true))
       assert.equal(await socket.quiet(300, (f) => f.id === reply.id), true, 'answered once')
+      t.diagnostic(`LEDGER ${JSON.stringify({ case: `worker killed mid-message (${kind})`, accepted: 1, delivered: 1, reportedFailed: 0, lost: 0, redeliveredTo: 'the other worker' })}`)
       },
     )
   })
