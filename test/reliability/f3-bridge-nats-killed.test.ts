@@ -7,12 +7,10 @@
 // the service use `natsTransport` with its defaults (only the server URL and a prefix are set).
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { createMicroservice, defineGateway, forward, silentLogger } from '../../src/index.js'
 import { natsTransport } from '../../src/nats/index.js'
 import { startPrivateNats } from '../helpers/cluster-brokers.js'
-import { startGateway } from '../helpers/start-gateway.js'
 import { RequestLedger } from './ledger.js'
-import { PacedClient } from './paced-client.js'
+import { startPacedLoad } from './paced-load.js'
 
 const CLIENTS = 8
 const INTERVAL_MS = 25 // 8 × 40 = 320 requests per second
@@ -25,24 +23,9 @@ for (const outageMs of [3000, 12_000]) {
   test(`F3: NATS SIGKILLed under load, back after ${outageMs / 1000} s — one outcome per request, success back within 5 s`, { timeout: 90_000 }, async (t) => {
     const nats = await startPrivateNats(t.after.bind(t))
     const prefix = `f3-${process.pid}-${outageMs}`
-    const serviceTransport = natsTransport({ servers: nats.url, prefix })
-    const service = createMicroservice({ transport: serviceTransport, logger: silentLogger }).handle('f3.echo', ({ n }: { n: number }) => ({ n }))
-    await service.listen()
-    const gatewayTransport = natsTransport({ servers: nats.url, prefix })
-    t.after(async () => {
-      await service.close()
-      await serviceTransport.close()
-      await gatewayTransport.close()
-    })
-    const gateway = defineGateway({ path: '/ws' }).subscribe('echo', forward('f3.echo', { timeoutMs: TIMEOUT_MS }))
-    const gw = await startGateway(t, { gateways: [gateway], transport: gatewayTransport, rateLimit: false })
-    await gw.app.ready()
-
-    const clients = Array.from({ length: CLIENTS }, (_, i) => new PacedClient(`c${i}`, 'echo', INTERVAL_MS))
-    await Promise.all(clients.map((c) => c.connect(gw.url())))
-    t.after(() => clients.forEach((c) => c.close()))
-    for (const client of clients) client.start()
-    await sleep(1500)
+    const transport = () => natsTransport({ servers: nats.url, prefix })
+    const gatewayTransport = transport()
+    const { clients, app } = await startPacedLoad(t, { serviceTransport: transport(), gatewayTransport, pattern: 'f3.echo', timeoutMs: TIMEOUT_MS, clients: CLIENTS, intervalMs: INTERVAL_MS })
 
     await nats.kill()
     await sleep(outageMs)
@@ -71,6 +54,6 @@ for (const outageMs of [3000, 12_000]) {
     const afterBound = outcomes.filter((o) => o.sentAt > restartedAt + RECOVERY_BOUND_MS)
     assert.ok(afterBound.length > 500, `load kept flowing after recovery (${afterBound.length} requests)`)
     assert.equal(gatewayTransport.pending, 0, 'the gateway has nothing pending')
-    assert.equal(gw.app.brokers.get('bridge:nats'), 'connected', 'health sees the bridge connected again')
+    assert.equal(app.brokers.get('bridge:nats'), 'connected', 'health sees the bridge connected again')
   })
 }

@@ -8,12 +8,12 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { test } from 'node:test'
-import { createMicroservice, defineGateway, forward, silentLogger, type Logger } from '../../src/index.js'
+import { createMicroservice, defineGateway, silentLogger, type Logger } from '../../src/index.js'
 import { amqpTransport } from '../../src/amqp/index.js'
 import { privateRabbitSkipReason, startPrivateRabbit } from '../helpers/private-rabbitmq.js'
 import { startGateway } from '../helpers/start-gateway.js'
 import { RequestLedger } from './ledger.js'
-import { PacedClient } from './paced-client.js'
+import { startPacedLoad } from './paced-load.js'
 
 const CLIENTS = 8
 const INTERVAL_MS = 25 // 8 × 40 = 320 requests per second
@@ -29,9 +29,6 @@ test(`F5: RabbitMQ memory alarm for ${ALARM_MS / 1000} s under load — BUSY whi
   const rabbit = await startPrivateRabbit(t.after.bind(t))
   const prefix = `f5-${process.pid}`
   const options = { url: rabbit.url, prefix, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } }
-  const serviceTransport = amqpTransport(options)
-  const service = createMicroservice({ transport: serviceTransport, logger: silentLogger }).handle('f5.echo', ({ n }: { n: number }) => ({ n }))
-  await service.listen()
   // When the gateway's link learnt of the block and of its end (it logs both).
   const seen: { blocked?: number; unblocked?: number } = {}
   const note = (_obj: object, msg?: string) => {
@@ -40,20 +37,7 @@ test(`F5: RabbitMQ memory alarm for ${ALARM_MS / 1000} s under load — BUSY whi
   }
   const logger: Logger = { debug: note, info: note, warn: note, error: note }
   const gatewayTransport = amqpTransport({ ...options, logger })
-  t.after(async () => {
-    await service.close()
-    await serviceTransport.close()
-    await gatewayTransport.close()
-  })
-  const gateway = defineGateway({ path: '/ws' }).subscribe('echo', forward('f5.echo', { timeoutMs: TIMEOUT_MS }))
-  const gw = await startGateway(t, { gateways: [gateway], transport: gatewayTransport, rateLimit: false })
-  await gw.app.ready()
-
-  const clients = Array.from({ length: CLIENTS }, (_, i) => new PacedClient(`c${i}`, 'echo', INTERVAL_MS))
-  await Promise.all(clients.map((c) => c.connect(gw.url())))
-  t.after(() => clients.forEach((c) => c.close()))
-  for (const client of clients) client.start()
-  await sleep(1500)
+  const { clients, app } = await startPacedLoad(t, { serviceTransport: amqpTransport(options), gatewayTransport, pattern: 'f5.echo', timeoutMs: TIMEOUT_MS, clients: CLIENTS, intervalMs: INTERVAL_MS })
 
   // Samples what the gateway holds while the broker refuses to read: requests awaiting an answer and heap.
   let maxPending = 0
@@ -125,7 +109,7 @@ test(`F5: RabbitMQ memory alarm for ${ALARM_MS / 1000} s under load — BUSY whi
   const afterBound = outcomes.filter((o) => o.sentAt > liftedAt + RECOVERY_BOUND_MS)
   assert.ok(afterBound.length > 300, `load kept flowing after recovery (${afterBound.length} requests)`)
   assert.equal(gatewayTransport.pending, 0, 'the gateway has nothing pending')
-  assert.equal(gw.app.brokers.get('bridge:amqp'), 'connected', 'health sees the bridge connected')
+  assert.equal(app.brokers.get('bridge:amqp'), 'connected', 'health sees the bridge connected')
 
   // The node is ours alone: after it stops, epmd (shared with the system's node) no longer lists it.
   await rabbit.stop()
