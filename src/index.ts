@@ -119,7 +119,7 @@ export {
   type TransportStats,
 } from './bridge/transport.js'
 export type { BrokerLink, ConsumeOptions, Delivery, RequestInfo } from './bridge/broker-link.js'
-export { LinkState } from './bridge/link-state.js'
+export { LinkState, type LinkPhase } from './bridge/link-state.js'
 export type { BridgeRecord, ForwardMeta, PushRecord, ReplyRecord, ErrorRecord, RequestRecord } from './bridge/bridge-records.js'
 export { inProcessTransport, InProcessBus, defaultInProcessBus, type InProcessTransportOptions } from './bridge/in-process-transport.js'
 export {

@@ -1,5 +1,5 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel, type RecoveryOptions, type SocketOptions } from 'amqplib'
-import { GatewayError, LinkState, type BrokerLink, type BrokerState, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
+import { GatewayError, LinkState, type BrokerLink, type BrokerState, type LinkPhase, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
 
 /** Options of the RabbitMQ link (see `amqpTransport`). */
 export interface AmqpLinkOptions {
@@ -47,7 +47,7 @@ export interface AmqpLinkOptions {
 /** Default of `maxBlockedBytes`. */
 export const DEFAULT_MAX_BLOCKED_BYTES = 8 * 1024 * 1024
 
-type State = 'idle' | 'connecting' | 'up' | 'down' | 'closed'
+type State = LinkPhase
 
 interface ConsumerSpec {
   readonly queue: string
@@ -93,7 +93,6 @@ export class AmqpLink implements BrokerLink {
   readonly #topology = new Set<string>()
   #state: State = 'idle'
   readonly #reported = new LinkState()
-  #everUp = false
   /** The one recovering connection, created on first use and kept until close (it reconnects by itself). */
   #opening: Promise<RecoveringChannelModel> | undefined
   #blocked = false
@@ -247,10 +246,7 @@ export class AmqpLink implements BrokerLink {
   #setState(state: State): void {
     if (this.#state === 'closed') return
     this.#state = state
-    if (state === 'up') this.#everUp = true
-    const reported: BrokerState | undefined =
-      state === 'up' ? 'connected' : state === 'closed' ? 'closed' : state === 'idle' ? undefined : this.#everUp ? 'reconnecting' : 'connecting'
-    if (reported !== undefined) this.#reported.set(reported)
+    this.#reported.setPhase(state)
   }
 
   async #start(): Promise<void> {

@@ -23,3 +23,19 @@ test('LinkState: a listener gets the current state first, then each change once;
   assert.deepEqual(late, ['connected', 'reconnecting', 'closed'])
   assert.equal(state.current, 'closed')
 })
+
+test('LinkState.setPhase: connecting until first up, reconnecting after; idle reports nothing', () => {
+  const state = new LinkState()
+  const seen: BrokerState[] = []
+  state.watch((s) => seen.push(s))
+  state.setPhase('idle')
+  state.setPhase('connecting')
+  state.setPhase('down') // the first attempt failed: still connecting, not reconnecting
+  state.setPhase('up')
+  state.setPhase('down')
+  state.setPhase('connecting')
+  state.setPhase('up')
+  state.setPhase('closed')
+  state.setPhase('up')
+  assert.deepEqual(seen, ['connecting', 'connected', 'reconnecting', 'connected', 'closed'])
+})

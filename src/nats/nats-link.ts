@@ -1,5 +1,5 @@
 import { connect, type ConnectionOptions, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node'
-import { GatewayError, LinkState, type BrokerLink, type BrokerState, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
+import { GatewayError, LinkState, type BrokerLink, type BrokerState, type LinkPhase, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
 // Loaded only with `jetstream`, so core-NATS users need not install @nats-io/jetstream.
 import type { JetStreamOptions, NatsJetStreamQueues } from './nats-jetstream-queues.js'
 
@@ -24,7 +24,7 @@ export interface NatsLinkOptions {
   connectTimeoutMs?: number
 }
 
-type State = 'idle' | 'connecting' | 'up' | 'down' | 'closed'
+type State = LinkPhase
 
 /**
  * NATS for the bridge. Requests are published with a reply subject under
@@ -51,7 +51,6 @@ export class NatsLink implements BrokerLink {
   #connected: Promise<void> | undefined
   #state: State = 'idle'
   readonly #reported = new LinkState()
-  #everUp = false
   #failedAttempts = 0
   #retry: NodeJS.Timeout | undefined
   /** Reply tokens of recent request batches → their correlation ids, to fail them all on "no responders". */
@@ -99,13 +98,8 @@ export class NatsLink implements BrokerLink {
   #setState(state: State): void {
     if (this.#state === 'closed') return
     this.#state = state
-    if (state === 'up') {
-      this.#everUp = true
-      this.#failedAttempts = 0
-    }
-    const reported: BrokerState | undefined =
-      state === 'up' ? 'connected' : state === 'closed' ? 'closed' : state === 'idle' ? undefined : this.#everUp ? 'reconnecting' : 'connecting'
-    if (reported !== undefined) this.#reported.set(reported)
+    if (state === 'up') this.#failedAttempts = 0
+    this.#reported.setPhase(state)
   }
 
   async openInbox(id: string, receive: (body: Uint8Array) => void): Promise<void> {
