@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { TestContext } from 'node:test'
+import type { ClusterStats } from '../../src/index.js'
 import { TestSocket, type Frame } from './test-socket.js'
 
 const script = fileURLToPath(new URL('./cluster-node-process.js', import.meta.url))
@@ -17,16 +18,8 @@ export interface Member {
 export interface NodeStatus {
   state: string
   states: string[]
-  stats: {
-    published: number
-    publishDropped: number
-    received: number
-    broadcastsMissed: number
-    lateDropped: number
-    duplicatesDropped: number
-    interruptions: number
-    healthCheckFailures: number
-  }
+  /** The node adapter's `stats()`, as it sent them. */
+  stats: ClusterStats
   nodes: string[]
   seen: Record<string, number>
 }

@@ -5,20 +5,11 @@ import assert from 'node:assert/strict'
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { defineGateway, type Client } from '../../src/index.js'
 import { eventually, startGateway } from '../helpers/start-gateway.js'
+import { herd, holderScript } from './herd.js'
 
-const holder = fileURLToPath(new URL('./socket-holder.js', import.meta.url))
 const SOCKETS = 200
 const INTERVAL_MS = 1000
-
-const herd = defineGateway({ path: '/ws' })
-  .subscribe('join', async (room: string, client: Client) => {
-    await client.join(room)
-    return room
-  })
-  .subscribe('echo', (d) => d)
 
 test(`F10: ${SOCKETS} half-open sockets (SIGSTOP) are terminated by the heartbeat within 2 intervals`, { timeout: 60_000 }, async (t) => {
   const closedAt: number[] = []
@@ -31,7 +22,7 @@ test(`F10: ${SOCKETS} half-open sockets (SIGSTOP) are terminated by the heartbea
   await bystander.request('join', 'herd')
   const before = { connections: gw.app.connectionCount, herd: gw.app.server().roomSize('herd') }
 
-  const child = fork(holder, [gw.url(), String(SOCKETS), '127.0.0.7'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const child = fork(holderScript, [gw.url(), String(SOCKETS), '127.0.0.7'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   t.after(() => {
     child.kill('SIGCONT')
     child.kill('SIGKILL')

@@ -5,19 +5,10 @@ import assert from 'node:assert/strict'
 import { fork } from 'node:child_process'
 import { once } from 'node:events'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
-import { defineGateway, type Client } from '../../src/index.js'
 import { eventually, startGateway } from '../helpers/start-gateway.js'
+import { herd, holderScript } from './herd.js'
 
-const holder = fileURLToPath(new URL('./socket-holder.js', import.meta.url))
 const SOCKETS = 300
-
-const herd = defineGateway({ path: '/ws' })
-  .subscribe('join', async (room: string, client: Client) => {
-    await client.join(room)
-    return room
-  })
-  .subscribe('echo', (d) => d)
 
 test(`F9: ${SOCKETS} sockets reset by a killed process are all released, registry back to its size before`, { timeout: 60_000 }, async (t) => {
   // A long heartbeat: the release must come from the reset itself, not from the reaper.
@@ -26,7 +17,7 @@ test(`F9: ${SOCKETS} sockets reset by a killed process are all released, registr
   await bystander.request('join', 'herd')
   const before = { connections: gw.app.connectionCount, herd: gw.app.server().roomSize('herd'), addresses: gw.app.addressLimiter!.addresses }
 
-  const child = fork(holder, [gw.url(), String(SOCKETS), '127.0.0.6'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+  const child = fork(holderScript, [gw.url(), String(SOCKETS), '127.0.0.6'], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
   t.after(() => child.kill('SIGKILL'))
   await once(child, 'message')
   assert.equal(gw.app.connectionCount, before.connections + SOCKETS)
