@@ -1,10 +1,13 @@
 import type { ProtocolName } from './wire-protocol.js'
 
+/** What a scenario is run with: the same for a run's spec and for each generator's share of it. */
+export type ScenarioParams =
+  | { readonly scenario: 'rpc'; readonly connections: number; readonly inflight: number; readonly messageBytes?: number }
+  | { readonly scenario: 'fanout'; readonly subscribers: number; readonly publishWindow: number }
+  | { readonly scenario: 'idle'; readonly connections: number }
+
 /** One generator's share of a run. */
-export type GeneratorConfig =
-  | (CommonConfig & { readonly scenario: 'rpc'; readonly connections: number; readonly inflight: number; readonly messageBytes?: number })
-  | (CommonConfig & { readonly scenario: 'fanout'; readonly subscribers: number; readonly publishWindow: number })
-  | (CommonConfig & { readonly scenario: 'idle'; readonly connections: number })
+export type GeneratorConfig = ScenarioParams & CommonConfig
 
 interface CommonConfig {
   readonly port: number

@@ -3,14 +3,11 @@ import { fileURLToPath } from 'node:url'
 import { nextMessage, spawnChild, stopChild } from './children.js'
 import { coreBusy, readCoreTimes } from './cpu-stat.js'
 import { Histogram } from './histogram.js'
-import type { GeneratorCommand, GeneratorConfig, GeneratorReport, GeneratorSnapshot, ServerCommand, ServerReport, ServerUsage } from './messages.js'
+import type { GeneratorCommand, GeneratorConfig, GeneratorReport, GeneratorSnapshot, ScenarioParams, ServerCommand, ServerReport, ServerUsage } from './messages.js'
 import { TARGETS, type TargetName } from './targets.js'
 
 /** One measured configuration of one target. */
-export type RunSpec =
-  | (SpecBase & { readonly scenario: 'rpc'; readonly connections: number; readonly inflight: number; readonly messageBytes?: number })
-  | (SpecBase & { readonly scenario: 'fanout'; readonly subscribers: number; readonly publishWindow: number })
-  | (SpecBase & { readonly scenario: 'idle'; readonly connections: number })
+export type RunSpec = ScenarioParams & SpecBase
 
 interface SpecBase {
   readonly target: TargetName
