@@ -8,7 +8,7 @@ import { parsePrometheusText, sampleValue } from './helpers/prometheus-text.js'
 import { encodeBroadcast } from '../src/cluster/cluster-codec.js'
 import { encodeEvent } from '../src/protocol/frames.js'
 import { captureLogger } from './helpers/capture-logger.js'
-import { interceptIncoming } from './helpers/intercepted-bus.js'
+import { interceptIncoming } from './helpers/wrapped-bus.js'
 import { eventually, sleep, startGateway } from './helpers/start-gateway.js'
 
 // Guarantee: a cross-node broadcast lost on the way to a node that was subscribed the whole

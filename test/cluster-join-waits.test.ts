@@ -3,6 +3,7 @@ import { test, type TestContext } from 'node:test'
 import { clusterAdapter, defineGateway, silentLogger, type ClusterAdapter, type ClusterBus } from '../src/index.js'
 import { MemoryBroker } from '../src/testing/index.js'
 import { eventually, sleep, startGateway } from './helpers/start-gateway.js'
+import { wrapBus } from './helpers/wrapped-bus.js'
 
 // Regression (found with the cluster F6 case): a join resolves only once traffic for the room
 // reaches this node — for every member, not only the room's first one. When a node dies, its
@@ -26,19 +27,7 @@ const chat = defineGateway({
 
 /** A bus whose subscriptions take effect only after a broker round trip of SUBSCRIBE_DELAY_MS, like a remote broker's. */
 function slowSubscribe(inner: ClusterBus): ClusterBus {
-  return {
-    name: inner.name,
-    get state() {
-      return inner.state
-    },
-    start: (events) => inner.start(events),
-    publish: (channel, payload) => inner.publish(channel, payload),
-    subscribe: (channel) => sleep(SUBSCRIBE_DELAY_MS).then(() => inner.subscribe(channel)),
-    unsubscribe: (channel) => inner.unsubscribe(channel),
-    ping: () => inner.ping(),
-    reconnect: () => inner.reconnect(),
-    close: () => inner.close(),
-  }
+  return wrapBus(inner, { subscribe: (channel) => sleep(SUBSCRIBE_DELAY_MS).then(() => inner.subscribe(channel)) })
 }
 
 async function twoNodes(t: TestContext) {

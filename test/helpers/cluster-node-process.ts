@@ -19,7 +19,7 @@ import {
 } from '../../src/index.js'
 import { RedisBus } from '../../src/redis/index.js'
 import { NatsBus } from '../../src/nats/index.js'
-import { interceptIncoming } from './intercepted-bus.js'
+import { interceptIncoming } from './wrapped-bus.js'
 
 const url = process.env.CLUSTER_URL ?? ''
 const nodeId = process.env.NODE_ID!
