@@ -161,7 +161,7 @@ async function finish(run: SavedRun, toDoc: boolean, source?: string): Promise<v
 function findRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
     const file = join(dir, 'package.json')
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'gangway') return dir
+    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'gangway-ws') return dir
     if (dirname(dir) === dir) throw new Error('run the bench from inside the gangway repository')
   }
 }

@@ -1,4 +1,4 @@
-import { inProcessTransport, type Transport } from 'gangway'
+import { inProcessTransport, type Transport } from 'gangway-ws'
 
 /**
  * The demo's bridge transport, chosen by `TRANSPORT_URL`: `amqp://…` (RabbitMQ),
@@ -11,17 +11,17 @@ export async function transportFromUrl(url = process.env.TRANSPORT_URL): Promise
   switch (scheme) {
     case 'amqp':
     case 'amqps': {
-      const { amqpTransport } = await import('gangway/amqp')
+      const { amqpTransport } = await import('gangway-ws/amqp')
       return amqpTransport({ url })
     }
     case 'nats':
     case 'tls': {
-      const { natsTransport } = await import('gangway/nats')
+      const { natsTransport } = await import('gangway-ws/nats')
       return natsTransport({ servers: url })
     }
     case 'redis':
     case 'rediss': {
-      const { redisTransport } = await import('gangway/redis')
+      const { redisTransport } = await import('gangway-ws/redis')
       return redisTransport({ url })
     }
     default:

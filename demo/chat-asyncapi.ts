@@ -1,11 +1,11 @@
-import type { AsyncApiOptions } from 'gangway'
+import type { AsyncApiOptions } from 'gangway-ws'
 
 const RoomReply = { type: 'object', required: ['room'], properties: { room: { type: 'string' } } }
 
 /**
  * What the code of the demo gateway cannot say about itself: its pushes and
  * the shape of its replies. Used by the demo server for /asyncapi.json and by
- * `gangway asyncapi dist/demo/chat-gateway.js dist/demo/chat-asyncapi.js`.
+ * `gangway-ws asyncapi dist/demo/chat-gateway.js dist/demo/chat-asyncapi.js`.
  */
 export const asyncApiOptions: AsyncApiOptions = {
   title: 'gangway demo chat',

@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { forward, Gateway, OnConnect, OnDisconnect, Subscribe, type Client } from 'gangway'
-import type { ContractOf } from 'gangway/client'
+import { forward, Gateway, OnConnect, OnDisconnect, Subscribe, type Client } from 'gangway-ws'
+import type { ContractOf } from 'gangway-ws/client'
 
 const Room = z.object({ room: z.string().min(1).max(64) })
 const Publish = z.object({ room: z.string().min(1).max(64), payload: z.unknown() })

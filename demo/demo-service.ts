@@ -1,4 +1,4 @@
-import { createMicroservice, type Microservice, type Transport } from 'gangway'
+import { createMicroservice, type Microservice, type Transport } from 'gangway-ws'
 
 /**
  * The demo microservice: `demo.ask` pushes one `progress` frame to the asking

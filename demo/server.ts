@@ -2,8 +2,8 @@ import { createServer } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { asyncApiDocument, createGateway, healthHandler, type Adapter } from 'gangway'
-import { metricsHandler, prometheusObserver } from 'gangway/metrics'
+import { asyncApiDocument, createGateway, healthHandler, type Adapter } from 'gangway-ws'
+import { metricsHandler, prometheusObserver } from 'gangway-ws/metrics'
 import { asyncApiOptions } from './chat-asyncapi.js'
 import { ChatGateway } from './chat-gateway.js'
 import { demoService } from './demo-service.js'
@@ -12,7 +12,7 @@ import { describeTransport, transportFromUrl } from './bridge-transport.js'
 const port = Number(process.env.PORT ?? 3000)
 
 // The page's HTML comes from the source tree; its script is the browser bundle `npm run build` makes
-// (scripts/bundle-demo.mjs bundles demo/public/chat.ts with gangway/client). A fixed list: no path from the URL reaches the disk.
+// (scripts/bundle-demo.mjs bundles demo/public/chat.ts with gangway-ws/client). A fixed list: no path from the URL reaches the disk.
 const files: Record<string, { path: string; type: string }> = {
   '/': { path: '../../demo/public/index.html', type: 'text/html; charset=utf-8' },
   '/index.html': { path: '../../demo/public/index.html', type: 'text/html; charset=utf-8' },
@@ -30,9 +30,9 @@ async function clusterFromEnv(url: string | undefined): Promise<Adapter | undefi
   // Imported on demand: a demo without a cluster never loads a broker client.
   const cluster =
     scheme === 'redis:' || scheme === 'rediss:'
-      ? (await import('gangway/redis')).redisCluster(url)
+      ? (await import('gangway-ws/redis')).redisCluster(url)
       : scheme === 'nats:' || scheme === 'tls:'
-        ? (await import('gangway/nats')).natsCluster(url)
+        ? (await import('gangway-ws/nats')).natsCluster(url)
         : undefined
   if (!cluster) throw new Error(`CLUSTER_URL must start with redis://, rediss:// or nats://, got ${scheme}//…`)
   cluster.on('state', (state) => console.log(`cluster (${scheme.slice(0, -1)}): ${state}`))

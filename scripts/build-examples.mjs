@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Compiles the examples that have their own compiler settings (examples/nest is a CommonJS
-// Nest app with legacy decorators). Each example depends on "gangway": "file:../.."; inside
+// Nest app with legacy decorators). Each example depends on "gangway-ws": "file:../.."; inside
 // the repo we make the link `npm install` would make, so no install is needed there.
 import { spawnSync } from 'node:child_process'
 import { existsSync, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs'
@@ -13,7 +13,7 @@ const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 for (const name of ['nest']) {
   const dir = join(root, 'examples', name)
   const modules = join(dir, 'node_modules')
-  const link = join(modules, 'gangway')
+  const link = join(modules, 'gangway-ws')
   const target = relative(modules, root) || '.'
   mkdirSync(modules, { recursive: true })
   if (!existsSync(link) || !lstatSync(link).isSymbolicLink() || readlinkSync(link) !== target) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Bundles the demo chat page (demo/public/chat.ts, which imports gangway/client) for browsers into
+// Bundles the demo chat page (demo/public/chat.ts, which imports gangway-ws/client) for browsers into
 // dist/demo/public/chat.js, served by the demo server. Runs after `tsc` in `npm run build`: the
-// page resolves gangway/client through the package's `browser` export condition to dist/src/client/browser.js.
+// page resolves gangway-ws/client through the package's `browser` export condition to dist/src/client/browser.js.
 import { build } from 'esbuild'
 import { builtinModules } from 'node:module'
 

@@ -1,7 +1,7 @@
 // The gateway of `npm run soak:bridge`, in its own process, written like user code: `ask` is
 // forwarded to `soak.ask` over the broker named in argv[2] (`nats` or `amqp`). Sends { port } over
 // IPC once listening; answers 'stats' with its transport's counters, pending requests and RSS.
-import { createGateway, defineGateway, forward, silentLogger } from 'gangway'
+import { createGateway, defineGateway, forward, silentLogger } from 'gangway-ws'
 import { soakTransport } from './bridge-soak-transport.js'
 
 const transport = await soakTransport()

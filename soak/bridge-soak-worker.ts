@@ -1,6 +1,6 @@
 // The microservice of `npm run soak:bridge`, in its own process: `soak.ask` {n, pad} → {n}. Sends
 // { ready: true } over IPC once consuming; answers 'stats' with its counters.
-import { createMicroservice, silentLogger } from 'gangway'
+import { createMicroservice, silentLogger } from 'gangway-ws'
 import { soakTransport } from './bridge-soak-transport.js'
 
 const transport = await soakTransport()

@@ -6,7 +6,7 @@
 // It counts what it did (handled requests, deliveries it owes: room size at each publish) and
 // answers 'sample' over IPC with RSS, heap and event-loop delay since the previous sample.
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { createGateway, defineGateway, silentLogger, type Client } from 'gangway'
+import { createGateway, defineGateway, silentLogger, type Client } from 'gangway-ws'
 
 const seqs = new Map<string, number>()
 const counts = { requests: 0, joins: 0, leaves: 0, publishes: 0, deliveriesOwed: 0 }

@@ -2,7 +2,7 @@
  * gangway — realtime WebSocket gateways for Node.js.
  *
  * @example
- * import { createGateway, Gateway, Subscribe } from 'gangway'
+ * import { createGateway, Gateway, Subscribe } from 'gangway-ws'
  *
  * @Gateway({ path: '/ws' })
  * class EchoGateway {

@@ -24,7 +24,7 @@ function sourceFiles(dir: string): string[] {
 }
 
 function imports(file: string): string[] {
-  // Comments go first: an `@example` showing `import ... from 'gangway'` is not an import.
+  // Comments go first: an `@example` showing `import ... from 'gangway-ws'` is not an import.
   const source = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '')
   return [...source.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"]([^'"]+)['"]/g), ...source.matchAll(/import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]!)
 }

@@ -12,7 +12,7 @@ import { parsePrometheusText, sampleValue } from './helpers/prometheus-text.js'
 import { TestSocket } from './helpers/test-socket.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
-const cli = fileURLToPath(new URL('../src/cli/gangway.js', import.meta.url))
+const cli = fileURLToPath(new URL('../src/cli/gangway-ws.js', import.meta.url))
 
 /** Parses and validates with @asyncapi/parser; fails on any error or warning. */
 async function validate(document: unknown) {
@@ -90,7 +90,7 @@ function runCli(args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8', timeout: 30_000 })
 }
 
-test('gangway asyncapi (the CLI) documents the gateways a module exports', async () => {
+test('gangway-ws asyncapi (the CLI) documents the gateways a module exports', async () => {
   const result = runCli(['asyncapi', 'dist/demo/chat-gateway.js', 'dist/demo/chat-asyncapi.js', '--hello', '--server', 'wss://chat.example.com'])
   assert.equal(result.status, 0, result.stderr)
   const doc = JSON.parse(result.stdout) as AsyncApiDocument & Json

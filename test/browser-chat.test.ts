@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { ChildServer, freePort } from './helpers/child-server.js'
 
-// The demo chat page (demo/public, bundled with gangway/client) in Debian's Chromium, driven by
+// The demo chat page (demo/public, bundled with gangway-ws/client) in Debian's Chromium, driven by
 // playwright-core, against the real demo server (`npm start`) in a child process.
 const CHROMIUM = '/usr/bin/chromium'
 const root = fileURLToPath(new URL('../..', import.meta.url))

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 
-// Type tests: the fixtures import gangway and gangway/client by package name, like user code,
+// Type tests: the fixtures import gangway-ws and gangway-ws/client by package name, like user code,
 // and resolve them through the package's own exports (the compiled declarations in dist/).
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const fixtures = join(root, 'test/fixtures/client-types')
@@ -23,7 +23,7 @@ test('the fixtures compile: every wrong event name, payload, reply and push is c
 })
 
 test('the expected errors are real: without the @ts-expect-error lines, exactly those lines fail to compile', () => {
-  // A copy inside the package (dist/) so `gangway` still resolves to this package; line numbers are kept.
+  // A copy inside the package (dist/) so `gangway-ws` still resolves to this package; line numbers are kept.
   const copy = join(root, 'dist/test/fixtures-unexpected/client-types')
   rmSync(copy, { recursive: true, force: true })
   mkdirSync(copy, { recursive: true })
@@ -47,7 +47,7 @@ test('the expected errors are real: without the @ts-expect-error lines, exactly 
   rmSync(copy, { recursive: true, force: true })
 })
 
-test('the demo page type-checks against gangway/client with DOM types and the browser condition', () => {
+test('the demo page type-checks against gangway-ws/client with DOM types and the browser condition', () => {
   const { status, output } = compile(join(root, 'demo/public/tsconfig.json'))
   assert.equal(status, 0, output)
 })

@@ -10,8 +10,8 @@ const entries = Object.keys(pkg.exports).filter((key) => key !== './package.json
 
 test('every entry loads with require() from CommonJS (Node ≥ 20.19 runs ESM without top-level await that way)', () => {
   // A separate process in CommonJS mode, resolving the package by name as an app would.
-  const script = entries.map((key) => `require(${JSON.stringify(`gangway${key.slice(1)}`)})`).join(';')
-  const check = `${script}; const { GangwayModule } = require('gangway/nest'); const { Gateway } = require('gangway');` +
+  const script = entries.map((key) => `require(${JSON.stringify(`gangway-ws${key.slice(1)}`)})`).join(';')
+  const check = `${script}; const { GangwayModule } = require('gangway-ws/nest'); const { Gateway } = require('gangway-ws');` +
     `if (typeof GangwayModule.forRoot !== 'function' || typeof Gateway !== 'function') process.exit(3)`
   const result = spawnSync(process.execPath, ['--input-type=commonjs', '-e', check], { cwd: root, encoding: 'utf8' })
   assert.equal(result.status, 0, result.stderr)
@@ -29,10 +29,10 @@ test('every entry has types, import and a require-able condition, pointing at bu
   }
 })
 
-test('the gangway bin is an executable script with a shebang', () => {
-  const bin = readFileSync(`${root}/${pkg.bin.gangway}`, 'utf8')
+test('the gangway-ws bin is an executable script with a shebang', () => {
+  const bin = readFileSync(`${root}/${pkg.bin['gangway-ws']}`, 'utf8')
   assert.match(bin, /^#!\/usr\/bin\/env node\n/)
-  const help = spawnSync(process.execPath, [`${root}/${pkg.bin.gangway}`, '--help'], { encoding: 'utf8' })
+  const help = spawnSync(process.execPath, [`${root}/${pkg.bin['gangway-ws']}`, '--help'], { encoding: 'utf8' })
   assert.equal(help.status, 0)
-  assert.match(help.stdout, /gangway asyncapi <module\.js>/)
+  assert.match(help.stdout, /gangway-ws asyncapi <module\.js>/)
 })

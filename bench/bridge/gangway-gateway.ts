@@ -1,5 +1,5 @@
 // The gangway gateway of the benchmark: `ask` is forwarded to `bench.ask` over the broker.
-import { createGateway, defineGateway, forward, silentLogger } from 'gangway'
+import { createGateway, defineGateway, forward, silentLogger } from 'gangway-ws'
 import type { Broker } from './brokers.js'
 import { gangwayTransport } from './gangway-transport.js'
 

@@ -1,10 +1,10 @@
 // The gangway transport both benchmark processes (gateway and worker) open on the chosen broker.
-import type { Transport } from 'gangway'
+import type { Transport } from 'gangway-ws'
 import { runId, urls, type Broker } from './brokers.js'
 
 export async function gangwayTransport(kind: Broker): Promise<Transport> {
   const prefix = `gangway-${runId}`
-  if (kind === 'amqp') return (await import('gangway/amqp')).amqpTransport({ url: urls.amqp, prefix, requestQueueExpiresMs: 600_000 })
-  if (kind === 'nats') return (await import('gangway/nats')).natsTransport({ servers: urls.nats, prefix })
-  return (await import('gangway/redis')).redisTransport({ url: urls.redis, prefix })
+  if (kind === 'amqp') return (await import('gangway-ws/amqp')).amqpTransport({ url: urls.amqp, prefix, requestQueueExpiresMs: 600_000 })
+  if (kind === 'nats') return (await import('gangway-ws/nats')).natsTransport({ servers: urls.nats, prefix })
+  return (await import('gangway-ws/redis')).redisTransport({ url: urls.redis, prefix })
 }

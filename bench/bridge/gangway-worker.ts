@@ -1,5 +1,5 @@
 // The gangway microservice of the benchmark: `bench.ask` → { answer: data }.
-import { createMicroservice, silentLogger } from 'gangway'
+import { createMicroservice, silentLogger } from 'gangway-ws'
 import type { Broker } from './brokers.js'
 import { gangwayTransport } from './gangway-transport.js'
 

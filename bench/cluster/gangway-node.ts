@@ -1,8 +1,8 @@
 // One gangway node of the cluster benchmark (child process). env: CLUSTER_URL, NODE_ID, CHANNEL_PREFIX.
 // Reports { port } to its parent over IPC; exits when the parent says stop or goes away.
-import { createGateway, defineGateway, silentLogger } from 'gangway'
-import { redisCluster } from 'gangway/redis'
-import { natsCluster } from 'gangway/nats'
+import { createGateway, defineGateway, silentLogger } from 'gangway-ws'
+import { redisCluster } from 'gangway-ws/redis'
+import { natsCluster } from 'gangway-ws/nats'
 
 const url = process.env.CLUSTER_URL!
 const options = { channelPrefix: process.env.CHANNEL_PREFIX!, logger: silentLogger }

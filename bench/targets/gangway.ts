@@ -1,6 +1,6 @@
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { createGateway } from 'gangway'
+import { createGateway } from 'gangway-ws'
 import { ChatGateway } from '../../demo/chat-gateway.js'
 import type { RunningTarget } from './target.js'
 

@@ -1,6 +1,6 @@
-// The demo chat page, written like user code: gangway/client typed by the demo gateway's contract.
+// The demo chat page, written like user code: gangway-ws/client typed by the demo gateway's contract.
 // `npm run build` bundles it for the browser into dist/demo/public/chat.js (scripts/bundle-demo.mjs).
-import { createClient, GatewayError, type StatusChange } from 'gangway/client'
+import { createClient, GatewayError, type StatusChange } from 'gangway-ws/client'
 import type { ChatContract } from '../chat-gateway.js'
 
 /** What this page publishes into a room (the gateway relays any payload as is). */

@@ -11,8 +11,8 @@ export interface AmqpTransportOptions extends TransportOptions, AmqpLinkOptions 
  * with backoff re-declares every channel, queue and consumer.
  *
  * @example
- * import { createGateway, createMicroservice } from 'gangway'
- * import { amqpTransport } from 'gangway/amqp'
+ * import { createGateway, createMicroservice } from 'gangway-ws'
+ * import { amqpTransport } from 'gangway-ws/amqp'
  *
  * const transport = amqpTransport({ url: 'amqp://guest:guest@127.0.0.1:5672' })
  * createMicroservice({ transport }).handle('demo.ask', (data) => ({ answer: data }))

@@ -9,7 +9,7 @@ import type { GatewayDefinition } from '../definition/gateway-definition.js'
 import { exploreGateway } from '../decorators/explore-gateway.js'
 import { GatewayError } from '../errors/gateway-error.js'
 
-export const ASYNCAPI_USAGE = `Usage: gangway asyncapi <module.js>... [options]
+export const ASYNCAPI_USAGE = `Usage: gangway-ws asyncapi <module.js>... [options]
 
 Writes the AsyncAPI 3.0 document of the gateways the modules export: a
 GatewayApp, @Gateway classes or instances, defineGateway() builders (arrays too).
@@ -27,7 +27,7 @@ Options:
   --compact              one line of JSON instead of indented
   -h, --help             this help`
 
-/** Runs `gangway asyncapi`; returns the exit code. */
+/** Runs `gangway-ws asyncapi`; returns the exit code. */
 export async function asyncApiCommand(argv: readonly string[], out: NodeJS.WritableStream = process.stdout): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],

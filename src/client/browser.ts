@@ -1,10 +1,10 @@
 /**
- * gangway/client for browsers: the same API as the Node entry, on the platform's
+ * gangway-ws/client for browsers: the same API as the Node entry, on the platform's
  * `WebSocket`, with no Node built-ins. Bundlers pick it through the `browser`
- * export condition of `gangway/client`.
+ * export condition of `gangway-ws/client`.
  *
  * @example
- * import { createClient } from 'gangway/client'
+ * import { createClient } from 'gangway-ws/client'
  *
  * const client = createClient('/ws') // resolved against the page: ws(s)://<host>/ws
  * client.onStatus(({ status }) => (badge.textContent = status))

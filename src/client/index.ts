@@ -1,5 +1,5 @@
 /**
- * gangway/client — a typed client for gangway gateways, for Node and browsers.
+ * gangway-ws/client — a typed client for gangway gateways, for Node and browsers.
  * Requests with exactly one outcome, pushes, rooms re-joined after reconnect,
  * exponential backoff with full jitter, a bounded offline queue.
  *
@@ -8,7 +8,7 @@
  * `WebSocket` and holds no Node built-ins.
  *
  * @example
- * import { createClient, GatewayError } from 'gangway/client'
+ * import { createClient, GatewayError } from 'gangway-ws/client'
  * import type { chatGateway } from './chat-gateway.js' // a defineGateway(...) builder
  *
  * const client = createClient<typeof chatGateway>('ws://localhost:3000/ws')

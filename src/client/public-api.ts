@@ -1,4 +1,4 @@
-// What both entries of gangway/client export besides `createClient` (index.ts for Node, browser.ts for bundlers).
+// What both entries of gangway-ws/client export besides `createClient` (index.ts for Node, browser.ts for bundlers).
 export type { ClientStatus, ErrorContext, GatewayClient, RequestOptions, StatusChange } from './gateway-client.js'
 export type {
   ContractLike,

@@ -1,6 +1,6 @@
 // Pure module: the client's browser bundle includes it, so no Node built-ins here.
 //
-// gangway/client imports GatewayError from its own file, not from core's public surface
+// gangway-ws/client imports GatewayError from its own file, not from core's public surface
 // (`../index.js`): the index pulls in the server (ws, node:http, AsyncLocalStorage), which a
 // browser bundle cannot hold. gateway-error.ts and error-codes.ts are pure, and sharing the
 // class means users branch on the same `GatewayError` and codes on both sides of the wire.
@@ -366,7 +366,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
   /** Hands an error to `onError` listeners; without any, a warning on the console (a server's bad frame must not crash a Node process). */
   #report(error: GatewayError, context: ErrorContext): void {
     if (this.#own.emit(ERROR, [error, context], rethrowLater) === 0) {
-      ;(globalThis as { console?: { warn(...args: unknown[]): void } }).console?.warn('[gangway/client]', error.code, error.message, context)
+      ;(globalThis as { console?: { warn(...args: unknown[]): void } }).console?.warn('[gangway-ws/client]', error.code, error.message, context)
     }
   }
 

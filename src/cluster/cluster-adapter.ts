@@ -565,7 +565,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
 }
 
 /**
- * Creates a cluster adapter over a bus. `gangway/redis` and `gangway/nats`
+ * Creates a cluster adapter over a bus. `gangway-ws/redis` and `gangway-ws/nats`
  * wrap this with their bus; use it directly for a bus of your own.
  *
  * @example

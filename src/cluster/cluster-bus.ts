@@ -2,8 +2,8 @@
  * The broker under a cluster adapter, reduced to what the cluster protocol
  * needs: publish bytes to a channel, subscribe and unsubscribe, report state.
  * Everything about rooms, users, targets and queries lives in the core
- * (`ClusterAdapter`), so a broker binding is a short file; `gangway/redis` and
- * `gangway/nats` ship one each, and `gangway/testing` an in-memory one plus the
+ * (`ClusterAdapter`), so a broker binding is a short file; `gangway-ws/redis` and
+ * `gangway-ws/nats` ship one each, and `gangway-ws/testing` an in-memory one plus the
  * conformance suite every bus must pass.
  */
 

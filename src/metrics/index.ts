@@ -1,11 +1,11 @@
 /**
- * `gangway/metrics`: Prometheus metrics through prom-client, an optional peer
+ * `gangway-ws/metrics`: Prometheus metrics through prom-client, an optional peer
  * dependency needed only by this entry.
  *
  * @example
  * import { createServer } from 'node:http'
- * import { createGateway, healthHandler } from 'gangway'
- * import { metricsHandler, prometheusObserver } from 'gangway/metrics'
+ * import { createGateway, healthHandler } from 'gangway-ws'
+ * import { metricsHandler, prometheusObserver } from 'gangway-ws/metrics'
  *
  * const metrics = prometheusObserver()
  * const app = createGateway({ gateways: [new ChatGateway()], observers: [metrics] })

@@ -1,12 +1,12 @@
 /**
- * gangway/nats — NATS for gangway: scale out across nodes (`natsCluster`) and
+ * gangway-ws/nats — NATS for gangway: scale out across nodes (`natsCluster`) and
  * forward frames to microservices (`natsTransport`). Needs the optional peer
  * dependency `@nats-io/transport-node` (the current NATS client; the `nats`
  * package is its older line), and `@nats-io/jetstream` for `jetstream: true`.
  *
  * @example
- * import { createGateway } from 'gangway'
- * import { natsCluster, natsTransport } from 'gangway/nats'
+ * import { createGateway } from 'gangway-ws'
+ * import { natsCluster, natsTransport } from 'gangway-ws/nats'
  *
  * const app = createGateway({
  *   gateways: [new ChatGateway()],

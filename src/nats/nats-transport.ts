@@ -10,7 +10,7 @@ export interface NatsTransportOptions extends TransportOptions, NatsLinkOptions 
  * `UNAVAILABLE` at once); `jetstream: true` for at-least-once work queues.
  *
  * @example
- * import { natsTransport } from 'gangway/nats'
+ * import { natsTransport } from 'gangway-ws/nats'
  * const transport = natsTransport({ servers: 'nats://127.0.0.1:4222' })
  */
 export function natsTransport(options: NatsTransportOptions = {}): Transport {

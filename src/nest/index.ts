@@ -1,12 +1,12 @@
 /**
- * `gangway/nest`: gangway gateways in a NestJS application, built by Nest's DI.
+ * `gangway-ws/nest`: gangway gateways in a NestJS application, built by Nest's DI.
  * `@nestjs/common` and `@nestjs/core` are optional peer dependencies, needed
  * only by this entry.
  *
  * @example
  * import { Module, Injectable } from '@nestjs/common'
- * import { Gateway, Subscribe, type Client } from 'gangway'
- * import { GangwayModule } from 'gangway/nest'
+ * import { Gateway, Subscribe, type Client } from 'gangway-ws'
+ * import { GangwayModule } from 'gangway-ws/nest'
  *
  * @Injectable()
  * class RoomService { greet(name: string) { return `hello ${name}` } }

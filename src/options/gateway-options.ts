@@ -160,8 +160,8 @@ export interface GatewayAppOptions {
   observers?: readonly GatewayObserver[]
   /**
    * The microservice bridge's broker connection, used by `forward()` handlers
-   * and for pushes from services (`gangway/amqp`, `gangway/nats`,
-   * `gangway/redis`). The app opens its node's inbox on it; `close()` detaches
+   * and for pushes from services (`gangway-ws/amqp`, `gangway-ws/nats`,
+   * `gangway-ws/redis`). The app opens its node's inbox on it; `close()` detaches
    * but leaves the transport open for its owner to close.
    * @default an in-process transport, created only when a gateway forwards
    */

@@ -1,11 +1,11 @@
 /**
- * gangway/redis — Redis for gangway: scale out across nodes over pub/sub
+ * gangway-ws/redis — Redis for gangway: scale out across nodes over pub/sub
  * (`redisCluster`) and forward frames to microservices over Streams
  * (`redisTransport`). Needs the optional peer dependency `ioredis`.
  *
  * @example
- * import { createGateway } from 'gangway'
- * import { redisCluster, redisTransport } from 'gangway/redis'
+ * import { createGateway } from 'gangway-ws'
+ * import { redisCluster, redisTransport } from 'gangway-ws/redis'
  *
  * const app = createGateway({
  *   gateways: [new ChatGateway()],

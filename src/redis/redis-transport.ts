@@ -10,7 +10,7 @@ export interface RedisTransportOptions extends TransportOptions, RedisLinkOption
  * dead worker), replies and pushes on pub/sub.
  *
  * @example
- * import { redisTransport } from 'gangway/redis'
+ * import { redisTransport } from 'gangway-ws/redis'
  * const transport = redisTransport({ url: 'redis://127.0.0.1:6379' })
  */
 export function redisTransport(options: RedisTransportOptions = {}): Transport {

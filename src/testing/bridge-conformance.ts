@@ -25,7 +25,7 @@ export interface BridgeConformanceOptions {
  * same suite runs against the in-process transport, RabbitMQ, NATS and Redis.
  *
  * @example
- * import { runBridgeConformance } from 'gangway/testing'
+ * import { runBridgeConformance } from 'gangway-ws/testing'
  * runBridgeConformance({ name: 'in-process', create: () => inProcessTransport({ bus }) })
  */
 export function runBridgeConformance(options: BridgeConformanceOptions): void {

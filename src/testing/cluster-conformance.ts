@@ -63,7 +63,7 @@ class Recorder implements ClusterBusEvents {
  * a bus of your own the same way.
  *
  * @example
- * import { clusterBusConformance } from 'gangway/testing'
+ * import { clusterBusConformance } from 'gangway-ws/testing'
  * clusterBusConformance('my bus', { createBus: () => myBus(url) })
  */
 export function clusterBusConformance(name: string, options: BusConformanceOptions): void {

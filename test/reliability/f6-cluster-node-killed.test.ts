@@ -3,7 +3,7 @@
 // exactly once with DISCONNECTED; they reconnect to a surviving node with their rooms re-joined
 // and receive cross-node broadcasts again, and what they issued while disconnected is queued and
 // answered; the clients of the other nodes are unaffected (every request answered, the room
-// stream gapless). Every client is gangway/client, given the three node URLs through its URL
+// stream gapless). Every client is gangway-ws/client, given the three node URLs through its URL
 // function (called before every attempt), starting with its home node.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'

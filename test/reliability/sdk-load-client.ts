@@ -1,4 +1,4 @@
-// A gangway/client (the SDK, not a raw socket) under load for the cluster F6 case: it keeps
+// A gangway-ws/client (the SDK, not a raw socket) under load for the cluster F6 case: it keeps
 // `inFlight` slow requests outstanding, records every outcome, the `msg` stream it receives,
 // its status changes and — through a tapped WebSocket — every request frame it put on the wire
 // and every answer that came back, so "exactly one outcome per request" is checked on the wire

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common'
-import { GangwayModule } from 'gangway/nest'
+import { GangwayModule } from 'gangway-ws/nest'
 import { ChatModule } from './chat/chat.module'
 import { NotifyModule } from './notify/notify.module'
 

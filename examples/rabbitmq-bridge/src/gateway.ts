@@ -1,6 +1,6 @@
 // The WebSocket gateway: `ask` frames go to RabbitMQ; replies and pushes come back to the right socket.
-import { createGateway, forward, Gateway, Subscribe, type Client } from 'gangway'
-import { amqpTransport } from 'gangway/amqp'
+import { createGateway, forward, Gateway, Subscribe, type Client } from 'gangway-ws'
+import { amqpTransport } from 'gangway-ws/amqp'
 
 @Gateway({ path: '/ws' })
 class AskGateway {

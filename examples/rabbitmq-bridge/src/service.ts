@@ -1,7 +1,7 @@
 // The microservice: takes `ai.ask` from RabbitMQ, streams progress to the asking socket, replies.
 // Start two of them: they share the queue, and one that dies mid-message has it redelivered to the other.
-import { createMicroservice, WsError } from 'gangway'
-import { amqpTransport } from 'gangway/amqp'
+import { createMicroservice, WsError } from 'gangway-ws'
+import { amqpTransport } from 'gangway-ws/amqp'
 
 const transport = amqpTransport({ url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' })
 const service = createMicroservice({ transport, prefetch: 16 }).handle('ai.ask', async (data: { prompt?: unknown }, ctx) => {

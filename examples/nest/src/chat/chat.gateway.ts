@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { Gateway, OnConnect, Subscribe, UseGuards, WsError, type Client, type HandshakeContext } from 'gangway'
+import { Gateway, OnConnect, Subscribe, UseGuards, WsError, type Client, type HandshakeContext } from 'gangway-ws'
 import { RoomService } from './room.service'
 
 const Join = z.object({ room: z.string().min(1).max(64) })

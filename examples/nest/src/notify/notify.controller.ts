@@ -1,5 +1,5 @@
 import { Body, Controller, Post } from '@nestjs/common'
-import { GangwayHost } from 'gangway/nest'
+import { GangwayHost } from 'gangway-ws/nest'
 import { ChatGateway } from '../chat/chat.gateway'
 
 /**

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { ASYNCAPI_USAGE, asyncApiCommand } from './asyncapi-command.js'
 
-const USAGE = `Usage: gangway <command>
+const USAGE = `Usage: gangway-ws <command>
 
 Commands:
   asyncapi   write the AsyncAPI 3.0 document of your gateways
@@ -15,7 +15,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`)
     return command === undefined ? 2 : 0
   }
-  process.stderr.write(`gangway: unknown command "${command}"\n\n${USAGE}\n`)
+  process.stderr.write(`gangway-ws: unknown command "${command}"\n\n${USAGE}\n`)
   return 2
 }
 
@@ -24,7 +24,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err)
-    process.stderr.write(`gangway: ${message}\n`)
+    process.stderr.write(`gangway-ws: ${message}\n`)
     process.exit(err instanceof Error && (err as { code?: string }).code === 'INVALID_ARGUMENT' ? 2 : 1)
   },
 )
