@@ -15,16 +15,8 @@ export { createGateway, toDefinition } from './app/create-gateway.js'
 export { GatewayApp, type CloseOptions } from './app/gateway-app.js'
 
 export { defineGateway, GatewayBuilder, type EventMap, type SubscribeOptions } from './definition/define-gateway.js'
-export {
-  DEFAULT_NAMESPACE,
-  type GatewayConfig,
-  type GatewayDefinition,
-  type FrameInfo,
-  type GatewayLike,
-  type Handler,
-  type HandlerDefinition,
-  type LifecycleHook,
-} from './definition/gateway-definition.js'
+export { DEFAULT_NAMESPACE, type GatewayConfig, type GatewayDefinition, type GatewayLike, type HandlerDefinition } from './definition/gateway-definition.js'
+export { type FrameInfo, type Handler, type LifecycleHook } from './contracts/handler.js'
 
 export { Gateway, type DualClassDecorator } from './decorators/gateway.js'
 export { Subscribe, type DualMemberDecorator } from './decorators/subscribe.js'
@@ -32,13 +24,13 @@ export { OnConnect, OnDisconnect } from './decorators/lifecycle.js'
 export { UseGuards, type DualGuardDecorator } from './decorators/use-guards.js'
 export { exploreGateway } from './decorators/explore-gateway.js'
 
-export type { AnyMessageGuard, ConnectionGuard, MessageGuard, MessageGuardContext } from './dispatch/guards.js'
+export type { AnyMessageGuard, ConnectionGuard, MessageGuard, MessageGuardContext } from './contracts/guards.js'
 export { currentClient, currentContext } from './dispatch/ambient-context.js'
-export type { HandshakeContext } from './transport/handshake-context.js'
-export { bearerToken, type BearerTokenSources } from './transport/bearer-token.js'
-export { jwtExpiry, SESSION_EXPIRED_CLOSE_CODE, type ExpiryPolicy, type SessionExpiryOptions } from './transport/session-expiry.js'
-export type { Client } from './connection/client.js'
-export type { Server, BroadcastOperator, ClusterQueryOptions, DisconnectOptions } from './registry/server.js'
+export type { HandshakeContext } from './contracts/handshake.js'
+export { bearerToken, type BearerTokenSources } from './upgrade/bearer-token.js'
+export { jwtExpiry, SESSION_EXPIRED_CLOSE_CODE, type ExpiryPolicy, type SessionExpiryOptions } from './upgrade/session-expiry.js'
+export type { Client } from './contracts/client.js'
+export type { Server, BroadcastOperator, ClusterQueryOptions, DisconnectOptions } from './contracts/server.js'
 
 export { GatewayError, WsError, isWireSafe, type GatewayErrorOptions } from './errors/gateway-error.js'
 export { ERROR_CODES, type ErrorCodeInfo, type GatewayErrorCode, type WireErrorCode } from './errors/error-codes.js'
@@ -46,40 +38,16 @@ export { ERROR_CODES, type ErrorCodeInfo, type GatewayErrorCode, type WireErrorC
 export type { Envelope, RequestId } from './protocol/envelope.js'
 export { PROTOCOL, type HelloData } from './protocol/hello.js'
 
-export {
-  resolveOptions,
-  DEFAULT_CLOSE_TIMEOUT_MS,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  DEFAULT_HEADERS_TIMEOUT_MS,
-  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
-  DEFAULT_SESSION_EXPIRY,
-  DEFAULT_HEARTBEAT,
-  DEFAULT_LIMITS,
-  DEFAULT_MAX_PAYLOAD,
-  DEFAULT_OUTBOX,
-  DEFAULT_RATE_LIMIT,
-  DEFAULT_SHUTDOWN_TIMEOUT_MS,
-  type GatewayAppOptions,
-  type HeartbeatOptions,
-  type LimitOptions,
-  type OriginPolicy,
-  type OutboxOptions,
-  type OverflowPolicy,
-  type RateLimitOptions,
-  type ResolvedOptions,
-} from './options/gateway-options.js'
+export { resolveOptions, DEFAULT_SHUTDOWN_TIMEOUT_MS, type GatewayAppOptions, type ResolvedOptions } from './options/gateway-options.js'
+export { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_HEARTBEAT, DEFAULT_OUTBOX, DEFAULT_RATE_LIMIT, type HeartbeatOptions, type OutboxOptions, type OverflowPolicy, type RateLimitOptions } from './connection/connection-options.js'
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './upgrade/upgrade-options.js'
+export { DEFAULT_SESSION_EXPIRY } from './upgrade/session-expiry.js'
+export { DEFAULT_LIMITS, DEFAULT_MAX_PAYLOAD, type LimitOptions } from './protocol/limit-options.js'
+export { type OriginPolicy } from './upgrade/origin-policy.js'
 
 export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logging/logger.js'
-export {
-  inMemoryAdapter,
-  type Adapter,
-  type BroadcastTarget,
-  type ClusterAnswer,
-  type ClusterQuery,
-  type LocalNamespace,
-  type NamespaceAdapter,
-  type QueryValue,
-} from './cluster/adapter.js'
+export { inMemoryAdapter, type Adapter, type BroadcastTarget, type ClusterQuery, type LocalNamespace, type NamespaceAdapter, type QueryValue } from './registry/namespace-adapter.js'
+export { type ClusterAnswer } from './contracts/server.js'
 export { ClusterAdapter, clusterAdapter, type ClusterAdapterEvents, type ClusterLossKind, type ClusterState, type ClusterStats } from './cluster/cluster-adapter.js'
 export type { BusState, ClusterBus, ClusterBusEvents } from './cluster/cluster-bus.js'
 export { DEFAULT_CLUSTER_OPTIONS, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster/cluster-options.js'

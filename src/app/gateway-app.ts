@@ -1,28 +1,24 @@
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
-import { GatewayError } from '../errors/gateway-error.js'
-import { inMemoryAdapter, type Adapter } from '../cluster/adapter.js'
-import type { Connection } from '../connection/connection.js'
-import { ConnectionIds, randomNodeId } from '../connection/connection-id.js'
-import type { GatewayDefinition } from '../definition/gateway-definition.js'
-import { Dispatcher } from '../dispatch/dispatcher.js'
-import type { Logger } from '../logging/logger.js'
-import type { ResolvedOptions } from '../options/gateway-options.js'
-import { NamespaceRegistry } from '../registry/namespace-registry.js'
-import { NamespaceServer } from '../registry/namespace-server.js'
-import type { Server } from '../registry/server.js'
-import { AddressLimiter } from '../transport/address-limiter.js'
-import { UpgradeRouter } from '../transport/upgrade-router.js'
-import { MountedGateway, type GatewayHost } from './mounted-gateway.js'
-import { reportsBrokerState, reportsMessageLoss, type BrokerState } from '../observability/broker-state.js'
-
-/** A heartbeat round is cut into slices of at least this long (a 30 s interval: 30 slices of 1 s)… */
-const MIN_BEAT_SLICE_MS = 100
-/** …and into at most this many. */
-const MAX_BEAT_SLICES = 30
 import { GatewayBridge } from '../bridge/gateway-bridge.js'
 import { inProcessTransport } from '../bridge/in-process-transport.js'
+import type { Connection } from '../connection/connection.js'
+import { ConnectionIds, randomNodeId } from '../connection/connection-id.js'
+import { Heartbeat } from '../connection/heartbeat.js'
+import type { Server } from '../contracts/server.js'
+import type { GatewayDefinition } from '../definition/gateway-definition.js'
+import { Dispatcher } from '../dispatch/dispatcher.js'
+import { GatewayError } from '../errors/gateway-error.js'
+import type { Logger } from '../logging/logger.js'
+import { type BrokerState, reportsBrokerState, reportsMessageLoss } from '../observability/broker-state.js'
+import type { ResolvedOptions } from '../options/gateway-options.js'
+import { type Adapter, inMemoryAdapter } from '../registry/namespace-adapter.js'
+import { NamespaceRegistry } from '../registry/namespace-registry.js'
+import { NamespaceServer } from '../registry/namespace-server.js'
+import { AddressLimiter } from '../upgrade/address-limiter.js'
+import { UpgradeRouter } from '../upgrade/upgrade-router.js'
+import { type GatewayHost, MountedGateway } from './mounted-gateway.js'
 
 /** Options of `app.close()`. */
 export interface CloseOptions {
@@ -50,12 +46,7 @@ export class GatewayApp implements GatewayHost {
   readonly #brokers = new Map<string, BrokerState>()
   readonly #bridge: GatewayBridge | undefined
   #ownedServer: HttpServer | undefined
-  #heartbeat: NodeJS.Timeout | undefined
-  #beatTick = 0
-  /** Connections by heartbeat slice, assigned round-robin when they open. */
-  readonly #beatSlices: Array<Set<Connection>> = []
-  readonly #sliceOf = new Map<Connection, Set<Connection>>()
-  #nextSlice = 0
+  readonly #heartbeat: Heartbeat<Connection> | undefined
   #draining = false
   #closing: Promise<void> | undefined
 
@@ -82,13 +73,7 @@ export class GatewayApp implements GatewayHost {
       bridge.open().catch(() => {}) // logged by the bridge; requests answer UNAVAILABLE meanwhile
     }
     this.#mounts = Object.freeze(definitions.map((definition) => new MountedGateway(this, definition, this.#registry(definition.namespace))))
-    if (options.heartbeat) {
-      const { intervalMs } = options.heartbeat
-      const slices = Math.max(1, Math.min(MAX_BEAT_SLICES, Math.floor(intervalMs / MIN_BEAT_SLICE_MS)))
-      for (let i = 0; i < slices; i++) this.#beatSlices.push(new Set())
-      this.#heartbeat = setInterval(() => this.#beat(), Math.max(1, Math.floor(intervalMs / slices)))
-      this.#heartbeat.unref()
-    }
+    this.#heartbeat = options.heartbeat ? new Heartbeat(options.heartbeat, options.logger) : undefined
   }
 
   get logger(): Logger {
@@ -213,17 +198,12 @@ export class GatewayApp implements GatewayHost {
 
   opened(connection: Connection): void {
     this.#connections.add(connection)
-    if (this.#beatSlices.length > 0) {
-      const slice = this.#beatSlices[this.#nextSlice++ % this.#beatSlices.length]!
-      slice.add(connection)
-      this.#sliceOf.set(connection, slice)
-    }
+    this.#heartbeat?.add(connection)
   }
 
-  closedConnection(connection: Connection): void {
+  closed(connection: Connection): void {
     this.#connections.delete(connection)
-    this.#sliceOf.get(connection)?.delete(connection)
-    this.#sliceOf.delete(connection)
+    this.#heartbeat?.remove(connection)
     if (this.#connections.size === 0) for (const resolve of this.#emptyWaiters.splice(0)) resolve()
   }
 
@@ -237,7 +217,7 @@ export class GatewayApp implements GatewayHost {
     await withTimeout(this.#allClosed(), this.options.closeTimeoutMs + 1000)
     for (const connection of this.#connections) connection.terminate()
     await withTimeout(this.#allClosed(), 1000)
-    if (this.#heartbeat) clearInterval(this.#heartbeat)
+    this.#heartbeat?.stop()
     for (const router of this.#routers) for (const mount of this.#mounts) router.unmount(mount.definition.path, mount)
     for (const mount of this.#mounts) mount.close()
     await this.#adapter.close()
@@ -260,28 +240,6 @@ export class GatewayApp implements GatewayHost {
       this.#namespaces.set(namespace, registry)
     }
     return registry
-  }
-
-  /**
-   * One tick of the heartbeat: visits one slice of the connections, so each is
-   * visited once per interval but 10,000 sockets are not all pinged (and do not
-   * all answer) in the same millisecond — pinging them in one loop stalled the
-   * event loop for ~0.4 s every 30 s in the soak run. A connection that has not
-   * answered its previous ping is terminated: a peer that goes silent is cut off
-   * within 2 intervals.
-   */
-  #beat(): void {
-    const slice = this.#beatSlices[this.#beatTick]!
-    this.#beatTick = (this.#beatTick + 1) % this.#beatSlices.length
-    for (const connection of slice) {
-      if (!connection.alive) {
-        this.logger.info({ connectionId: connection.id, userId: connection.userId }, 'no pong since the last ping; terminating')
-        connection.terminate()
-      } else {
-        connection.alive = false
-        connection.ping()
-      }
-    }
   }
 }
 

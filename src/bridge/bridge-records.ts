@@ -1,4 +1,4 @@
-import type { BroadcastTarget } from '../cluster/adapter.js'
+import type { BroadcastTarget } from '../registry/namespace-adapter.js'
 
 /**
  * What travels through the broker between gateways, services and requesters.

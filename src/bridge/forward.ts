@@ -1,6 +1,6 @@
 import { GatewayError } from '../errors/gateway-error.js'
-import type { Client } from '../connection/client.js'
-import type { FrameInfo, Handler } from '../definition/gateway-definition.js'
+import type { Client } from '../contracts/client.js'
+import type { FrameInfo, Handler } from '../contracts/handler.js'
 
 /** Options of `forward`. */
 export interface ForwardOptions {

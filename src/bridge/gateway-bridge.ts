@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto'
-import type { BroadcastTarget } from '../cluster/adapter.js'
-import type { Client } from '../connection/client.js'
-import type { FrameInfo, GatewayDefinition, Handler, HandlerDefinition } from '../definition/gateway-definition.js'
+import type { BroadcastTarget } from '../registry/namespace-adapter.js'
+import type { Client } from '../contracts/client.js'
+import type { FrameInfo, Handler } from '../contracts/handler.js'
+import type { GatewayDefinition, HandlerDefinition } from '../definition/gateway-definition.js'
 import type { Logger } from '../logging/logger.js'
 import { encodePush } from '../registry/broadcast.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 import type { ForwardMeta, PushRecord } from './bridge-records.js'
-import { forwardBindingOf, type ForwardBinding } from './forward.js'
+import { type ForwardBinding, forwardBindingOf } from './forward.js'
 import type { Transport } from './transport.js'
 
 /** The longest wait between two attempts to open the node's inbox while the broker is unreachable. */

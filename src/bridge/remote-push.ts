@@ -1,4 +1,4 @@
-import type { BroadcastTarget } from '../cluster/adapter.js'
+import type { BroadcastTarget } from '../registry/namespace-adapter.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { PushRecord } from './bridge-records.js'
 import type { Transport } from './transport.js'

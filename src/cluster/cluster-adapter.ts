@@ -2,24 +2,24 @@ import { EventEmitter } from 'node:events'
 import { GatewayError } from '../errors/gateway-error.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 import {
-  answerLocally,
-  mergeAnswers,
   type Adapter,
+  answerLocally,
   type BroadcastTarget,
-  type ClusterAnswer,
   type ClusterQuery,
   type LocalNamespace,
+  mergeAnswers,
   type NamespaceAdapter,
   type QueryValue,
-} from './adapter.js'
+} from '../registry/namespace-adapter.js'
+import type { ClusterAnswer } from '../contracts/server.js'
 import type { BrokerStateListener, MessageLossListener, ReportsBrokerState, ReportsMessageLoss } from '../observability/broker-state.js'
 import type { BusState, ClusterBus } from './cluster-bus.js'
 import { broadcastChannels, ClusterChannels, roomChannel } from './cluster-channels.js'
-import { decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MessageKind, type BroadcastMessage } from './cluster-codec.js'
+import { type BroadcastMessage, decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MessageKind } from './cluster-codec.js'
 import { ChannelSequencer, GapTracker, STALE } from './channel-sequence.js'
-import { parseControl, type ControlBody } from './cluster-control.js'
+import { type ControlBody, parseControl } from './cluster-control.js'
 import { ClusterNodes } from './cluster-nodes.js'
-import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster-options.js'
+import { type ClusterOptions, resolveClusterOptions, type ResolvedClusterOptions } from './cluster-options.js'
 
 /** The adapter's state: `idle` until a gateway app attaches it, then the broker connection's. */
 export type ClusterState = 'idle' | BusState

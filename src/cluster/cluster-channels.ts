@@ -1,4 +1,4 @@
-import type { BroadcastTarget } from './adapter.js'
+import type { BroadcastTarget } from '../registry/namespace-adapter.js'
 
 /**
  * Channel names of the cluster protocol. Each is `<prefix>.<kind>[.<token>...]`

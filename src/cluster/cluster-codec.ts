@@ -1,4 +1,4 @@
-import type { BroadcastTarget } from './adapter.js'
+import type { BroadcastTarget } from '../registry/namespace-adapter.js'
 
 /**
  * The bytes nodes exchange. Every message starts with

@@ -1,5 +1,5 @@
-import { isSendableCloseCode } from '../connection/safe-close.js'
-import type { ClusterQuery } from './adapter.js'
+import { isSendableCloseCode } from '../protocol/close-codes.js'
+import type { ClusterQuery } from '../registry/namespace-adapter.js'
 
 /**
  * Control messages between nodes (JSON, rare): presence and queries.

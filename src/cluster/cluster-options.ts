@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors/gateway-error.js'
+import { invalidOption, withoutUndefined } from '../errors/option-checks.js'
 import { createConsoleLogger, defaultLogLevel, type Logger } from '../logging/logger.js'
 import { isValidChannelPrefix } from './cluster-channels.js'
 
@@ -42,27 +42,19 @@ export type ResolvedClusterOptions = Readonly<Required<ClusterOptions>>
 
 /** Applies defaults, checks every option and returns a new frozen object. */
 export function resolveClusterOptions(options: ClusterOptions = {}): ResolvedClusterOptions {
-  if (options === null || typeof options !== 'object') invalid('options', 'must be an object')
+  if (options === null || typeof options !== 'object') invalidOption('options', 'must be an object')
   const resolved = {
     ...DEFAULT_CLUSTER_OPTIONS,
     ...withoutUndefined(options),
     logger: options.logger ?? createConsoleLogger(defaultLogLevel()),
   }
   if (!isValidChannelPrefix(resolved.channelPrefix)) {
-    invalid('channelPrefix', 'must be 1-64 characters: dot-separated tokens of letters, digits, "_" or "-"')
+    invalidOption('channelPrefix', 'must be 1-64 characters: dot-separated tokens of letters, digits, "_" or "-"')
   }
   for (const name of ['heartbeatIntervalMs', 'nodeTimeoutMs', 'healthCheckIntervalMs', 'healthCheckTimeoutMs', 'subscribeTimeoutMs'] as const) {
     const value = resolved[name]
-    if (!Number.isSafeInteger(value) || value <= 0) invalid(name, `must be a positive integer, got ${String(value)}`)
+    if (!Number.isSafeInteger(value) || value <= 0) invalidOption(name, `must be a positive integer, got ${String(value)}`)
   }
-  if (resolved.nodeTimeoutMs <= resolved.heartbeatIntervalMs) invalid('nodeTimeoutMs', 'must be longer than heartbeatIntervalMs')
+  if (resolved.nodeTimeoutMs <= resolved.heartbeatIntervalMs) invalidOption('nodeTimeoutMs', 'must be longer than heartbeatIntervalMs')
   return Object.freeze(resolved)
-}
-
-function withoutUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
-}
-
-function invalid(option: string, problem: string): never {
-  throw new GatewayError('CONFIG_INVALID', `Option "${option}" ${problem}`)
 }

@@ -1,19 +1,22 @@
 import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
-import type { Client } from './client.js'
-import type { ConnectionRuntime } from './connection-runtime.js'
-import { scheduleFlush } from './flush-scheduler.js'
-import { TokenBucket } from './token-bucket.js'
+import type { Client } from '../contracts/client.js'
+import type { LifecycleHook } from '../contracts/handler.js'
+import type { Server } from '../contracts/server.js'
 import { runWithClient } from '../dispatch/ambient-context.js'
-import type { DispatchTarget } from '../dispatch/dispatcher.js'
-import { isEnvelopeFailure, parseEnvelope } from '../protocol/envelope.js'
+import type { Dispatcher, DispatchTarget } from '../dispatch/dispatcher.js'
+import type { RouteTable } from '../dispatch/route-table.js'
+import { loggableError, type Logger } from '../logging/logger.js'
+import type { GatewayObserver } from '../observability/gateway-observer.js'
+import { type EnvelopeLimits, isEnvelopeFailure, parseEnvelope } from '../protocol/envelope.js'
 import { encodeError } from '../protocol/frames.js'
 import type { TextFrame } from '../protocol/text-frame.js'
-import type { RegisteredConnection } from '../registry/namespace-registry.js'
-import type { Server } from '../registry/server.js'
 import { encodePush } from '../registry/broadcast.js'
+import type { NamespaceRegistry, RegisteredConnection } from '../registry/namespace-registry.js'
+import type { ResolvedOutboxOptions, ResolvedRateLimitOptions } from './connection-options.js'
+import { scheduleFlush } from './flush-scheduler.js'
 import { safeClose } from './safe-close.js'
-import { loggableError } from '../logging/logger.js'
+import { TokenBucket } from './token-bucket.js'
 
 const OPEN = 1
 const kConnection = Symbol('gangway.connection')
@@ -25,7 +28,38 @@ const enum State {
   Closed,
 }
 
-/** What a connection is created from. */
+/** What the gateway app does for its connections, and the one setting read live. */
+export interface ConnectionHost {
+  /** True once the app is shutting down: new frames are answered `UNAVAILABLE`. */
+  readonly draining: boolean
+  opened(connection: Connection): void
+  closed(connection: Connection): void
+}
+
+/**
+ * What every connection of one mounted gateway is made with: built once at
+ * mount and frozen. Only `host.draining` changes while connections live.
+ */
+export interface ConnectionSettings {
+  /** The gateway's path (the label of the observer's figures). */
+  readonly path: string
+  readonly registry: NamespaceRegistry<Connection>
+  readonly routes: RouteTable
+  readonly dispatcher: Dispatcher
+  readonly onConnect: readonly LifecycleHook[]
+  readonly onDisconnect: readonly LifecycleHook[]
+  readonly limits: EnvelopeLimits
+  readonly outbox: ResolvedOutboxOptions
+  readonly rateLimit: ResolvedRateLimitOptions | false
+  readonly closeTimeoutMs: number
+  readonly observer: GatewayObserver | undefined
+  readonly logger: Logger
+  /** Whether hooks and dispatch run inside AsyncLocalStorage (the app captures a `context`). */
+  readonly ambient: boolean
+  readonly host: ConnectionHost
+}
+
+/** What one connection is created from. */
 export interface ConnectionInit {
   readonly id: string
   readonly ws: WebSocket
@@ -52,7 +86,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   /** Cleared by the heartbeat before each ping; set again by a pong or a frame. */
   alive = true
 
-  readonly #runtime: ConnectionRuntime
+  readonly #settings: ConnectionSettings
   readonly #ws: WebSocket
   readonly #socket: Duplex
   readonly #bucket: TokenBucket | undefined
@@ -65,16 +99,16 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   #pendingClose: { code: number; reason: string } | undefined
   #closeTimer: NodeJS.Timeout | undefined
 
-  constructor(init: ConnectionInit, runtime: ConnectionRuntime) {
+  constructor(init: ConnectionInit, settings: ConnectionSettings) {
     this.id = init.id
     this.user = init.user
     this.userId = init.userId
     this.context = init.context
     this.remoteAddress = init.remoteAddress
-    this.#runtime = runtime
+    this.#settings = settings
     this.#ws = init.ws
     this.#socket = init.socket
-    const { rateLimit, outbox } = runtime.options
+    const { rateLimit, outbox } = settings
     this.#bucket = rateLimit ? new TokenBucket(rateLimit.messagesPerSecond / 1000, rateLimit.burst, rateLimit.closeAfterRejectionsPerSecond) : undefined
     // Stop writing above our mark only once the socket also reports backpressure, so 'drain' is sure to follow.
     this.#highWaterMark = Math.max(outbox.socketHighWaterMark, init.socket.writableHighWaterMark)
@@ -91,15 +125,15 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   }
 
   get namespace(): string {
-    return this.#runtime.registry.name
+    return this.#settings.registry.name
   }
 
   get path(): string {
-    return this.#runtime.definition.path
+    return this.#settings.path
   }
 
   get server(): Server {
-    return this.#runtime.registry.server
+    return this.#settings.registry.server
   }
 
   get rooms(): ReadonlySet<string> {
@@ -120,11 +154,11 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   }
 
   join(room: string): Promise<void> {
-    return this.#runtime.registry.join(this, room)
+    return this.#settings.registry.join(this, room)
   }
 
   leave(room: string): Promise<void> {
-    this.#runtime.registry.leave(this, room)
+    this.#settings.registry.leave(this, room)
     return Promise.resolve()
   }
 
@@ -136,7 +170,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   send(frame: TextFrame): boolean {
     if (this.#state !== State.Open) return false
     const queue = (this.#queue ??= [])
-    const { maxFrames, maxBytes } = this.#runtime.options.outbox
+    const { maxFrames, maxBytes } = this.#settings.outbox
     // One frame is always accepted into an empty outbox, however large.
     if (queue.length > 0 && (queue.length >= maxFrames || this.#queuedBytes + frame.length > maxBytes)) {
       return this.#overflow()
@@ -180,7 +214,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     if (written === queue.length) queue.length = 0
     else queue.splice(0, written)
     this.#queuedBytes -= bytes
-    this.#runtime.options.observer?.framesSent?.(this.#runtime.routes.gateway, written, bytes)
+    this.#settings.observer?.framesSent?.(this.#settings.path, written, bytes)
     if (queue.length === 0) this.#finishPendingClose()
   }
 
@@ -214,20 +248,20 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
 
   /** Registers the connection, sends the hello frame and runs `onConnect` hooks (frames wait until they finish). */
   open(hello: TextFrame | undefined): void {
-    const runtime = this.#runtime
-    runtime.opened(this)
-    runtime.options.observer?.connectionOpened?.(runtime.definition.path, runtime.registry.name)
-    runtime.logger.debug({ connectionId: this.id, userId: this.userId, path: runtime.definition.path, remoteAddress: this.remoteAddress }, 'connection opened')
-    const joined = runtime.registry.add(this)
+    const settings = this.#settings
+    settings.host.opened(this)
+    settings.observer?.connectionOpened?.(settings.path, settings.registry.name)
+    settings.logger.debug({ connectionId: this.id, userId: this.userId, path: settings.path, remoteAddress: this.remoteAddress }, 'connection opened')
+    const joined = settings.registry.add(this)
     if (hello) this.send(hello)
-    const hooks = runtime.definition.onConnect
+    const hooks = settings.onConnect
     if (hooks.length === 0) return
     this.#ws.pause()
     const done = joined.then(() => this.#runHooks(hooks))
     done.then(
       () => this.#ws.resume(),
       (err: unknown) => {
-        runtime.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onConnect', err: loggableError(err) }, 'onConnect hook failed; closing the connection')
+        settings.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onConnect', err: loggableError(err) }, 'onConnect hook failed; closing the connection')
         this.close(1011, 'Internal error')
         this.#ws.resume()
       },
@@ -237,28 +271,28 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   receive(data: Buffer, isBinary: boolean): void {
     if (this.#state !== State.Open) return
     this.alive = true
-    const runtime = this.#runtime
-    runtime.options.observer?.frameReceived?.(runtime.routes.gateway, data.length)
+    const settings = this.#settings
+    settings.observer?.frameReceived?.(settings.path, data.length)
     if (isBinary) {
       if (this.#admit('error', undefined)) this.#reject('error', undefined, 'BAD_FRAME', 'Binary frames are not accepted; send JSON text frames')
       return
     }
-    const envelope = parseEnvelope(data.toString(), runtime.options.limits)
+    const envelope = parseEnvelope(data.toString(), settings.limits)
     if (isEnvelopeFailure(envelope)) {
       if (this.#admit('error', envelope.id)) this.#reject('error', envelope.id, 'BAD_FRAME', envelope.failure)
       return
     }
     if (!this.#admit(envelope.event, envelope.id)) return
-    if (runtime.draining) {
+    if (settings.host.draining) {
       this.#reject(envelope.event, envelope.id, 'UNAVAILABLE', 'Server is shutting down')
       return
     }
-    runtime.dispatcher.dispatch(this, runtime.routes, envelope)
+    settings.dispatcher.dispatch(this, settings.routes, envelope)
   }
 
   /** Answers a frame that never reaches a handler. */
   #reject(event: string, id: string | number | undefined, code: string, message: string): void {
-    this.#runtime.options.observer?.rejected?.(this.#runtime.routes.gateway, code)
+    this.#settings.observer?.rejected?.(this.#settings.path, code)
     this.send(encodeError(event, id, code, message))
   }
 
@@ -267,7 +301,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     const bucket = this.#bucket
     if (bucket === undefined || bucket.take()) return true
     if (bucket.abusive) {
-      this.#runtime.logger.warn({ connectionId: this.id, userId: this.userId, event, remoteAddress: this.remoteAddress }, 'rate limit exceeded persistently; closing with 1008')
+      this.#settings.logger.warn({ connectionId: this.id, userId: this.userId, event, remoteAddress: this.remoteAddress }, 'rate limit exceeded persistently; closing with 1008')
       this.#dropQueue()
       this.#state = State.Closing
       this.#closeSocket(1008, 'Rate limit exceeded')
@@ -278,10 +312,10 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   }
 
   #overflow(): false {
-    const { logger, options } = this.#runtime
-    options.observer?.outboxOverflow?.(this.#runtime.routes.gateway)
+    const { logger, observer, outbox, path } = this.#settings
+    observer?.outboxOverflow?.(path)
     const details = { connectionId: this.id, userId: this.userId, queuedFrames: this.queuedFrames, queuedBytes: this.#queuedBytes }
-    if (options.outbox.onOverflow === 'drop') {
+    if (outbox.onOverflow === 'drop') {
       logger.warn(details, 'outbox full; dropping a frame for a slow client')
       return false
     }
@@ -307,7 +341,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   #armCloseTimer(): void {
     if (this.#closeTimer !== undefined) return
     // ws waits for the peer's close frame; a peer that is not reading never sends one.
-    this.#closeTimer = setTimeout(() => this.terminate(), this.#runtime.options.closeTimeoutMs)
+    this.#closeTimer = setTimeout(() => this.terminate(), this.#settings.closeTimeoutMs)
     this.#closeTimer.unref()
   }
 
@@ -324,27 +358,27 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     this.#dropQueue()
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer)
     this.#socket.off('drain', onSocketDrain)
-    const runtime = this.#runtime
-    runtime.options.observer?.connectionClosed?.(runtime.definition.path, runtime.registry.name, code)
-    runtime.logger.debug({ connectionId: this.id, userId: this.userId, path: runtime.definition.path, code }, 'connection closed')
-    const hooks = runtime.definition.onDisconnect
+    const settings = this.#settings
+    settings.observer?.connectionClosed?.(settings.path, settings.registry.name, code)
+    settings.logger.debug({ connectionId: this.id, userId: this.userId, path: settings.path, code }, 'connection closed')
+    const hooks = settings.onDisconnect
     const hooksDone = hooks.length === 0 ? Promise.resolve() : this.#runHooks(hooks)
     void hooksDone
-      .catch((err: unknown) => runtime.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onDisconnect', err: loggableError(err) }, 'onDisconnect hook failed'))
+      .catch((err: unknown) => settings.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onDisconnect', err: loggableError(err) }, 'onDisconnect hook failed'))
       .finally(() => {
-        runtime.registry.remove(this)
-        runtime.closedConnection(this)
+        settings.registry.remove(this)
+        settings.host.closed(this)
       })
   }
 
   handleError(err: Error & { code?: string }): void {
     // ws reports protocol violations here (it closes the socket itself with the right code).
-    this.#runtime.logger.debug({ connectionId: this.id, userId: this.userId, code: err.code, message: err.message }, 'websocket error')
+    this.#settings.logger.debug({ connectionId: this.id, userId: this.userId, code: err.code, message: err.message }, 'websocket error')
   }
 
   async #runHooks(hooks: ReadonlyArray<(client: Client) => unknown>): Promise<void> {
     for (const hook of hooks) {
-      if (this.#runtime.ambient) await runWithClient(this, hook, this)
+      if (this.#settings.ambient) await runWithClient(this, hook, this)
       else await hook(this)
     }
   }

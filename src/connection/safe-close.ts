@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws'
+import { isSendableCloseCode } from '../protocol/close-codes.js'
 
 /**
  * Closes a WebSocket without letting a bad argument throw: `ws` throws a
@@ -12,14 +13,6 @@ export function safeClose(ws: WebSocket, code: number, reason: string): void {
   } catch {
     ws.terminate()
   }
-}
-
-/** Close codes an endpoint may put in a close frame (RFC 6455 §7.4). */
-export function isSendableCloseCode(code: number): boolean {
-  return (
-    Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1014 && code !== 1004 && code !== 1005 && code !== 1006) || (code >= 3000 && code <= 4999))
-  )
 }
 
 function truncateReason(reason: string): string {

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js'
-import type { ConnectionGuard, MessageGuard } from '../dispatch/guards.js'
+import type { ConnectionGuard, MessageGuard } from '../contracts/guards.js'
 import type { GatewayConfig } from '../definition/gateway-definition.js'
 import type { SubscribeOptions } from '../definition/define-gateway.js'
 

@@ -1,10 +1,11 @@
 import { GatewayError } from '../errors/gateway-error.js'
 import { buildDefinition, handlerDefinition } from '../definition/define-gateway.js'
-import type { GatewayConfig, GatewayDefinition, HandlerDefinition, LifecycleHook } from '../definition/gateway-definition.js'
-import { dedupeGuards, type ConnectionGuard, type MessageGuard } from '../dispatch/guards.js'
+import type { GatewayConfig, GatewayDefinition, HandlerDefinition } from '../definition/gateway-definition.js'
+import type { LifecycleHook } from '../contracts/handler.js'
+import { dedupeGuards } from '../dispatch/dedupe-guards.js'
+import type { ConnectionGuard, MessageGuard } from '../contracts/guards.js'
 import { forwardBindingOf } from '../bridge/forward.js'
-import { ownClassRecord, ownMemberRecords, type MemberRecord } from './decorator-metadata.js'
-
+import { type MemberRecord, ownClassRecord, ownMemberRecords } from './decorator-metadata.js'
 /**
  * Turns an instance of a decorated class into a plain gateway definition.
  * Records are collected from the whole class chain, base class first; a

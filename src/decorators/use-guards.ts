@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js'
-import type { AnyMessageGuard, ConnectionGuard, MessageGuard } from '../dispatch/guards.js'
+import type { AnyMessageGuard, ConnectionGuard, MessageGuard } from '../contracts/guards.js'
 import { classRecord, decoratedClass, isStandardCall, recordMember } from './decorator-metadata.js'
 
 /** `@UseGuards` fits classes and members, in either decorator shape. */

@@ -1,16 +1,8 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { GatewayError } from '../errors/gateway-error.js'
-import type { AnyMessageGuard } from '../dispatch/guards.js'
-import {
-  DEFAULT_NAMESPACE,
-  normalizePath,
-  type GatewayConfig,
-  type GatewayDefinition,
-  type Handler,
-  type HandlerDefinition,
-  type LifecycleHook,
-} from './gateway-definition.js'
-
+import type { AnyMessageGuard } from '../contracts/guards.js'
+import { DEFAULT_NAMESPACE, type GatewayConfig, type GatewayDefinition, type HandlerDefinition, normalizePath } from './gateway-definition.js'
+import type { Handler, LifecycleHook } from '../contracts/handler.js'
 /** The events a gateway handles: request payload and reply types by event name. */
 export type EventMap = Record<string, { readonly data: unknown; readonly reply: unknown }>
 

@@ -1,19 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import type { Client } from '../connection/client.js'
-import type { AnyMessageGuard, ConnectionGuard, MessageGuard } from '../dispatch/guards.js'
-import type { RequestId } from '../protocol/envelope.js'
-
-/** The frame a handler runs for: its event and, for a request, its `id`. */
-export interface FrameInfo {
-  readonly event: string
-  readonly id: RequestId | undefined
-}
-
-/** A handler: receives the (validated) `data` and the client; its return value is the reply. */
-export type Handler<In = unknown, Out = unknown, User = unknown> = (data: In, client: Client<User>, frame?: FrameInfo) => Out
-
-/** `onConnect` / `onDisconnect` hooks; always awaited. */
-export type LifecycleHook<User = unknown> = (client: Client<User>) => unknown
+import type { AnyMessageGuard, ConnectionGuard, MessageGuard } from '../contracts/guards.js'
+import type { Handler, LifecycleHook } from '../contracts/handler.js'
 
 /** One subscribed event. */
 export interface HandlerDefinition {

@@ -1,10 +1,11 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
-import type { GatewayDefinition, Handler } from '../definition/gateway-definition.js'
+import type { GatewayDefinition } from '../definition/gateway-definition.js'
+import type { Handler } from '../contracts/handler.js'
 import type { RequestId } from '../protocol/envelope.js'
 import { replyEncoder } from '../protocol/frames.js'
 import type { TextFrame } from '../protocol/text-frame.js'
-import { dedupeGuards, type MessageGuard } from './guards.js'
-
+import { dedupeGuards } from './dedupe-guards.js'
+import type { MessageGuard } from '../contracts/guards.js'
 /** Everything needed to run one event, resolved once at mount. */
 export interface Route {
   /** The path of the gateway the route belongs to. */

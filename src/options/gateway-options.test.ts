@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { GatewayError } from '../errors/gateway-error.js'
-import { DEFAULT_LIMITS, DEFAULT_OUTBOX, defaultUserId, resolveOptions } from './gateway-options.js'
+import { DEFAULT_LIMITS } from '../protocol/limit-options.js'
+import { DEFAULT_OUTBOX } from '../connection/connection-options.js'
+import { defaultUserId, resolveOptions } from './gateway-options.js'
 
 test('applies defaults and freezes the result without touching the input', () => {
   const input = { gateways: [], limits: { maxPayload: 4096 } }

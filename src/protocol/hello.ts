@@ -1,4 +1,3 @@
-import type { ResolvedOptions } from '../options/gateway-options.js'
 import { encodeEvent } from './frames.js'
 import type { TextFrame } from './text-frame.js'
 
@@ -20,18 +19,18 @@ export interface HelloData {
 /** `{ "event": "hello", "data": HelloData }`, sent on connect when the app enables `hello`. */
 export function helloFrame(
   connection: { readonly id: string; readonly namespace: string; readonly path: string },
-  routes: { events(): string[] },
-  options: ResolvedOptions,
+  events: readonly string[],
+  settings: { readonly maxPayload: number; readonly heartbeatMs: number | null },
 ): TextFrame {
   const data: HelloData = {
     protocol: PROTOCOL,
     connectionId: connection.id,
     namespace: connection.namespace,
     path: connection.path,
-    events: routes.events(),
+    events,
     envelope: '{ "event": string, "data": any, "id"?: number | string } — a frame with an id gets exactly one reply or error frame with that id',
-    maxPayload: options.limits.maxPayload,
-    heartbeatMs: options.heartbeat ? options.heartbeat.intervalMs : null,
+    maxPayload: settings.maxPayload,
+    heartbeatMs: settings.heartbeatMs,
   }
   return encodeEvent('hello', data)
 }

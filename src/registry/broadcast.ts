@@ -1,10 +1,10 @@
 import { GatewayError } from '../errors/gateway-error.js'
-import type { BroadcastTarget } from '../cluster/adapter.js'
-import type { Client } from '../connection/client.js'
+import type { BroadcastTarget } from './namespace-adapter.js'
+import type { Client } from '../contracts/client.js'
 import { encodeEvent } from '../protocol/frames.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 import type { NamespaceRegistry } from './namespace-registry.js'
-import type { BroadcastOperator } from './server.js'
+import type { BroadcastOperator } from '../contracts/server.js'
 
 const NO_TARGET: BroadcastTarget = Object.freeze({
   rooms: [],

@@ -1,9 +1,9 @@
-import { answerLocally, type ClusterAnswer, type ClusterQuery, type QueryValue } from '../cluster/adapter.js'
-import type { Client } from '../connection/client.js'
+import type { Client } from '../contracts/client.js'
+import type { ClusterAnswer, ClusterQueryOptions, DisconnectOptions, Server } from '../contracts/server.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { Broadcast } from './broadcast.js'
+import { answerLocally, type ClusterQuery, type QueryValue } from './namespace-adapter.js'
 import type { NamespaceRegistry } from './namespace-registry.js'
-import { DEFAULT_QUERY_TIMEOUT_MS, type ClusterQueryOptions, type DisconnectOptions, type Server } from './server.js'
 
 /** The `Server` of one namespace: its registry plus the broadcast API. */
 export class NamespaceServer extends Broadcast implements Server {
@@ -58,6 +58,9 @@ export class NamespaceServer extends Broadcast implements Server {
     return { value: answerLocally(this.registry, query), nodes: [this.registry.nodeId], missing: [], complete: true }
   }
 }
+
+/** How long a cross-node query waits for answers by default. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 2000
 
 function nonEmpty(what: string, value: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new GatewayError('INVALID_ARGUMENT', `Expected a ${what}`)

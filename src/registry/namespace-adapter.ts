@@ -1,3 +1,4 @@
+import type { ClusterAnswer } from '../contracts/server.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 
 /**
@@ -37,20 +38,6 @@ export type ClusterQuery =
 
 /** What a query returns per node: a count, or connection ids. */
 export type QueryValue<Q extends ClusterQuery> = Q extends { readonly kind: 'roomMembers' } ? string[] : number
-
-/**
- * The merged answer of a cross-node query. `complete` is false when a node
- * known to the cluster did not answer in time (or the broker is down): the
- * value then covers only the nodes in `nodes`, and `missing` names the others.
- */
-export interface ClusterAnswer<T> {
-  readonly value: T
-  /** Node ids whose answer is included, this node first. */
-  readonly nodes: readonly string[]
-  /** Node ids known to the cluster that did not answer in time. */
-  readonly missing: readonly string[]
-  readonly complete: boolean
-}
 
 /**
  * Delivers broadcasts for one namespace. The in-memory adapter delivers

@@ -1,5 +1,4 @@
-import type { ClusterAnswer } from '../cluster/adapter.js'
-import type { Client } from '../connection/client.js'
+import type { Client } from './client.js'
 
 /**
  * A set of target connections, built by chaining. Nothing is sent until `emit`;
@@ -62,5 +61,16 @@ export interface DisconnectOptions extends ClusterQueryOptions {
   reason?: string
 }
 
-/** How long a cross-node query waits for answers by default. */
-export const DEFAULT_QUERY_TIMEOUT_MS = 2000
+/**
+ * The merged answer of a cross-node query. `complete` is false when a node
+ * known to the cluster did not answer in time (or the broker is down): the
+ * value then covers only the nodes in `nodes`, and `missing` names the others.
+ */
+export interface ClusterAnswer<T> {
+  readonly value: T
+  /** Node ids whose answer is included, this node first. */
+  readonly nodes: readonly string[]
+  /** Node ids known to the cluster that did not answer in time. */
+  readonly missing: readonly string[]
+  readonly complete: boolean
+}

@@ -1,6 +1,6 @@
-import type { Client } from '../connection/client.js'
+import type { Client } from './client.js'
 import type { RequestId } from '../protocol/envelope.js'
-import type { HandshakeContext } from '../transport/handshake-context.js'
+import type { HandshakeContext } from './handshake.js'
 
 /**
  * Runs on the upgrade request, before any WebSocket exists. Its result decides
@@ -37,12 +37,3 @@ export type MessageGuard<User = unknown> = (context: MessageGuardContext<User>) 
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyMessageGuard = MessageGuard<any>
-
-/** Concatenates guard lists in order, keeping the first occurrence of each guard. */
-export function dedupeGuards<G>(...lists: ReadonlyArray<readonly G[] | undefined>): readonly G[] {
-  const seen = new Set<G>()
-  for (const list of lists) {
-    if (list) for (const guard of list) seen.add(guard)
-  }
-  return Object.freeze([...seen])
-}

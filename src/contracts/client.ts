@@ -1,4 +1,4 @@
-import type { Server } from '../registry/server.js'
+import type { Server } from './server.js'
 
 /**
  * One connected socket, as handlers, hooks and guards see it: the

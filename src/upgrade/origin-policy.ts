@@ -1,5 +1,12 @@
 import type { IncomingMessage } from 'node:http'
-import type { OriginPolicy } from '../options/gateway-options.js'
+
+/**
+ * Which browser origins may connect. `'same-origin'` accepts an `Origin` whose host
+ * equals the request's `Host`; a list accepts exact matches (scheme, host and port);
+ * a function decides. Requests without `Origin` (non-browser clients) pass unless
+ * `allowMissingOrigin` is false.
+ */
+export type OriginPolicy = 'same-origin' | '*' | readonly string[] | ((origin: string, request: IncomingMessage) => boolean)
 
 /**
  * Whether an upgrade request's `Origin` passes the policy. Lists are matched

@@ -1,4 +1,4 @@
-import type { HandshakeContext } from './handshake-context.js'
+import type { HandshakeContext } from '../contracts/handshake.js'
 
 /** Where `bearerToken` looks for a token, in this order. */
 export interface BearerTokenSources {

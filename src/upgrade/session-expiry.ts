@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream'
-import type { Client } from '../connection/client.js'
-import type { MessageGuard } from '../dispatch/guards.js'
+import type { Client } from '../contracts/client.js'
+import type { MessageGuard } from '../contracts/guards.js'
 import { WsError } from '../errors/gateway-error.js'
 import type { Logger } from '../logging/logger.js'
 
@@ -27,6 +27,8 @@ export interface SessionExpiryOptions {
    */
   onExpiry?: ExpiryPolicy
 }
+
+export const DEFAULT_SESSION_EXPIRY: Readonly<Required<SessionExpiryOptions>> = Object.freeze({ expiresAt: jwtExpiry, onExpiry: 'close' })
 
 /** The close code of a connection whose credentials expired (the WebSocket twin of HTTP 401). */
 export const SESSION_EXPIRED_CLOSE_CODE = 4401
