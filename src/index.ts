@@ -11,85 +11,102 @@
  *
  * await createGateway({ gateways: [new EchoGateway()] }).listen(3000)
  */
+// The app: create, mount, close.
 export { createGateway, toDefinition } from './app/create-gateway.js'
 export { GatewayApp, type CloseOptions } from './app/gateway-app.js'
+export {
+  resolveOptions,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  type GatewayAppOptions,
+  type ResolvedOptions,
+} from './options/gateway-options.js'
 
+// What handlers, hooks and guards see.
+export type { Client, Server, BroadcastOperator, ClusterAnswer, ClusterQueryOptions, DisconnectOptions } from './contracts/client-server.js'
+export type { HandshakeContext } from './contracts/handshake.js'
+export type { AnyMessageGuard, ConnectionGuard, MessageGuard, MessageGuardContext } from './contracts/guards.js'
+export type { FrameInfo, Handler, LifecycleHook } from './contracts/handler.js'
+
+// Gateways: the builder and the decorators.
 export { defineGateway, GatewayBuilder, type EventMap, type SubscribeOptions } from './definition/define-gateway.js'
-export { DEFAULT_NAMESPACE, type GatewayConfig, type GatewayDefinition, type GatewayLike, type HandlerDefinition } from './definition/gateway-definition.js'
-export { type FrameInfo, type Handler, type LifecycleHook } from './contracts/handler.js'
-
+export {
+  DEFAULT_NAMESPACE,
+  type GatewayConfig,
+  type GatewayDefinition,
+  type GatewayLike,
+  type HandlerDefinition,
+} from './definition/gateway-definition.js'
 export { Gateway, type DualClassDecorator } from './decorators/gateway.js'
 export { Subscribe, type DualMemberDecorator } from './decorators/subscribe.js'
 export { OnConnect, OnDisconnect } from './decorators/lifecycle.js'
 export { UseGuards, type DualGuardDecorator } from './decorators/use-guards.js'
 export { exploreGateway } from './decorators/explore-gateway.js'
-
-export type { AnyMessageGuard, ConnectionGuard, MessageGuard, MessageGuardContext } from './contracts/guards.js'
 export { currentClient, currentContext } from './dispatch/ambient-context.js'
-export type { HandshakeContext } from './contracts/handshake.js'
-export { bearerToken, type BearerTokenSources } from './upgrade/bearer-token.js'
-export { jwtExpiry, SESSION_EXPIRED_CLOSE_CODE, type ExpiryPolicy, type SessionExpiryOptions } from './upgrade/session-expiry.js'
-export type { Client } from './contracts/client.js'
-export type { Server, BroadcastOperator, ClusterQueryOptions, DisconnectOptions } from './contracts/server.js'
 
+// The upgrade: origins, credentials, limits on handshakes.
+export { type OriginPolicy } from './upgrade/origin-policy.js'
+export {
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS_PER_ADDRESS,
+  type UpgradeOptions,
+} from './upgrade/upgrade-options.js'
+export { bearerToken, type BearerTokenSources } from './upgrade/bearer-token.js'
+export {
+  jwtExpiry,
+  DEFAULT_SESSION_EXPIRY,
+  SESSION_EXPIRED_CLOSE_CODE,
+  type ExpiryPolicy,
+  type SessionExpiryOptions,
+} from './upgrade/session-expiry.js'
+
+// Connections and the wire protocol.
+export {
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  DEFAULT_HEARTBEAT,
+  DEFAULT_OUTBOX,
+  DEFAULT_RATE_LIMIT,
+  type ConnectionOptions,
+  type HeartbeatOptions,
+  type OutboxOptions,
+  type OverflowPolicy,
+  type RateLimitOptions,
+} from './connection/connection-options.js'
+export { DEFAULT_LIMITS, DEFAULT_MAX_PAYLOAD, type LimitOptions } from './protocol/limit-options.js'
+export type { Envelope, RequestId } from './protocol/envelope.js'
+export { PROTOCOL, type HelloData } from './protocol/hello.js'
+export type { TextFrame } from './protocol/text-frame.js'
+
+// Errors.
 export { GatewayError, WsError, isWireSafe, type GatewayErrorOptions } from './errors/gateway-error.js'
 export { ERROR_CODES, type ErrorCodeInfo, type GatewayErrorCode, type WireErrorCode } from './errors/error-codes.js'
 
-export type { Envelope, RequestId } from './protocol/envelope.js'
-export { PROTOCOL, type HelloData } from './protocol/hello.js'
-
-export { resolveOptions, DEFAULT_SHUTDOWN_TIMEOUT_MS, type GatewayAppOptions, type ResolvedOptions } from './options/gateway-options.js'
-export { DEFAULT_CLOSE_TIMEOUT_MS, DEFAULT_HEARTBEAT, DEFAULT_OUTBOX, DEFAULT_RATE_LIMIT, type HeartbeatOptions, type OutboxOptions, type OverflowPolicy, type RateLimitOptions } from './connection/connection-options.js'
-export { DEFAULT_HANDSHAKE_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_MAX_CONNECTIONS_PER_ADDRESS } from './upgrade/upgrade-options.js'
-export { DEFAULT_SESSION_EXPIRY } from './upgrade/session-expiry.js'
-export { DEFAULT_LIMITS, DEFAULT_MAX_PAYLOAD, type LimitOptions } from './protocol/limit-options.js'
-export { type OriginPolicy } from './upgrade/origin-policy.js'
-
-export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logging/logger.js'
-export { inMemoryAdapter, type Adapter, type BroadcastTarget, type ClusterQuery, type LocalNamespace, type NamespaceAdapter, type QueryValue } from './registry/namespace-adapter.js'
-export { type ClusterAnswer } from './contracts/server.js'
+// Rooms across nodes: the adapter interface and the cluster protocol over a bus.
+export {
+  inMemoryAdapter,
+  type Adapter,
+  type BroadcastTarget,
+  type ClusterQuery,
+  type LocalNamespace,
+  type NamespaceAdapter,
+  type QueryValue,
+} from './registry/namespace-adapter.js'
 export { ClusterAdapter, clusterAdapter, type ClusterAdapterEvents, type ClusterLossKind, type ClusterState, type ClusterStats } from './cluster/cluster-adapter.js'
 export type { BusState, ClusterBus, ClusterBusEvents } from './cluster/cluster-bus.js'
 export { DEFAULT_CLUSTER_OPTIONS, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster/cluster-options.js'
-export { combineObservers, type GatewayObserver } from './observability/gateway-observer.js'
-export {
-  BROKER_STATES,
-  reportsBrokerState,
-  reportsMessageLoss,
-  type BrokerState,
-  type BrokerStateListener,
-  type MessageLossListener,
-  type ReportsBrokerState,
-  type ReportsMessageLoss,
-} from './observability/broker-state.js'
-export { healthHandler, healthReport, type HealthOptions, type HealthReport, type HealthSource } from './observability/health.js'
-export {
-  asyncApiDocument,
-  type AsyncApiDocument,
-  type AsyncApiOptions,
-  type AsyncApiServer,
-  type EventDocs,
-  type GatewayDocs,
-  type PushDocs,
-} from './asyncapi/asyncapi-document.js'
-export { definitionOfAny, type AsyncApiSource } from './asyncapi/gateway-definitions.js'
-export { jsonSchemaOf, type JsonSchema, type JsonSchemaConverter, type SchemaLike } from './asyncapi/json-schema-of.js'
-export { encodeTextFrameFromBytes, textFramePayload, type TextFrame } from './protocol/text-frame.js'
 
+// The microservice bridge.
 export { forward, type ForwardOptions } from './bridge/forward.js'
 export {
   Transport,
   DEFAULT_MAX_PENDING,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  type PushSink,
   type RequestOptions,
   type TransportOptions,
   type TransportStats,
 } from './bridge/transport.js'
-export type { BrokerLink, ConsumeOptions, Delivery, RequestInfo } from './bridge/broker-link.js'
-export { LinkState, type LinkPhase } from './bridge/link-state.js'
-export type { BridgeRecord, ForwardMeta, PushRecord, ReplyRecord, ErrorRecord, RequestRecord } from './bridge/bridge-records.js'
-export { inProcessTransport, InProcessBus, defaultInProcessBus, type InProcessTransportOptions } from './bridge/in-process-transport.js'
+export type { ForwardMeta } from './bridge/bridge-records.js'
+export { inProcessTransport, type InProcessTransportOptions } from './bridge/in-process-transport.js'
 export {
   createMicroservice,
   Microservice,
@@ -100,3 +117,29 @@ export {
 } from './bridge/microservice.js'
 export type { ServiceContext } from './bridge/service-context.js'
 export { nodeOfConnection, type RemotePushOperator } from './bridge/remote-push.js'
+
+// Operations: logs, metrics hooks, broker state, health.
+export { createConsoleLogger, silentLogger, type Logger, type LogLevel } from './logging/logger.js'
+export { combineObservers, type GatewayObserver } from './observability/gateway-observer.js'
+export {
+  BROKER_STATES,
+  type BrokerState,
+  type BrokerStateListener,
+  type MessageLossListener,
+  type ReportsBrokerState,
+  type ReportsMessageLoss,
+} from './observability/broker-state.js'
+export { healthHandler, healthReport, type HealthOptions, type HealthReport, type HealthSource } from './observability/health.js'
+
+// AsyncAPI.
+export {
+  asyncApiDocument,
+  type AsyncApiDocument,
+  type AsyncApiOptions,
+  type AsyncApiServer,
+  type EventDocs,
+  type GatewayDocs,
+  type PushDocs,
+} from './asyncapi/asyncapi-document.js'
+export type { AsyncApiSource } from './asyncapi/gateway-definitions.js'
+export { jsonSchemaOf, type JsonSchema, type JsonSchemaConverter, type SchemaLike } from './asyncapi/json-schema-of.js'

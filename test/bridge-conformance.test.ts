@@ -1,4 +1,5 @@
-import { InProcessBus, inProcessTransport } from '../src/index.js'
+import { inProcessTransport } from '../src/index.js'
+import { InProcessBus } from '../src/internal.js'
 import { cleanUpBroker } from './helpers/bridge-transports.js'
 import { amqpTransport } from '../src/amqp/index.js'
 import { natsTransport } from '../src/nats/index.js'

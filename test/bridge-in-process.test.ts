@@ -5,13 +5,13 @@ import {
   defineGateway,
   forward,
   Gateway,
-  InProcessBus,
   inProcessTransport,
   Subscribe,
   WsError,
   type Client,
   type ForwardMeta,
 } from '../src/index.js'
+import { InProcessBus } from '../src/internal.js'
 import { eventually, sleep, startGateway } from './helpers/start-gateway.js'
 
 @Gateway({ path: '/ws' })

@@ -1,5 +1,5 @@
 import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type RecoveringChannelModel, type RecoveryOptions, type SocketOptions } from 'amqplib'
-import { GatewayError, LinkState, type BrokerLink, type BrokerState, type LinkPhase, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
+import { GatewayError, LinkState, type BrokerLink, type BrokerState, type LinkPhase, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../internal.js'
 
 /** Options of the RabbitMQ link (see `amqpTransport`). */
 export interface AmqpLinkOptions {

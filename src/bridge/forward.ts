@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors/gateway-error.js'
-import type { Client } from '../contracts/client.js'
+import type { Client } from '../contracts/client-server.js'
 import type { FrameInfo, Handler } from '../contracts/handler.js'
 
 /** Options of `forward`. */

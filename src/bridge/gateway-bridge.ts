@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { BroadcastTarget } from '../registry/namespace-adapter.js'
-import type { Client } from '../contracts/client.js'
+import type { Client } from '../contracts/client-server.js'
 import type { FrameInfo, Handler } from '../contracts/handler.js'
 import type { GatewayDefinition, HandlerDefinition } from '../definition/gateway-definition.js'
 import type { Logger } from '../logging/logger.js'

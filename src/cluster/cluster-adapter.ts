@@ -11,7 +11,7 @@ import {
   type NamespaceAdapter,
   type QueryValue,
 } from '../registry/namespace-adapter.js'
-import type { ClusterAnswer } from '../contracts/server.js'
+import type { ClusterAnswer } from '../contracts/client-server.js'
 import type { BrokerStateListener, MessageLossListener, ReportsBrokerState, ReportsMessageLoss } from '../observability/broker-state.js'
 import type { BusState, ClusterBus } from './cluster-bus.js'
 import { broadcastChannels, ClusterChannels, roomChannel } from './cluster-channels.js'

@@ -1,4 +1,4 @@
-import type { Client } from './client.js'
+import type { Client } from './client-server.js'
 import type { RequestId } from '../protocol/envelope.js'
 import type { HandshakeContext } from './handshake.js'
 

@@ -1,5 +1,5 @@
 import type { RequestId } from '../protocol/envelope.js'
-import type { Client } from './client.js'
+import type { Client } from './client-server.js'
 
 /** The frame a handler runs for: its event and, for a request, its `id`. */
 export interface FrameInfo {

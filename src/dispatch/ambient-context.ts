@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import type { Client } from '../contracts/client.js'
+import type { Client } from '../contracts/client-server.js'
 
 /**
  * The connection a dispatch runs for, re-installed around every dispatch so

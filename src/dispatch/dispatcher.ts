@@ -1,6 +1,6 @@
 import { isWireSafe } from '../errors/gateway-error.js'
 import { loggableError, type Logger } from '../logging/logger.js'
-import type { Client } from '../contracts/client.js'
+import type { Client } from '../contracts/client-server.js'
 import type { GatewayObserver } from '../observability/gateway-observer.js'
 import type { Envelope } from '../protocol/envelope.js'
 import { encodeError } from '../protocol/frames.js'

@@ -1,6 +1,6 @@
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream'
 import { nanos, type NatsConnection } from '@nats-io/transport-node'
-import { GatewayError, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
+import { GatewayError, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../internal.js'
 
 /** Options of the JetStream work queues (`natsTransport({ jetstream: {...} })`). */
 export interface JetStreamOptions {

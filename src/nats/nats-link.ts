@@ -1,5 +1,5 @@
 import { connect, type ConnectionOptions, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node'
-import { GatewayError, LinkState, type BrokerLink, type BrokerState, type LinkPhase, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../index.js'
+import { GatewayError, LinkState, type BrokerLink, type BrokerState, type LinkPhase, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../internal.js'
 // Loaded only with `jetstream`, so core-NATS users need not install @nats-io/jetstream.
 import type { JetStreamOptions, NatsJetStreamQueues } from './nats-jetstream-queues.js'
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import { Redis, type RedisOptions } from 'ioredis'
-import { GatewayError, LinkState, type BrokerLink, type BrokerState, type ConsumeOptions, type Delivery, type Logger } from '../index.js'
+import { GatewayError, LinkState, type BrokerLink, type BrokerState, type ConsumeOptions, type Delivery, type Logger } from '../internal.js'
 
 /** Options of the Redis link (see `redisTransport`). */
 export interface RedisLinkOptions {

@@ -1,10 +1,9 @@
 import { GatewayError } from '../errors/gateway-error.js'
 import type { BroadcastTarget } from './namespace-adapter.js'
-import type { Client } from '../contracts/client.js'
+import type { BroadcastOperator, Client } from '../contracts/client-server.js'
 import { encodeEvent } from '../protocol/frames.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 import type { NamespaceRegistry } from './namespace-registry.js'
-import type { BroadcastOperator } from '../contracts/server.js'
 
 const NO_TARGET: BroadcastTarget = Object.freeze({
   rooms: [],

@@ -1,4 +1,4 @@
-import type { ClusterAnswer } from '../contracts/server.js'
+import type { ClusterAnswer } from '../contracts/client-server.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 
 /**

@@ -1,7 +1,7 @@
 import { GatewayError } from '../errors/gateway-error.js'
 import type { BroadcastTarget, LocalNamespace, NamespaceAdapter } from './namespace-adapter.js'
 import type { TextFrame } from '../protocol/text-frame.js'
-import type { Server } from '../contracts/server.js'
+import type { Server } from '../contracts/client-server.js'
 
 /** What the registry needs of a connection. */
 export interface RegisteredConnection {

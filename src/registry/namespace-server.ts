@@ -1,5 +1,4 @@
-import type { Client } from '../contracts/client.js'
-import type { ClusterAnswer, ClusterQueryOptions, DisconnectOptions, Server } from '../contracts/server.js'
+import type { Client, ClusterAnswer, ClusterQueryOptions, DisconnectOptions, Server } from '../contracts/client-server.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { Broadcast } from './broadcast.js'
 import { answerLocally, type ClusterQuery, type QueryValue } from './namespace-adapter.js'

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, describe, test } from 'node:test'
-import { createMicroservice, WsError, type Microservice, type PushRecord, type Transport } from '../index.js'
+import { createMicroservice, WsError, type Microservice, type PushRecord, type Transport } from '../internal.js'
 
 /** Options of `runBridgeConformance`. */
 export interface BridgeConformanceOptions {

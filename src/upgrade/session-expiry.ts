@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream'
-import type { Client } from '../contracts/client.js'
+import type { Client } from '../contracts/client-server.js'
 import type { MessageGuard } from '../contracts/guards.js'
 import { WsError } from '../errors/gateway-error.js'
 import type { Logger } from '../logging/logger.js'

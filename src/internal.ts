@@ -1,0 +1,20 @@
+/**
+ * The plumbing gangway's subpaths (`gangway-ws/redis`, `/nats`, `/amqp`, `/testing`, …) share
+ * with core, on top of everything the public entry exports. Not in the package's exports map:
+ * applications import `gangway-ws` and its subpaths, never this module, and anything here may
+ * change in any release.
+ *
+ * @internal
+ * @packageDocumentation
+ */
+export * from './index.js'
+
+export type { BrokerLink, ConsumeOptions, Delivery, RequestInfo } from './bridge/broker-link.js'
+export { LinkState, type LinkPhase } from './bridge/link-state.js'
+export type { BridgeRecord, ErrorRecord, PushRecord, ReplyRecord, RequestRecord } from './bridge/bridge-records.js'
+export { defaultInProcessBus, InProcessBus } from './bridge/in-process-transport.js'
+export type { PushSink } from './bridge/transport.js'
+export { definitionOfAny } from './asyncapi/gateway-definitions.js'
+export { reportsBrokerState, reportsMessageLoss } from './observability/broker-state.js'
+export { encodeTextFrameFromBytes, textFramePayload } from './protocol/text-frame.js'
+export { checkNonNegativeInteger, checkPositiveInteger, checkPositiveNumber, invalidOption, withoutUndefined } from './errors/option-checks.js'
