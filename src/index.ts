@@ -45,6 +45,7 @@ export { currentClient, currentContext } from './dispatch/ambient-context.js'
 
 // The upgrade: origins, credentials, limits on handshakes.
 export { type OriginPolicy } from './upgrade/origin-policy.js'
+export { DEFAULT_HANDSHAKE_RATE_LIMIT, type HandshakeRateLimitOptions } from './upgrade/handshake-rate-limiter.js'
 export {
   DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_HEADERS_TIMEOUT_MS,

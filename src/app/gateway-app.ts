@@ -17,6 +17,7 @@ import { type Adapter, inMemoryAdapter } from '../registry/namespace-adapter.js'
 import { NamespaceRegistry } from '../registry/namespace-registry.js'
 import { NamespaceServer } from '../registry/namespace-server.js'
 import { AddressLimiter } from '../upgrade/address-limiter.js'
+import { HandshakeRateLimiter } from '../upgrade/handshake-rate-limiter.js'
 import { UpgradeRouter } from '../upgrade/upgrade-router.js'
 import { type GatewayHost, MountedGateway } from './mounted-gateway.js'
 
@@ -35,6 +36,7 @@ export class GatewayApp implements GatewayHost {
   readonly options: ResolvedOptions
   readonly dispatcher: Dispatcher
   readonly addressLimiter: AddressLimiter | undefined
+  readonly handshakeRateLimiter: HandshakeRateLimiter | undefined
   readonly #ids: ConnectionIds
   readonly #adapter: Adapter
   readonly #mounts: readonly MountedGateway[]
@@ -62,6 +64,7 @@ export class GatewayApp implements GatewayHost {
       this.#adapter.reportLossTo((component, kind, count) => observer.messagesLost?.(component, kind, count))
     }
     this.addressLimiter = options.maxConnectionsPerAddress === false ? undefined : new AddressLimiter(options.maxConnectionsPerAddress)
+    this.handshakeRateLimiter = options.handshakeRateLimit === false ? undefined : new HandshakeRateLimiter(options.handshakeRateLimit)
     const forwards = definitions.some((definition) => GatewayBridge.forwards(definition))
     if (options.transport !== undefined || forwards) {
       const transport = options.transport ?? inProcessTransport({ logger: options.logger })

@@ -11,6 +11,7 @@ import type { ResolvedOptions } from '../options/gateway-options.js'
 import { helloFrame, PROTOCOL } from '../protocol/hello.js'
 import type { NamespaceRegistry } from '../registry/namespace-registry.js'
 import type { AddressLimiter } from '../upgrade/address-limiter.js'
+import type { HandshakeRateLimiter } from '../upgrade/handshake-rate-limiter.js'
 import { createHandshakeContext } from '../upgrade/handshake-context.js'
 import { isOriginAllowed } from '../upgrade/origin-policy.js'
 import { rejectUpgrade } from '../upgrade/reject-upgrade.js'
@@ -26,6 +27,8 @@ export interface GatewayHost extends ConnectionHost {
   readonly dispatcher: Dispatcher
   /** Per-address socket counts shared by the app's gateways, when `maxConnectionsPerAddress` is set. */
   readonly addressLimiter: AddressLimiter | undefined
+  /** Per-address handshake rate shared by the app's gateways, unless `handshakeRateLimit` is false. */
+  readonly handshakeRateLimiter: HandshakeRateLimiter | undefined
   nextConnectionId(): string
 }
 
@@ -103,6 +106,11 @@ export class MountedGateway implements UpgradeTarget {
     const { options } = this.#host
     const address = this.#clientAddress(request)
     // First and cheapest: a flood from one address is refused before anything else runs.
+    const wait = address === undefined ? 0 : (this.#host.handshakeRateLimiter?.take(address) ?? 0)
+    if (wait > 0) {
+      this.#logger.debug({ path, remoteAddress: address, retryAfterSeconds: wait }, 'upgrade rejected: too many handshakes from this address')
+      return this.#reject(socket, 429, { 'Retry-After': String(wait) })
+    }
     const limiter = this.#host.addressLimiter
     if (limiter !== undefined && address !== undefined && !limiter.tryAcquire(address, socket)) {
       this.#logger.debug({ path, remoteAddress: address }, 'upgrade rejected: too many connections from this address')

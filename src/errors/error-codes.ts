@@ -68,6 +68,11 @@ export const ERROR_CODES = {
     wire: false,
     status: 429,
   },
+  TOO_MANY_HANDSHAKES: {
+    description: 'The client address started more upgrade requests than `handshakeRateLimit` allows (HTTP 429 with `Retry-After`, before any connection guard runs).',
+    wire: false,
+    status: 429,
+  },
   NOT_FOUND: {
     description: 'No gateway is mounted at the upgrade request path (HTTP 404).',
     wire: false,

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http'
-import { checkNonNegativeInteger, checkPositiveInteger, checkPositiveNumber, invalidOption } from '../errors/option-checks.js'
+import { checkNonNegativeInteger, checkPositiveInteger, checkPositiveNumber, invalidOption, withoutUndefined } from '../errors/option-checks.js'
 import type { Adapter } from '../registry/namespace-adapter.js'
 import type { Transport } from '../bridge/transport.js'
 import type { GatewayLike } from '../definition/gateway-definition.js'
@@ -16,6 +16,7 @@ import {
   type ResolvedRateLimitOptions,
 } from '../connection/connection-options.js'
 import { DEFAULT_LIMITS, type LimitOptions, type ResolvedLimitOptions } from '../protocol/limit-options.js'
+import { DEFAULT_HANDSHAKE_RATE_LIMIT, type HandshakeRateLimitOptions } from '../upgrade/handshake-rate-limiter.js'
 import type { OriginPolicy } from '../upgrade/origin-policy.js'
 import { DEFAULT_SESSION_EXPIRY, type SessionExpiryOptions } from '../upgrade/session-expiry.js'
 import {
@@ -91,6 +92,7 @@ export interface ResolvedOptions {
   readonly rejectUnknownPaths: boolean
   readonly handshakeTimeoutMs: number
   readonly maxConnectionsPerAddress: number | false
+  readonly handshakeRateLimit: Readonly<Required<HandshakeRateLimitOptions>> | false
   readonly clientAddress: (request: IncomingMessage) => string | undefined
   readonly headersTimeoutMs: number
   readonly sessionExpiry: Readonly<Required<SessionExpiryOptions>> | false
@@ -131,6 +133,11 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS
   const maxConnectionsPerAddress = options.maxConnectionsPerAddress ?? DEFAULT_MAX_CONNECTIONS_PER_ADDRESS
   if (maxConnectionsPerAddress !== false) checkPositiveInteger('maxConnectionsPerAddress', maxConnectionsPerAddress)
+  const handshakeRateLimit = options.handshakeRateLimit === false ? false : Object.freeze({ ...DEFAULT_HANDSHAKE_RATE_LIMIT, ...withoutUndefined(options.handshakeRateLimit ?? {}) })
+  if (handshakeRateLimit) {
+    checkPositiveNumber('handshakeRateLimit.perSecond', handshakeRateLimit.perSecond)
+    checkPositiveInteger('handshakeRateLimit.burst', handshakeRateLimit.burst)
+  }
   if (options.clientAddress !== undefined && typeof options.clientAddress !== 'function') invalidOption('clientAddress', 'must be a function')
   const headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
   checkPositiveInteger('headersTimeoutMs', headersTimeoutMs)
@@ -181,6 +188,7 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
     rejectUnknownPaths: options.rejectUnknownPaths ?? true,
     handshakeTimeoutMs,
     maxConnectionsPerAddress,
+    handshakeRateLimit,
     clientAddress: options.clientAddress ?? peerAddress,
     headersTimeoutMs,
     sessionExpiry,

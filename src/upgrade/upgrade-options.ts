@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import type { HandshakeRateLimitOptions } from './handshake-rate-limiter.js'
 import type { OriginPolicy } from './origin-policy.js'
 import type { SessionExpiryOptions } from './session-expiry.js'
 
@@ -21,6 +22,14 @@ export interface UpgradeOptions {
    * @default 1000
    */
   maxConnectionsPerAddress?: number | false
+  /**
+   * Upgrade requests one client address may start per second, across every
+   * gateway of this app (a token bucket). Requests over it are answered
+   * `429 Too Many Requests` with `Retry-After` before any connection guard runs.
+   * Behind a proxy, set `clientAddress`. `false` disables it.
+   * @default { perSecond: 100, burst: 1000 }
+   */
+  handshakeRateLimit?: HandshakeRateLimitOptions | false
   /**
    * The client address of an upgrade request, used by `maxConnectionsPerAddress`,
    * `handshake.ip` and `client.remoteAddress`. Behind a proxy you trust, read the

@@ -21,7 +21,7 @@ const gateway = defineGateway({ path: '/ws', connectionGuards: [auth] })
     return room
   })
 
-const app = createGateway({ gateways: [gateway], logger: silentLogger, rateLimit: false, maxConnectionsPerAddress: false })
+const app = createGateway({ gateways: [gateway], logger: silentLogger, rateLimit: false, maxConnectionsPerAddress: false, handshakeRateLimit: false })
 const { port } = await app.listen(0, '127.0.0.1')
 process.send?.({ port })
 // F7: SIGTERM drains (in-flight handlers finish, new frames get UNAVAILABLE), closes with 1001, exits 0.

@@ -158,3 +158,25 @@ test('upgrade requests still in the guards count against the address, so a flood
   assert.deepEqual(statuses, [...Array(15).fill(429), ...Array(5).fill(503)])
   await eventually(() => gw.app.addressLimiter!.addresses === 0, 5000, 'released after the 503s')
 })
+
+test('handshake flood from one address: over handshakeRateLimit gets 429 with Retry-After before any guard runs; other addresses connect', async (t) => {
+  let guardRuns = 0
+  const guarded = defineGateway({ path: '/ws', connectionGuards: [() => (guardRuns++, true)] }).subscribe('echo', (d) => d)
+  // A refill this slow cannot add a token while the test runs, however loaded the machine is.
+  const gw = await startGateway(t, { gateways: [guarded], handshakeRateLimit: { perSecond: 0.01, burst: 20 } })
+  const flood = await Promise.all(Array.from({ length: 60 }, () => upgrade(gw.port, [], { localAddress: '127.0.0.8' })))
+  const accepted = flood.filter((r) => r.status === 101)
+  const refused = flood.filter((r) => r.status === 429)
+  assert.equal(accepted.length, 20, 'the burst is admitted')
+  assert.equal(refused.length, 40, 'the rest get 429')
+  assert.equal(guardRuns, 20, 'refused handshakes never reach the connection guards')
+  const retryAfter = Number(/\r\nRetry-After: (\d+)/i.exec(refused[0]!.head)?.[1])
+  assert.ok(retryAfter >= 1 && retryAfter <= 100, `Retry-After: ${retryAfter}`)
+  // Closing connections gives nothing back: the limit is on handshakes started, not on sockets held.
+  for (const r of accepted) r.socket.destroy()
+  await eventually(() => gw.app.connectionCount === 0, 5000, 'connections closed')
+  assert.equal((await upgrade(gw.port, [], { localAddress: '127.0.0.8' })).status, 429)
+  const other = await upgrade(gw.port, [], { localAddress: '127.0.0.9' })
+  assert.equal(other.status, 101, 'another address is unaffected')
+  other.socket.destroy()
+})
