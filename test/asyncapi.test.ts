@@ -42,6 +42,7 @@ test('the demo gateway\'s document is valid AsyncAPI 3.0: channel, operations, s
     'send ws.welcome',
     'send ws.message',
     'send ws.left',
+    'receive ws._ping',
     'send ws.protocolError',
   ])
 
@@ -79,7 +80,7 @@ test('schemas that cannot become JSON Schema, odd event names, several gateways 
   assert.deepEqual(Object.keys(doc.channels), ['chat', 'admin_ws'])
   assert.equal(doc.channels.admin_ws.address, '/admin/ws')
   assert.equal(doc.channels.admin_ws.title, 'Admin')
-  assert.deepEqual(Object.keys(doc.operations), ['chat.room_join', 'chat.odd_event_name', 'chat.room_join_2', 'chat.protocolError', 'admin_ws.purge', 'admin_ws.protocolError'])
+  assert.deepEqual(Object.keys(doc.operations), ['chat.room_join', 'chat.odd_event_name', 'chat.room_join_2', 'chat._ping', 'chat.protocolError', 'admin_ws.purge', 'admin_ws._ping', 'admin_ws.protocolError'])
   const odd = doc.components.messages['chat.odd_event_name.request'].payload
   assert.equal(odd.properties.event.const, 'odd event/name')
   assert.match(odd.properties.data.description, /cannot be expressed/)

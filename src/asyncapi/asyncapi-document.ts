@@ -1,5 +1,6 @@
 import { ERROR_CODES } from '../errors/error-codes.js'
 import type { GatewayDefinition } from '../definition/gateway-definition.js'
+import { PING_EVENT, RESERVED_EVENT_PREFIX } from '../protocol/control-events.js'
 import { PROTOCOL } from '../protocol/hello.js'
 import { readSource, type AsyncApiSource } from './gateway-definitions.js'
 import { jsonSchemaOf, type JsonSchema, type JsonSchemaConverter, type SchemaLike } from './json-schema-of.js'
@@ -160,6 +161,19 @@ export function asyncApiDocument(source: AsyncApiSource, options: AsyncApiOption
         messages: [ref],
       }
     }
+    const pingRef = addShared(PING_EVENT, 'ping')
+    const pongRef = addShared(`${PING_EVENT}.reply`, 'pong')
+    operations[operationKeys.scoped(channelId, PING_EVENT)] = {
+      action: 'receive',
+      channel: channelRef,
+      title: PING_EVENT,
+      summary: 'Liveness probe: answered at once, before any guard or handler, even while the server drains.',
+      description:
+        `Event names starting with "${RESERVED_EVENT_PREFIX}" belong to the protocol. gangway-ws/client sends { "event": "${PING_EVENT}", "id" } ` +
+        'on a connection quiet for its heartbeat interval and gives the connection up when nothing arrives within the heartbeat timeout.',
+      messages: [pingRef],
+      reply: { channel: channelRef, messages: [pongRef] },
+    }
     operations[operationKeys.scoped(channelId, 'protocolError')] = {
       action: 'send',
       channel: channelRef,
@@ -202,6 +216,19 @@ export function asyncApiDocument(source: AsyncApiSource, options: AsyncApiOption
           payload: { $ref: '#/components/schemas/errorFrame' },
         },
         hello: { name: 'hello', title: 'hello', payload: pushEnvelope('hello', HELLO_DATA) },
+        ping: {
+          name: PING_EVENT,
+          title: 'ping',
+          correlationId: { $ref: '#/components/correlationIds/requestId' },
+          payload: envelope(PING_EVENT, { type: 'null', description: 'Absent or null.' }, 'optional'),
+        },
+        pong: {
+          name: PING_EVENT,
+          title: 'pong',
+          summary: 'The answer to a ping: data null, the same "id".',
+          correlationId: { $ref: '#/components/correlationIds/requestId' },
+          payload: envelope(PING_EVENT, { type: 'null' }, 'required'),
+        },
       },
       correlationIds: {
         requestId: { description: 'The request "id", echoed by its one reply or error frame.', location: '$message.payload#/id' },

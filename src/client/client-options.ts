@@ -17,6 +17,23 @@ export interface RoomProtocol {
   data?: (room: string) => unknown
 }
 
+/**
+ * Application-level liveness. Browsers cannot send WebSocket pings, and a server
+ * that froze (a stopped process, a dead route) sends no close: without this, the
+ * client would only notice when a request times out. When nothing has arrived
+ * for `intervalMs`, the client sends a `$ping` request; when nothing at all
+ * arrives within `timeoutMs` after it, the connection is given up (close code
+ * 1006, reason "heartbeat timeout"), requests in flight reject `DISCONNECTED`,
+ * and the client reconnects — to the next URL, when `url` is a function. A
+ * server that stops answering is noticed within `intervalMs + timeoutMs`.
+ */
+export interface ClientHeartbeatOptions {
+  /** Quiet time after which the client probes the connection. @default 10000 */
+  intervalMs?: number
+  /** How long the probe may go unanswered. @default 5000 */
+  timeoutMs?: number
+}
+
 /** Options of `createClient`. */
 export interface ClientOptions {
   /**
@@ -50,6 +67,8 @@ export interface ClientOptions {
   reconnect?: ReconnectOptions | false
   /** The events behind `join` / `leave`. @default DEFAULT_ROOM_PROTOCOL */
   rooms?: RoomProtocol
+  /** Probe an idle connection so a frozen server is noticed, or `false` to rely on requests timing out. @default DEFAULT_CLIENT_HEARTBEAT */
+  heartbeat?: ClientHeartbeatOptions | false
 }
 
 /** {@link ClientOptions} with every default applied. Frozen. */
@@ -63,6 +82,7 @@ export interface ResolvedClientOptions {
   readonly maxInFlight: number
   readonly reconnect: ResolvedReconnectOptions | false
   readonly rooms: Readonly<Required<RoomProtocol>>
+  readonly heartbeat: Readonly<Required<ClientHeartbeatOptions>> | false
 }
 
 /** The default limit of `request()`. */
@@ -73,6 +93,8 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000
 export const DEFAULT_MAX_QUEUED = 1000
 /** The default bound of requests in flight. */
 export const DEFAULT_MAX_IN_FLIGHT = 1000
+/** The defaults of {@link ClientHeartbeatOptions}: a frozen server is noticed within 15 s. */
+export const DEFAULT_CLIENT_HEARTBEAT: Readonly<Required<ClientHeartbeatOptions>> = Object.freeze({ intervalMs: 10_000, timeoutMs: 5_000 })
 /** The defaults of {@link RoomProtocol}. */
 export const DEFAULT_ROOM_PROTOCOL: Readonly<Required<RoomProtocol>> = Object.freeze({
   joinEvent: 'join',
@@ -130,6 +152,12 @@ export function resolveClientOptions(options: ClientOptions, WebSocket: WebSocke
   nonEmptyString('rooms.leaveEvent', rooms.leaveEvent)
   if (typeof rooms.data !== 'function') invalid('rooms.data', 'must be a function (room) => data')
 
+  const heartbeat = options.heartbeat === false ? false : Object.freeze({ ...DEFAULT_CLIENT_HEARTBEAT, ...options.heartbeat })
+  if (heartbeat) {
+    positiveInteger('heartbeat.intervalMs', heartbeat.intervalMs)
+    positiveInteger('heartbeat.timeoutMs', heartbeat.timeoutMs)
+  }
+
   return Object.freeze({
     WebSocket: Impl as WebSocketConstructor,
     protocols: typeof protocols === 'function' ? protocols : Object.freeze([...protocols]),
@@ -140,6 +168,7 @@ export function resolveClientOptions(options: ClientOptions, WebSocket: WebSocke
     maxInFlight,
     reconnect,
     rooms,
+    heartbeat,
   })
 }
 

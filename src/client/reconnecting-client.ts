@@ -5,11 +5,12 @@
 // browser bundle cannot hold. gateway-error.ts and error-codes.ts are pure, and sharing the
 // class means users branch on the same `GatewayError` and codes on both sides of the wire.
 import { GatewayError } from '../errors/gateway-error.js'
-import type { PROTOCOL } from '../index.js'
+import type { PING_EVENT, PROTOCOL } from '../index.js'
 import { encodeClientFrame, parseServerFrame, serializeData } from './client-frames.js'
 import type { ResolvedClientOptions } from './client-options.js'
 import type { ContractLike, GatewayContract } from './contract.js'
 import type { ClientStatus, ErrorContext, GatewayClient, RequestOptions, StatusChange } from './gateway-client.js'
+import { HeartbeatProbe } from './heartbeat-probe.js'
 import { ListenerMap } from './listener-map.js'
 import { backoffDelay } from './reconnect-policy.js'
 import { RequestLedger } from './request-ledger.js'
@@ -17,6 +18,10 @@ import { OPEN, toWebSocketUrl, type ClientUrl, type WebSocketLike } from './webs
 
 /** The subprotocol the gateway echoes; `typeof PROTOCOL` makes the compiler check it matches the server's. */
 const SUBPROTOCOL: typeof PROTOCOL = 'gangway.v1'
+/** The liveness probe the gateway answers before any handler (`$ping`, typed against the server's constant). */
+const PING_FRAME = JSON.stringify({ event: '$ping' satisfies typeof PING_EVENT, id: '$ping' })
+/** What a connection given up by the heartbeat reports: 1006, as for any connection lost without a close frame. */
+const HEARTBEAT_TIMEOUT = { code: 1006, reason: 'heartbeat timeout' } as const
 
 type Timer = ReturnType<typeof setTimeout>
 type AnyListener = (...args: never[]) => void
@@ -53,6 +58,8 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
   #connectTimer: Timer | undefined
   /** `close()` calls waiting for the current socket's close event. */
   #closeWaiters: Array<() => void> = []
+  /** Liveness of the current socket, while it is open. */
+  #heartbeat: HeartbeatProbe | undefined
 
   constructor(url: ClientUrl, options: ResolvedClientOptions) {
     if (typeof url !== 'function') toWebSocketUrl(url) // a bad static URL throws here, where the mistake is
@@ -205,6 +212,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
   #onOpen(socket: WebSocketLike): void {
     if (this.#socket !== socket) return
     clearTimeout(this.#connectTimer)
+    this.#watchLiveness(socket)
     this.#openedAt = Date.now()
     this.#everOpen = true
     const rooms = [...this.#rooms]
@@ -245,6 +253,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
 
   #onMessage(socket: WebSocketLike, text: unknown): void {
     if (this.#socket !== socket) return
+    this.#heartbeat?.heard()
     const frame = parseServerFrame(text)
     switch (frame.kind) {
       case 'reply':
@@ -266,6 +275,8 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
   #onClose(socket: WebSocketLike, code: number, reason: string): void {
     socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null
     if (this.#socket !== socket) return
+    this.#heartbeat?.stop()
+    this.#heartbeat = undefined
     for (const resolve of this.#closeWaiters.splice(0)) resolve()
     this.#socket = undefined
     this.#ready = false
@@ -278,6 +289,23 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
       return
     }
     this.#retry(code, reason)
+  }
+
+  /** Probes the open socket when it goes quiet; one that stops answering is given up like a dropped one. */
+  #watchLiveness(socket: WebSocketLike): void {
+    const { heartbeat } = this.#options
+    if (heartbeat === false) return
+    this.#heartbeat = new HeartbeatProbe(
+      heartbeat.intervalMs,
+      heartbeat.timeoutMs,
+      () => void this.#send(socket, PING_FRAME),
+      () => {
+        // A frozen peer may never finish a closing handshake: stop listening to this socket now.
+        ;(socket as WebSocketLike & { terminate?(): void }).terminate?.() ?? socket.close()
+        this.#onClose(socket, HEARTBEAT_TIMEOUT.code, HEARTBEAT_TIMEOUT.reason)
+      },
+    )
+    this.#heartbeat.start()
   }
 
   #retry(code: number | undefined, reason: string): void {
@@ -306,6 +334,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
   #shutDown(close: { code: number; reason: string }, why: string): void {
     clearTimeout(this.#retryTimer)
     clearTimeout(this.#connectTimer)
+    this.#heartbeat?.stop()
     this.#ready = false
     this.#ledger.failInFlight((event) => new GatewayError('DISCONNECTED', `${why} before "${event}" was answered`))
     this.#ledger.failQueued((event) => closedError(`${why}; "${event}" was never sent`))

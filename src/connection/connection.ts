@@ -7,6 +7,7 @@ import type { Dispatcher, DispatchTarget } from '../dispatch/dispatcher.js'
 import type { RouteTable } from '../dispatch/route-table.js'
 import { loggableError, type Logger } from '../logging/logger.js'
 import type { GatewayObserver } from '../observability/gateway-observer.js'
+import { encodePong, PING_EVENT } from '../protocol/control-events.js'
 import { type EnvelopeLimits, isEnvelopeFailure, parseEnvelope } from '../protocol/envelope.js'
 import { encodeError } from '../protocol/frames.js'
 import type { TextFrame } from '../protocol/text-frame.js'
@@ -282,6 +283,11 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
       return
     }
     if (!this.#admit(envelope.event, envelope.id)) return
+    if (envelope.event === PING_EVENT) {
+      // Liveness, answered even while draining: no guard or handler runs. Without an id it only marks the peer alive.
+      if (envelope.id !== undefined) this.send(encodePong(null, envelope.id))
+      return
+    }
     if (settings.host.draining) {
       this.#reject(envelope.event, envelope.id, 'UNAVAILABLE', 'Server is shutting down')
       return

@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec'
 import { GatewayError } from '../errors/gateway-error.js'
+import { isReservedEvent, PING_EVENT, RESERVED_EVENT_PREFIX } from '../protocol/control-events.js'
 import type { AnyMessageGuard } from '../contracts/guards.js'
 import { DEFAULT_NAMESPACE, type GatewayConfig, type GatewayDefinition, type HandlerDefinition, normalizePath } from './gateway-definition.js'
 import type { Handler, LifecycleHook } from '../contracts/handler.js'
@@ -111,6 +112,9 @@ export function definitionOf(value: { [kBuild](): GatewayDefinition }): GatewayD
 export function handlerDefinition(event: string, handler: Handler, options: SubscribeOptions = {}): HandlerDefinition {
   if (typeof event !== 'string' || event.length === 0) {
     throw new GatewayError('CONFIG_INVALID', `Event names must be non-empty strings, got ${JSON.stringify(event)}`)
+  }
+  if (isReservedEvent(event)) {
+    throw new GatewayError('CONFIG_INVALID', `Event names starting with "${RESERVED_EVENT_PREFIX}" are reserved for the protocol (such as ${PING_EVENT}), got ${JSON.stringify(event)}`)
   }
   assertFunction(`handler of "${event}"`, handler)
   const { schema, guards = [] } = options

@@ -1,0 +1,25 @@
+import { replyEncoder } from './frames.js'
+
+/**
+ * Event names that start with `$` belong to the protocol itself, never to an
+ * application handler (`defineGateway` refuses them), so control frames can
+ * be added without colliding with anyone's events.
+ */
+export const RESERVED_EVENT_PREFIX = '$'
+
+/**
+ * The client's liveness probe: `{ "event": "$ping", "id": … }` is answered at
+ * once with `{ "event": "$ping", "data": null, "id": … }`, before any guard or
+ * handler, even while the server drains. Browsers cannot send WebSocket pings,
+ * so `gangway-ws/client` sends this on an idle connection to notice a server
+ * that stopped answering (a frozen process, a dead route).
+ */
+export const PING_EVENT = '$ping'
+
+/** Whether an event name is reserved for the protocol. */
+export function isReservedEvent(event: string): boolean {
+  return event.startsWith(RESERVED_EVENT_PREFIX)
+}
+
+/** The answer to a `$ping` request. */
+export const encodePong = replyEncoder(PING_EVENT)
