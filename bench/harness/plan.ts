@@ -1,5 +1,6 @@
 import type { RunSpec } from './run-one.js'
 import { BASELINE, TARGET_NAMES, type TargetName } from './targets.js'
+import { LEGACY_WRITE_MODE } from './write-mode.js'
 
 export type ScenarioName = 'rpc' | 'fanout' | 'idle'
 
@@ -93,6 +94,7 @@ export function configKey(spec: RunSpec): string {
 export function planRuns(mode: Mode, targets: readonly TargetName[], scenarios: readonly ScenarioName[]): PlannedRun[] {
   const runs: PlannedRun[] = []
   const timing = { warmupMs: mode.warmupMs, windowMs: mode.windowMs, settleMs: mode.settleMs }
+  const writes = LEGACY_WRITE_MODE
   let block = 0
   const order = (repetition: number) => rotate(targets, repetition - 1 + block++)
   for (let repetition = 1; repetition <= mode.repetitions; repetition++) {
@@ -100,15 +102,15 @@ export function planRuns(mode: Mode, targets: readonly TargetName[], scenarios: 
     if (scenarios.includes('rpc')) {
       for (const { connections, inflight, messageBytes } of mode.rpc) {
         const size = messageBytes ? { messageBytes } : {}
-        for (const target of order(repetition)) specs.push({ ...timing, scenario: 'rpc', target, generators: 1, connections, inflight, ...size })
+        for (const target of order(repetition)) specs.push({ ...timing, scenario: 'rpc', target, generators: 1, connections, inflight, writes, ...size })
         if (mode.generatorCheck && !messageBytes && targets.includes(BASELINE)) {
-          specs.push({ ...timing, scenario: 'rpc', target: BASELINE, generators: 2, connections, inflight })
+          specs.push({ ...timing, scenario: 'rpc', target: BASELINE, generators: 2, connections, inflight, writes })
         }
       }
     }
     if (scenarios.includes('fanout')) {
       for (const subscribers of mode.fanout) {
-        for (const target of order(repetition)) specs.push({ ...timing, scenario: 'fanout', target, generators: 1, subscribers, publishWindow: mode.publishWindow })
+        for (const target of order(repetition)) specs.push({ ...timing, scenario: 'fanout', target, generators: 1, subscribers, publishWindow: mode.publishWindow, writes })
       }
     }
     if (scenarios.includes('idle')) {
