@@ -15,3 +15,9 @@ export const WRITE_MODES: readonly WriteMode[] = ['batched', 'per-frame']
 
 /** The mode of a record saved before write modes existed: the generator always batched then. */
 export const LEGACY_WRITE_MODE: WriteMode = 'batched'
+
+/** One line per mode for the report's header. */
+export const WRITE_MODE_SUMMARY: Record<WriteMode, string> = {
+  batched: 'the frames a connection sends in answer to one read share one write',
+  'per-frame': 'one write per frame, as `ws` and browsers send',
+}
