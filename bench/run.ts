@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: gangway side by side with raw ws, Socket.IO and NestJS, in one run.
  *
- *   npm run bench                  full suite (3 repetitions, ~20 min), writes BENCHMARKS.md
- *   npm run bench -- --quick       a subset with 1 repetition, under 2 minutes, for checking a change
+ *   npm run bench                  full suite (3 repetitions, both write modes, ~40 min), writes BENCHMARKS.md
+ *   npm run bench -- --quick       a subset with 1 repetition, about 2.5 minutes, for checking a change
  *   npm run bench -- --smoke       a few connections for a few hundred ms: does the harness work?
  *
  * Options: --targets gangway,raw-ws,...  --scenarios rpc,fanout,idle  --reps N
+ *          --writes batched,per-frame (how the generator writes its frames, not to be confused
+ *                   with --write; default both, batched only with --smoke; see docs/benchmarks.md)
  *          --warmup MS  --window MS  --profile (server --cpu-prof into bench/results/profiles)
  *          --write / --no-write (BENCHMARKS.md; default: write in full mode only)
  *          --extras / --no-extras (npm run bench:cluster / bench:bridge; default: full mode only)
@@ -21,12 +23,13 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { canPin, killAll } from './harness/children.js'
 import { availableExtras, runExtra, type ExtraSuite } from './harness/extra-suites.js'
-import { estimateSeconds, FULL, pauseAfterMs, planRuns, QUICK, SMOKE, type Mode, type ScenarioName } from './harness/plan.js'
+import { estimateSeconds, FULL, pauseAfterMs, planRuns, QUICK, SMOKE, writesOf, type Mode, type ScenarioName } from './harness/plan.js'
 import { Progress } from './harness/progress.js'
 import { publishResults, type SavedRun } from './harness/publish.js'
 import type { RunRecord } from './harness/results.js'
 import { runOne, sleep, type IdleMeasurement, type RunMeasurement } from './harness/run-one.js'
 import { TARGET_NAMES, TARGETS, type TargetName } from './harness/targets.js'
+import { LEGACY_WRITE_MODE, WRITE_MODES, type WriteMode } from './harness/write-mode.js'
 
 const root = findRoot(dirname(fileURLToPath(import.meta.url)))
 
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     targets: { type: 'string' },
     scenarios: { type: 'string' },
+    writes: { type: 'string' },
     reps: { type: 'string' },
     warmup: { type: 'string' },
     window: { type: 'string' },
@@ -60,6 +64,7 @@ const mode: Mode = {
   repetitions: args.reps ? positive('reps', args.reps) : base.repetitions,
   warmupMs: args.warmup ? positive('warmup', args.warmup) : base.warmupMs,
   windowMs: args.window ? positive('window', args.window) : base.windowMs,
+  writes: args.writes ? (list('writes', args.writes, WRITE_MODES) as WriteMode[]) : base.writes,
 }
 const targets = list('targets', args.targets, TARGET_NAMES) as TargetName[]
 const scenarios = list('scenarios', args.scenarios, ['rpc', 'fanout', 'idle']) as ScenarioName[]
@@ -71,6 +76,8 @@ mkdirSync(resultsDir, { recursive: true })
 if (args.report) {
   // Re-render the tables, chart and BENCHMARKS.md block of a saved run; nothing is measured.
   let run = JSON.parse(readFileSync(resolve(args.report), 'utf8')) as SavedRun
+  // Runs saved before write modes existed batched every write.
+  run = { ...run, mode: { ...run.mode, writes: run.mode.writes ?? [LEGACY_WRITE_MODE] } }
   if (args.extras) {
     // Measure only the extra suites now and store them in the saved run, in place of its own.
     run = { ...run, extras: await runExtraSuites(run.mode.name !== 'full') }
@@ -107,9 +114,12 @@ const records: RunRecord[] = []
 await sleep(2000) // let the build that `npm run bench` just ran wind down before the first measurement
 for (let i = 0; i < plan.length; i++) {
   const { spec, repetition, config } = plan[i]!
-  const what = `${config} · ${TARGETS[spec.target].label}${spec.generators > 1 ? ` (${spec.generators} generators)` : ''} · run ${repetition}/${mode.repetitions}`
+  const writes = writesOf(spec)
+  const what =
+    `${config}${writes ? ` ${writes}` : ''} · ${TARGETS[spec.target].label}${spec.generators > 1 ? ` (${spec.generators} generators)` : ''} · ` +
+    `run ${repetition}/${mode.repetitions}`
   progress.begin(i + 1, plan.length, what, estimateSeconds(spec))
-  const record = { config, scenario: spec.scenario, target: spec.target, generators: spec.generators, repetition }
+  const record = { config, scenario: spec.scenario, target: spec.target, generators: spec.generators, repetition, ...(writes ? { writes } : {}) }
   try {
     const measurement = await runOne(spec, env)
     records.push({ ...record, measurement })

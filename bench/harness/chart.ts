@@ -14,13 +14,14 @@ const COLORS: Record<string, string> = {
 
 /**
  * Renders the cost ratios to raw ws as one grouped bar chart (SVG): server CPU
- * per operation for every rpc and fanout configuration, server RSS per idle
- * connection, one bar per target, a rule at 1.0 (raw ws). Lower is better.
+ * per operation for every rpc and fanout configuration in each client write
+ * mode, server RSS per idle connection, one bar per target, a rule at 1.0
+ * (raw ws). Lower is better.
  */
 export async function renderChart(records: readonly RunRecord[], subtitle: string): Promise<string> {
   const rows = aggregate(records).filter((row) => row.generators === 1)
   const values = rows.map((row) => ({
-    configuration: row.scenario === 'idle' ? `${row.config} (RSS/conn)` : `${row.config} (µs/op)`,
+    configuration: row.scenario === 'idle' ? `${row.config} (RSS/conn)` : `${row.config} ${row.writes} (µs/op)`,
     target: label(row.target),
     ratio: Number(ratio(rows, row, row.scenario === 'idle' ? 'rssPerConnectionKiB' : 'serverMicrosPerOp').toFixed(3)),
   }))

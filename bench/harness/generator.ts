@@ -3,9 +3,11 @@
  * connections of one run, drives the scenario when told to, and reports what
  * it measured over the window the orchestrator sets (`reset` → `snapshot`).
  */
+import { FrameWriteCounter } from './frame-write-counter.js'
 import { Histogram } from './histogram.js'
 import type { GeneratorCommand, GeneratorConfig, GeneratorReport } from './messages.js'
 import { FrameKind, protocolNamed, type WireProtocol } from './wire-protocol.js'
+import { LEGACY_WRITE_MODE } from './write-mode.js'
 import { WsClient } from './ws-client.js'
 
 const send = (report: GeneratorReport) => process.send?.(report)
@@ -24,6 +26,7 @@ function messageOf(bytes: number | undefined): string {
 const ROOM = 'bench'
 
 const histogram = new Histogram()
+const frameWrites = new FrameWriteCounter()
 let running = false
 let measuring = false
 let operations = 0
@@ -57,8 +60,17 @@ class Connection {
       this.#failed = reject
     })
     const timer = setTimeout(() => this.#failed?.(new Error(`no welcome within ${config.connectTimeoutMs} ms`)), config.connectTimeoutMs)
+    // Idle connections send nothing after the upgrade: they keep the mode they always ran with.
+    const writes = config.scenario === 'idle' ? LEGACY_WRITE_MODE : config.writes
     return WsClient.connect(
-      { port: config.port, path: config.path, localAddress: config.sourceAddresses[index % config.sourceAddresses.length]!, timeoutMs: config.connectTimeoutMs },
+      {
+        port: config.port,
+        path: config.path,
+        localAddress: config.sourceAddresses[index % config.sourceAddresses.length]!,
+        timeoutMs: config.connectTimeoutMs,
+        writes,
+        counter: frameWrites,
+      },
       {
         onText: (data, start, end, now) => this.#onText(data, start, end, now),
         onClose: (reason) => {
@@ -110,7 +122,10 @@ async function openAll<T>(config: GeneratorConfig, count: number, make: (index: 
   return opened
 }
 
-/** rpc: every connection keeps `inflight` echo requests outstanding; a reply is answered by the next request. */
+/**
+ * rpc: every connection keeps `inflight` echo requests outstanding; a reply is
+ * answered by the next request (batched: the answers to one read share a write).
+ */
 async function setupRpc(config: Extract<GeneratorConfig, { scenario: 'rpc' }>): Promise<Scenario> {
   const protocol = protocolNamed(config.protocol)
   const [prefix, suffix] = protocol.request('echo', messageOf(config.messageBytes))
@@ -145,9 +160,9 @@ async function setupRpc(config: Extract<GeneratorConfig, { scenario: 'rpc' }>): 
     start() {
       const now = performance.now()
       for (const { connection, fire } of connections) {
-        connection.client.socket.cork()
-        for (let i = 0; i < window; i++) fire(now)
-        connection.client.socket.uncork()
+        connection.client.batch(() => {
+          for (let i = 0; i < window; i++) fire(now)
+        })
       }
     },
     stop() {
@@ -161,6 +176,8 @@ async function setupRpc(config: Extract<GeneratorConfig, { scenario: 'rpc' }>): 
  * publishes, keeping `publishWindow` messages in flight (a message is in
  * flight until every subscriber has it). Deliveries reach each subscriber in
  * publish order, so the n-th delivery a subscriber sees is message n.
+ * A publish answers a read on a subscriber's socket, not the publisher's, so
+ * it leaves in a write of its own in both write modes.
  */
 async function setupFanout(config: Extract<GeneratorConfig, { scenario: 'fanout' }>): Promise<Scenario> {
   const protocol = protocolNamed(config.protocol)
@@ -264,6 +281,7 @@ process.on('message', (command: GeneratorCommand) => {
       return
     case 'reset':
       histogram.reset()
+      frameWrites.reset()
       operations = failures = closed = published = 0
       measuring = true
       windowStart = performance.now()
@@ -280,6 +298,8 @@ process.on('message', (command: GeneratorCommand) => {
           failures,
           closed,
           published,
+          frames: frameWrites.frames,
+          framesJoined: frameWrites.joined,
         },
       })
       measuring = false

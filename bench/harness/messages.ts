@@ -1,9 +1,10 @@
 import type { ProtocolName } from './wire-protocol.js'
+import type { WriteMode } from './write-mode.js'
 
 /** What a scenario is run with: the same for a run's spec and for each generator's share of it. */
 export type ScenarioParams =
-  | { readonly scenario: 'rpc'; readonly connections: number; readonly inflight: number; readonly messageBytes?: number }
-  | { readonly scenario: 'fanout'; readonly subscribers: number; readonly publishWindow: number }
+  | { readonly scenario: 'rpc'; readonly connections: number; readonly inflight: number; readonly messageBytes?: number; readonly writes: WriteMode }
+  | { readonly scenario: 'fanout'; readonly subscribers: number; readonly publishWindow: number; readonly writes: WriteMode }
   | { readonly scenario: 'idle'; readonly connections: number }
 
 /** One generator's share of a run. */
@@ -41,6 +42,9 @@ export interface GeneratorSnapshot {
   readonly closed: number
   /** Fanout: publishes sent in the window. */
   readonly published: number
+  /** Frames sent in the window, and how many of them shared a write with earlier ones (see frame-write-counter.ts). */
+  readonly frames: number
+  readonly framesJoined: number
 }
 
 /** Generator → orchestrator. */

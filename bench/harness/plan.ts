@@ -1,5 +1,6 @@
 import type { RunSpec } from './run-one.js'
 import { BASELINE, TARGET_NAMES, type TargetName } from './targets.js'
+import { LEGACY_WRITE_MODE, WRITE_MODES, type WriteMode } from './write-mode.js'
 
 export type ScenarioName = 'rpc' | 'fanout' | 'idle'
 
@@ -18,6 +19,8 @@ export interface Mode {
   readonly publishWindow: number
   /** rpc configurations run against raw ws with two generator processes as well. */
   readonly generatorCheck: boolean
+  /** How the generator writes its frames: each rpc and fanout configuration runs once per mode listed. */
+  readonly writes: readonly WriteMode[]
 }
 
 export const FULL: Mode = {
@@ -37,6 +40,7 @@ export const FULL: Mode = {
   idleConnections: 10_000,
   publishWindow: 4,
   generatorCheck: true,
+  writes: WRITE_MODES,
 }
 
 export const QUICK: Mode = {
@@ -53,6 +57,7 @@ export const QUICK: Mode = {
   idleConnections: 2000,
   publishWindow: 4,
   generatorCheck: false,
+  writes: WRITE_MODES,
 }
 
 /** A few connections for a few hundred ms: checks that the harness works end to end (the test suite runs it). */
@@ -67,6 +72,8 @@ export const SMOKE: Mode = {
   idleConnections: 4,
   publishWindow: 2,
   generatorCheck: false,
+  // One mode: the smoke test expects one record per configuration and target.
+  writes: [LEGACY_WRITE_MODE],
 }
 
 /** A run in the plan: what to run and which repetition it is. */
@@ -77,10 +84,20 @@ export interface PlannedRun {
   readonly config: string
 }
 
+/** A configuration's name, the same in both write modes (records carry their mode beside it). */
 export function configKey(spec: RunSpec): string {
-  if (spec.scenario === 'rpc') return `rpc c=${spec.connections} w=${spec.inflight}${spec.messageBytes ? ` ${spec.messageBytes}B` : ''}`
+  if (spec.scenario === 'rpc') return rpcConfigKey(spec.connections, spec.inflight, spec.messageBytes)
   if (spec.scenario === 'fanout') return `fanout n=${spec.subscribers}`
   return `idle n=${spec.connections}`
+}
+
+export function rpcConfigKey(connections: number, inflight: number, messageBytes?: number): string {
+  return `rpc c=${connections} w=${inflight}${messageBytes ? ` ${messageBytes}B` : ''}`
+}
+
+/** The write mode a run's generator uses; idle runs have none (their connections send nothing). */
+export function writesOf(spec: RunSpec): WriteMode | undefined {
+  return spec.scenario === 'idle' ? undefined : spec.writes
 }
 
 /**
@@ -88,7 +105,9 @@ export function configKey(spec: RunSpec): string {
  * one, so a burst of load from elsewhere on the machine hits every target
  * alike instead of all repetitions of one; and the order of the targets
  * rotates from one configuration and repetition to the next, so no target is
- * always the one that runs right after a heavy teardown.
+ * always the one that runs right after a heavy teardown. Each write mode of a
+ * configuration is its own block, so the targets compared within a mode run
+ * back to back.
  */
 export function planRuns(mode: Mode, targets: readonly TargetName[], scenarios: readonly ScenarioName[]): PlannedRun[] {
   const runs: PlannedRun[] = []
@@ -100,15 +119,21 @@ export function planRuns(mode: Mode, targets: readonly TargetName[], scenarios: 
     if (scenarios.includes('rpc')) {
       for (const { connections, inflight, messageBytes } of mode.rpc) {
         const size = messageBytes ? { messageBytes } : {}
-        for (const target of order(repetition)) specs.push({ ...timing, scenario: 'rpc', target, generators: 1, connections, inflight, ...size })
-        if (mode.generatorCheck && !messageBytes && targets.includes(BASELINE)) {
-          specs.push({ ...timing, scenario: 'rpc', target: BASELINE, generators: 2, connections, inflight })
+        for (const writes of mode.writes) {
+          for (const target of order(repetition)) specs.push({ ...timing, scenario: 'rpc', target, generators: 1, connections, inflight, writes, ...size })
+          if (mode.generatorCheck && !messageBytes && targets.includes(BASELINE)) {
+            specs.push({ ...timing, scenario: 'rpc', target: BASELINE, generators: 2, connections, inflight, writes })
+          }
         }
       }
     }
     if (scenarios.includes('fanout')) {
       for (const subscribers of mode.fanout) {
-        for (const target of order(repetition)) specs.push({ ...timing, scenario: 'fanout', target, generators: 1, subscribers, publishWindow: mode.publishWindow })
+        for (const writes of mode.writes) {
+          for (const target of order(repetition)) {
+            specs.push({ ...timing, scenario: 'fanout', target, generators: 1, subscribers, publishWindow: mode.publishWindow, writes })
+          }
+        }
       }
     }
     if (scenarios.includes('idle')) {

@@ -5,6 +5,7 @@ import type { ExtraSuite } from './extra-suites.js'
 import type { Mode } from './plan.js'
 import { renderResults } from './report.js'
 import type { RunRecord } from './results.js'
+import { WRITE_MODE_SUMMARY } from './write-mode.js'
 
 /** What a run leaves in `bench/results/<mode>.json`: enough to render its report again. */
 export interface SavedRun {
@@ -55,6 +56,7 @@ export async function publishResults(
     `Versions: ${machine.versions}.`,
     `Each run: ${mode.warmupMs / 1000} s warm-up, then a ${mode.windowMs / 1000} s measurement window; ${mode.repetitions} repetition(s), medians shown; ` +
       `"spread" is half the range of the cost figure across repetitions. Server pinned to core ${run.cores?.server ?? 1}, generator to core ${run.cores?.generator ?? 0}.`,
+    `Client writes (docs/benchmarks.md): ${mode.writes.map((writes) => `${writes}, ${WRITE_MODE_SUMMARY[writes]}`).join('; ')}.`,
     `"saturated": the core that was ≥ 95% busy during the window (from /proc/stat); † marks a core that was full although our process got < 85% of it — other load on the shared machine.`,
   ].join('\n')
   const extrasText = run.extras

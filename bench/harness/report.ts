@@ -1,6 +1,8 @@
+import { configs, goalsFor } from './goals.js'
 import type { Mode } from './plan.js'
 import { aggregate, baselineOf, label, ratio, saturation, type Row, type RunRecord } from './results.js'
 import { BASELINE, TARGET_NAMES } from './targets.js'
+import { WRITE_MODES, type WriteMode } from './write-mode.js'
 
 const fmt = {
   int: (v: number) => (Number.isFinite(v) ? Math.round(v).toLocaleString('en-US') : '—'),
@@ -9,12 +11,10 @@ const fmt = {
   pct: (v: number) => (Number.isFinite(v) ? `${Math.round(v * 100)}%` : '—'),
 }
 
+/** Rows of one write mode together (batched first, as before per-frame existed), then by target. */
 function order(rows: readonly Row[]): Row[] {
-  return [...rows].sort((a, b) => TARGET_NAMES.indexOf(a.target) - TARGET_NAMES.indexOf(b.target) || a.generators - b.generators)
-}
-
-function configs(rows: readonly Row[], scenario: string): string[] {
-  return [...new Set(rows.filter((r) => r.scenario === scenario).map((r) => r.config))]
+  const mode = (row: Row) => (row.writes === undefined ? -1 : WRITE_MODES.indexOf(row.writes))
+  return [...rows].sort((a, b) => mode(a) - mode(b) || TARGET_NAMES.indexOf(a.target) - TARGET_NAMES.indexOf(b.target) || a.generators - b.generators)
 }
 
 function problems(row: Row): string {
@@ -22,21 +22,25 @@ function problems(row: Row): string {
   if (row.failedRuns > 0) notes.push(`${row.failedRuns} run(s) failed: ${[...new Set(row.errors)].join('; ')}`)
   if (row.median.failures! > 0) notes.push(`${fmt.int(row.median.failures!)} error answers`)
   if (row.median.closed! > 0) notes.push(`${fmt.int(row.median.closed!)} connections closed`)
+  // The socket backed up, so Node coalesced queued frames into one writev after all.
+  if (row.writes === 'per-frame' && row.median.framesPerWrite! > 1.01) notes.push('some frames shared a write')
   return notes.join(', ')
 }
 
 function loadTable(rows: readonly Row[], config: string, unit: 'request' | 'delivery'): string {
   const per = unit === 'request' ? 'op' : 'delivery'
   const lines = [
-    `| target | ${unit === 'request' ? 'requests' : 'deliveries'}/s | × raw ws | server µs/${per} | × raw ws | spread | p50 ms | p99 ms | p99 × raw ws | server CPU | generator CPU | saturated | notes |`,
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
+    `| client writes | target | ${unit === 'request' ? 'requests' : 'deliveries'}/s | × raw ws | server µs/${per} | × raw ws | spread | p50 ms | p99 ms | p99 × raw ws | ` +
+      'server CPU | generator CPU | frames/write | saturated | notes |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|',
   ]
   for (const row of order(rows.filter((r) => r.config === config && r.generators === 1))) {
     const m = row.median
     lines.push(
-      `| ${label(row.target)} | ${fmt.int(m.opsPerSec!)} | ${fmt.ratio(ratio(rows, row, 'opsPerSec'))} | ${fmt.fixed(m.serverMicrosPerOp!, 2)} | ` +
+      `| ${row.writes} | ${label(row.target)} | ${fmt.int(m.opsPerSec!)} | ${fmt.ratio(ratio(rows, row, 'opsPerSec'))} | ${fmt.fixed(m.serverMicrosPerOp!, 2)} | ` +
         `**${fmt.ratio(ratio(rows, row, 'serverMicrosPerOp'))}** | ±${fmt.pct(row.spread / 2)} | ${fmt.fixed(m.p50Ms!, 2)} | ${fmt.fixed(m.p99Ms!, 2)} | ` +
-        `${fmt.ratio(ratio(rows, row, 'p99Ms'))} | ${fmt.pct(m.serverCpu!)} | ${fmt.pct(m.generatorCpu!)} | ${saturation(row)} | ${problems(row)} |`,
+        `${fmt.ratio(ratio(rows, row, 'p99Ms'))} | ${fmt.pct(m.serverCpu!)} | ${fmt.pct(m.generatorCpu!)} | ${fmt.fixed(m.framesPerWrite ?? Number.NaN, 2)} | ` +
+        `${saturation(row)} | ${problems(row)} |`,
     )
   }
   return lines.join('\n')
@@ -62,16 +66,16 @@ function generatorCheckTable(rows: readonly Row[]): string | undefined {
   const checked = rows.filter((r) => r.target === BASELINE && r.generators > 1)
   if (checked.length === 0) return undefined
   const lines = [
-    '| configuration | generators | requests/s | server µs/op | server CPU | generator CPU (sum) | µs/op, 2 vs 1 generator |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| configuration | client writes | generators | requests/s | server µs/op | server CPU | generator CPU (sum) | µs/op, 2 vs 1 generator |',
+    '|---|---|---:|---:|---:|---:|---:|---:|',
   ]
-  for (const two of checked) {
-    const one = baselineOf(rows, two.config)
+  for (const two of order(checked)) {
+    const one = baselineOf(rows, two.config, two.writes)
     if (!one) continue
     for (const row of [one, two]) {
       const m = row.median
       lines.push(
-        `| ${row.config} | ${row.generators} | ${fmt.int(m.opsPerSec!)} | ${fmt.fixed(m.serverMicrosPerOp!, 2)} | ${fmt.pct(m.serverCpu!)} | ${fmt.pct(m.generatorCpu!)} | ` +
+        `| ${row.config} | ${row.writes} | ${row.generators} | ${fmt.int(m.opsPerSec!)} | ${fmt.fixed(m.serverMicrosPerOp!, 2)} | ${fmt.pct(m.serverCpu!)} | ${fmt.pct(m.generatorCpu!)} | ` +
           `${row === two ? fmt.ratio(two.median.serverMicrosPerOp! / one.median.serverMicrosPerOp!) : ''} |`,
       )
     }
@@ -79,61 +83,16 @@ function generatorCheckTable(rows: readonly Row[]): string | undefined {
   return lines.join('\n')
 }
 
-interface Goal {
-  readonly goal: string
-  readonly config: string
-  /** The ratio of medians: `numerator`'s figure over `denominator`'s. */
-  readonly value: number
-  /** The same ratio within each repetition (the targets of one repetition ran back to back). */
-  readonly perRun: readonly number[]
-  readonly limit: number
-  /** 'max': value must be ≤ limit; 'min': value must be ≥ limit. */
-  readonly kind: 'max' | 'min'
+const GOAL_CAPTIONS: Record<WriteMode, string> = {
+  batched: '**Batched client writes** (the goals checked since the first run)',
+  'per-frame': '**Per-frame client writes** (issue 14: what plain `ws` clients, one write per `send`, should see; idle connections write nothing, so the idle goal reads the same idle runs)',
 }
 
-function goals(rows: readonly Row[], records: readonly RunRecord[]): Goal[] {
-  const out: Goal[] = []
-  const get = (config: string, target: string) => rows.find((r) => r.config === config && r.target === target && r.generators === 1)
-  const add = (goal: string, config: string, numerator: string, denominator: string, key: string, limit: number, kind: 'max' | 'min') => {
-    const a = get(config, numerator)
-    const b = get(config, denominator)
-    if (!a || !b) return
-    out.push({ goal, config, value: a.median[key]! / b.median[key]!, perRun: perRunRatios(records, config, numerator, denominator, key), limit, kind })
-  }
-  for (const config of configs(rows, 'rpc')) {
-    const w = Number(/w=(\d+)/.exec(config)?.[1])
-    const limit = w >= 16 ? 0.9 : 1.05
-    add(`server µs/op ≤ ${limit}× raw ws`, config, 'gangway', BASELINE, 'serverMicrosPerOp', limit, 'max')
-    for (const peer of ['nest-ws', 'nest-socket.io', 'socket.io'] as const) {
-      const need = peer === 'socket.io' ? 1.4 : 2
-      add(`≥ ${need}× cheaper than ${label(peer)} (their µs/op ÷ gangway's)`, config, peer, 'gangway', 'serverMicrosPerOp', need, 'min')
-    }
-    add('p99 ≤ 1.10× raw ws', config, 'gangway', BASELINE, 'p99Ms', 1.1, 'max')
-  }
-  for (const config of configs(rows, 'fanout')) {
-    add('server µs/delivery ≤ 1.0× raw ws', config, 'gangway', BASELINE, 'serverMicrosPerOp', 1, 'max')
-    add('server µs/delivery ≤ 0.8× Socket.IO', config, 'gangway', 'socket.io', 'serverMicrosPerOp', 0.8, 'max')
-  }
-  for (const config of configs(rows, 'idle')) {
-    add('RSS per connection ≤ 1.2× raw ws', config, 'gangway', BASELINE, 'rssPerConnectionKiB', 1.2, 'max')
-  }
-  return out
-}
-
-function perRunRatios(records: readonly RunRecord[], config: string, numerator: string, denominator: string, key: string): number[] {
-  const figure = (target: string, repetition: number) =>
-    (records.find((r) => r.config === config && r.target === target && r.generators === 1 && r.repetition === repetition)?.measurement as Record<string, number> | undefined)?.[key]
-  const repetitions = [...new Set(records.filter((r) => r.config === config).map((r) => r.repetition))].sort((a, b) => a - b)
-  return repetitions.flatMap((repetition) => {
-    const a = figure(numerator, repetition)
-    const b = figure(denominator, repetition)
-    return a !== undefined && b !== undefined ? [a / b] : []
-  })
-}
-
-function goalTable(rows: readonly Row[], records: readonly RunRecord[]): string {
-  const lines = ['| goal (gangway) | configuration | measured (medians) | each repetition | met |', '|---|---|---:|---|:---:|']
-  for (const goal of goals(rows, records)) {
+function goalTable(writes: WriteMode, rows: readonly Row[], records: readonly RunRecord[]): string {
+  const goals = goalsFor(writes, rows, records)
+  if (goals.length === 0) return `${GOAL_CAPTIONS[writes]}: none of its configurations was measured in this run.`
+  const lines = [GOAL_CAPTIONS[writes], '', '| goal (gangway) | configuration | measured (medians) | each repetition | met |', '|---|---|---:|---|:---:|']
+  for (const goal of goals) {
     const met = Number.isFinite(goal.value) ? (goal.kind === 'max' ? goal.value <= goal.limit : goal.value >= goal.limit) : false
     lines.push(
       `| ${goal.goal} | ${goal.config} | ${fmt.ratio(goal.value)} | ${goal.perRun.map(fmt.ratio).join(', ')} | ${Number.isFinite(goal.value) ? (met ? 'yes' : '**no**') : '—'} |`,
@@ -150,17 +109,30 @@ export function renderResults(records: readonly RunRecord[], mode: Mode): string
   for (const config of configs(rows, 'rpc')) {
     const [, c, w, bytes] = /c=(\d+) w=(\d+)(?: (\d+)B)?/.exec(config) ?? []
     const message = bytes ? `a ${bytes}-byte message` : 'a ~60-byte message'
-    parts.push(`#### rpc — ${c} connections × ${w} request${w === '1' ? '' : 's'} in flight (\`echo\` of ${message}; ${reps})\n\n${loadTable(rows, config, 'request')}`)
+    parts.push(
+      `#### rpc — ${c} connections × ${w} request${w === '1' ? '' : 's'} in flight (\`echo\` of ${message}; ${writeModesOf(rows, config)}; ${reps})\n\n` +
+        loadTable(rows, config, 'request'),
+    )
   }
   for (const config of configs(rows, 'fanout')) {
     const n = /n=(\d+)/.exec(config)?.[1]
-    parts.push(`#### fanout — ${n} subscribers in one room, one publisher, ${mode.publishWindow} messages in flight (${reps})\n\n${loadTable(rows, config, 'delivery')}`)
+    parts.push(
+      `#### fanout — ${n} subscribers in one room, one publisher, ${mode.publishWindow} messages in flight (${writeModesOf(rows, config)}; ${reps})\n\n` +
+        loadTable(rows, config, 'delivery'),
+    )
   }
   for (const config of configs(rows, 'idle')) {
     parts.push(`#### idle memory — ${/n=(\d+)/.exec(config)?.[1]} idle connections (${reps})\n\n${idleTable(rows, config)}`)
   }
   const check = generatorCheckTable(rows)
   if (check) parts.push(`#### Is the generator the bottleneck? raw ws driven by one generator process vs two (${reps})\n\n${check}`)
-  parts.push(`#### Goals\n\n${goalTable(rows, records)}`)
+  const modes = WRITE_MODES.filter((writes) => mode.writes.includes(writes))
+  parts.push(`#### Goals\n\n${modes.map((writes) => goalTable(writes, rows, records)).join('\n\n')}`)
   return parts.join('\n\n')
+}
+
+/** "batched and per-frame client writes", as measured for one configuration. */
+function writeModesOf(rows: readonly Row[], config: string): string {
+  const modes = WRITE_MODES.filter((writes) => rows.some((r) => r.config === config && r.writes === writes))
+  return `${modes.join(' and ')} client writes`
 }

@@ -1,6 +1,7 @@
 import type { IdleMeasurement, RunMeasurement } from './run-one.js'
 import type { ScenarioName } from './plan.js'
 import { BASELINE, TARGETS, type TargetName } from './targets.js'
+import { LEGACY_WRITE_MODE, type WriteMode } from './write-mode.js'
 
 /** One run as recorded in the results JSON. */
 export interface RunRecord {
@@ -9,8 +10,15 @@ export interface RunRecord {
   readonly target: TargetName
   readonly generators: number
   readonly repetition: number
+  /** The generator's write mode (rpc and fanout); records saved before modes existed have none. */
+  readonly writes?: WriteMode
   readonly measurement?: RunMeasurement | IdleMeasurement
   readonly error?: string
+}
+
+/** A record's write mode: undefined for idle runs, which send nothing to write. */
+export function writesOfRecord(record: RunRecord): WriteMode | undefined {
+  return record.scenario === 'idle' ? undefined : (record.writes ?? LEGACY_WRITE_MODE)
 }
 
 /** The median of each figure over the repetitions of one configuration. */
@@ -19,6 +27,8 @@ export interface Row {
   readonly scenario: ScenarioName
   readonly target: TargetName
   readonly generators: number
+  /** Undefined for idle rows. */
+  readonly writes: WriteMode | undefined
   readonly runs: number
   readonly failedRuns: number
   readonly errors: readonly string[]
@@ -37,7 +47,7 @@ export function median(values: readonly number[]): number {
 export function aggregate(records: readonly RunRecord[]): Row[] {
   const groups = new Map<string, RunRecord[]>()
   for (const record of records) {
-    const key = `${record.config}|${record.target}|${record.generators}`
+    const key = `${record.config}|${writesOfRecord(record)}|${record.target}|${record.generators}`
     let group = groups.get(key)
     if (!group) groups.set(key, (group = []))
     group.push(record)
@@ -56,6 +66,7 @@ export function aggregate(records: readonly RunRecord[]): Row[] {
       scenario: first.scenario,
       target: first.target,
       generators: first.generators,
+      writes: writesOfRecord(first),
       runs: measured.length,
       failedRuns: group.length - measured.length,
       errors: group.flatMap((r) => (r.error ? [r.error] : [])),
@@ -66,13 +77,13 @@ export function aggregate(records: readonly RunRecord[]): Row[] {
   return rows
 }
 
-/** The baseline row (raw ws, one generator) of a configuration. */
-export function baselineOf(rows: readonly Row[], config: string): Row | undefined {
-  return rows.find((r) => r.config === config && r.target === BASELINE && r.generators === 1)
+/** The baseline row (raw ws, one generator) of a configuration in one write mode. */
+export function baselineOf(rows: readonly Row[], config: string, writes: WriteMode | undefined): Row | undefined {
+  return rows.find((r) => r.config === config && r.writes === writes && r.target === BASELINE && r.generators === 1)
 }
 
 export function ratio(rows: readonly Row[], row: Row, key: string): number {
-  const base = baselineOf(rows, row.config)
+  const base = baselineOf(rows, row.config, row.writes)
   return base ? row.median[key]! / base.median[key]! : Number.NaN
 }
 

@@ -45,6 +45,8 @@ export interface RunMeasurement {
   readonly generatorCoreBusy: number
   readonly failures: number
   readonly closed: number
+  /** Generator frames per socket write over the window: 1.00 when every frame left in a write of its own. */
+  readonly framesPerWrite: number
 }
 
 export interface IdleMeasurement {
@@ -86,9 +88,9 @@ export async function runOne(spec: RunSpec, env: RunEnvironment): Promise<RunMea
       }
       const config: GeneratorConfig =
         spec.scenario === 'rpc'
-          ? { ...common, scenario: 'rpc', connections: shares[g]!, inflight: spec.inflight, ...(spec.messageBytes ? { messageBytes: spec.messageBytes } : {}) }
+          ? { ...common, scenario: 'rpc', connections: shares[g]!, inflight: spec.inflight, writes: spec.writes, ...(spec.messageBytes ? { messageBytes: spec.messageBytes } : {}) }
           : spec.scenario === 'fanout'
-            ? { ...common, scenario: 'fanout', subscribers: spec.subscribers, publishWindow: spec.publishWindow }
+            ? { ...common, scenario: 'fanout', subscribers: spec.subscribers, publishWindow: spec.publishWindow, writes: spec.writes }
             : { ...common, scenario: 'idle', connections: spec.connections }
       command(generator, { type: 'config', config })
     }
@@ -129,6 +131,8 @@ export async function runOne(spec: RunSpec, env: RunEnvironment): Promise<RunMea
     let closed = 0
     let generatorCpuMicros = 0
     let generatorWallMs = 0
+    let frames = 0
+    let framesJoined = 0
     for (const snapshot of results) {
       histogram.add(snapshot.latency)
       operations += snapshot.operations
@@ -136,6 +140,8 @@ export async function runOne(spec: RunSpec, env: RunEnvironment): Promise<RunMea
       closed += snapshot.closed
       generatorCpuMicros += snapshot.cpuMicros
       generatorWallMs = Math.max(generatorWallMs, snapshot.wallMs)
+      frames += snapshot.frames
+      framesJoined += snapshot.framesJoined
     }
     // Rates over each side's own clock, so a few ms of IPC skew between the windows cancels out.
     const opsPerSec = operations / (generatorWallMs / 1000)
@@ -152,6 +158,7 @@ export async function runOne(spec: RunSpec, env: RunEnvironment): Promise<RunMea
       generatorCoreBusy: env.generatorCpu === undefined ? Number.NaN : coreBusy(coresBefore, coresAfter, env.generatorCpu),
       failures,
       closed,
+      framesPerWrite: frames / (frames - framesJoined),
     }
   } finally {
     for (const generator of generators) command(generator, { type: 'stop' })

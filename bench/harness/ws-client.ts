@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { connect, type Socket } from 'node:net'
+import type { FrameWriteCounter } from './frame-write-counter.js'
+import type { WriteMode } from './write-mode.js'
 
 /** What a `WsClient` reports. `now` is `performance.now()` taken once per TCP read. */
 export interface WsClientEvents {
@@ -15,6 +17,10 @@ export interface WsClientOptions {
   /** Loopback source address (spreading connections over several avoids running out of ports). */
   readonly localAddress: string
   readonly timeoutMs: number
+  /** Whether the frames sent in answer to one read share a write (see write-mode.ts). */
+  readonly writes: WriteMode
+  /** Shared by the connections of one generator. */
+  readonly counter: FrameWriteCounter
 }
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11'
@@ -29,25 +35,30 @@ const OP_PONG = 0xa
  * and a frame parser that hands out payload offsets instead of copies. It
  * costs the generator a fraction of what the `ws` client would, so one core
  * can drive a server harder. Every frame is masked with a fresh non-zero key
- * (a zero key would let `ws` skip unmasking and flatter the server).
+ * (a zero key would let `ws` skip unmasking and flatter the server). The write
+ * mode decides whether the frames sent in answer to one read share a write.
  */
 export class WsClient {
   readonly socket: Socket
   #events: WsClientEvents
+  readonly #batched: boolean
+  readonly #counter: FrameWriteCounter
   #rest: Buffer | undefined
   #key = (randomBytes(4).readUInt32BE(0) | 1) >>> 0
   #closed = false
 
-  private constructor(socket: Socket, events: WsClientEvents) {
+  private constructor(socket: Socket, events: WsClientEvents, options: WsClientOptions) {
     this.socket = socket
     this.#events = events
+    this.#batched = options.writes === 'batched'
+    this.#counter = options.counter
   }
 
   /** Connects and completes the upgrade; rejects on any other answer or after `timeoutMs`. */
   static connect(options: WsClientOptions, events: WsClientEvents): Promise<WsClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ host: '127.0.0.1', port: options.port, localAddress: options.localAddress, noDelay: true })
-      const client = new WsClient(socket, events)
+      const client = new WsClient(socket, events, options)
       const key = randomBytes(16).toString('base64')
       const expected = createHash('sha1').update(key + GUID).digest('base64')
       let head = Buffer.alloc(0)
@@ -111,6 +122,17 @@ export class WsClient {
     this.#maskAndWrite(frame, payload.length)
   }
 
+  /** Runs `sendAll`; in batched mode every frame it sends leaves in one write, in per-frame mode each in its own. */
+  batch(sendAll: () => void): void {
+    if (!this.#batched) return sendAll()
+    this.socket.cork()
+    try {
+      sendAll()
+    } finally {
+      this.socket.uncork()
+    }
+  }
+
   destroy(): void {
     this.#closed = true
     this.socket.destroy()
@@ -149,51 +171,60 @@ export class WsClient {
     const m3 = key & 0xff
     const masks = [m0, m1, m2, m3]
     for (let i = 0; i < length; i++) frame[at + i] = frame[at + i]! ^ masks[i & 3]!
+    const counter = this.#counter
+    counter.frames++
+    // Bytes still queued (corked, or not yet taken by the kernel): this frame will share their write.
+    if (this.socket.writableLength > 0) counter.joined++
     this.socket.write(frame)
   }
 
   #onData(chunk: Buffer): void {
+    // Batched: everything sent in answer to this read leaves in one write. (No closure for
+    // batch() here: this runs once per read, and the batched mode's cost should stay as it was.)
+    const batched = this.#batched
+    if (batched) this.socket.cork()
+    try {
+      this.#readFrames(chunk)
+    } finally {
+      if (batched) this.socket.uncork()
+    }
+  }
+
+  #readFrames(chunk: Buffer): void {
     const now = performance.now()
     const rest = this.#rest
     const data = rest === undefined ? chunk : Buffer.concat([rest, chunk])
     let at = 0
-    const socket = this.socket
-    // Everything sent in answer to this read leaves in one write.
-    socket.cork()
-    try {
-      while (data.length - at >= 2) {
-        const b0 = data[at]!
-        let length = data[at + 1]! & 0x7f
-        let header = 2
-        if (length === 126) {
-          if (data.length - at < 4) break
-          length = data.readUInt16BE(at + 2)
-          header = 4
-        } else if (length === 127) {
-          if (data.length - at < 10) break
-          length = data.readUInt32BE(at + 2) * 2 ** 32 + data.readUInt32BE(at + 6)
-          header = 10
-        }
-        if (data.length - at < header + length) break
-        const start = at + header
-        const end = start + length
-        at = end
-        const opcode = b0 & 0x0f
-        if ((b0 & 0x80) === 0 || opcode === 0) {
-          this.#close('fragmented frames are not supported by the load generator')
-          return
-        }
-        if (opcode === OP_TEXT) this.#events.onText(data, start, end, now)
-        else if (opcode === OP_PING) this.sendBytes(data.subarray(start, end), OP_PONG)
-        else if (opcode === OP_CLOSE) {
-          this.#close(`close frame ${length >= 2 ? data.readUInt16BE(start) : ''}`)
-          return
-        }
+    while (data.length - at >= 2) {
+      const b0 = data[at]!
+      let length = data[at + 1]! & 0x7f
+      let header = 2
+      if (length === 126) {
+        if (data.length - at < 4) break
+        length = data.readUInt16BE(at + 2)
+        header = 4
+      } else if (length === 127) {
+        if (data.length - at < 10) break
+        length = data.readUInt32BE(at + 2) * 2 ** 32 + data.readUInt32BE(at + 6)
+        header = 10
       }
-      this.#rest = at < data.length ? data.subarray(at) : undefined
-    } finally {
-      socket.uncork()
+      if (data.length - at < header + length) break
+      const start = at + header
+      const end = start + length
+      at = end
+      const opcode = b0 & 0x0f
+      if ((b0 & 0x80) === 0 || opcode === 0) {
+        this.#close('fragmented frames are not supported by the load generator')
+        return
+      }
+      if (opcode === OP_TEXT) this.#events.onText(data, start, end, now)
+      else if (opcode === OP_PING) this.sendBytes(data.subarray(start, end), OP_PONG)
+      else if (opcode === OP_CLOSE) {
+        this.#close(`close frame ${length >= 2 ? data.readUInt16BE(start) : ''}`)
+        return
+      }
     }
+    this.#rest = at < data.length ? data.subarray(at) : undefined
   }
 
   #close(reason: string): void {
