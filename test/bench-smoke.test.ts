@@ -28,22 +28,26 @@ test('npm run bench -- --smoke drives gangway and raw ws through every scenario 
 
   const run = spawnSync(
     process.execPath,
-    [join(build, 'bench', 'run.js'), '--smoke', '--targets', 'gangway,raw-ws', '--out', out, '--no-write', '--no-extras'],
+    [join(build, 'bench', 'run.js'), '--smoke', '--targets', 'gangway,raw-ws', '--writes', 'batched,per-frame', '--out', out, '--no-write', '--no-extras'],
     { cwd: root, encoding: 'utf8', timeout: 150_000 },
   )
   assert.equal(run.status, 0, `bench --smoke failed:\n${run.stderr}\n${readLog(out)}`)
 
   const results = JSON.parse(readFileSync(join(out, 'smoke.json'), 'utf8')) as {
-    records: Array<{ config: string; target: string; error?: string; measurement?: Record<string, number> }>
+    records: Array<{ config: string; target: string; writes?: string; error?: string; measurement?: Record<string, number> }>
   }
-  const seen = results.records.map((r) => `${r.config} ${r.target}`).sort()
+  const seen = results.records.map((r) => `${r.config} ${r.writes ?? '-'} ${r.target}`).sort()
   assert.deepEqual(seen, [
-    'fanout n=4 gangway',
-    'fanout n=4 raw-ws',
-    'idle n=4 gangway',
-    'idle n=4 raw-ws',
-    'rpc c=4 w=2 gangway',
-    'rpc c=4 w=2 raw-ws',
+    'fanout n=4 batched gangway',
+    'fanout n=4 batched raw-ws',
+    'fanout n=4 per-frame gangway',
+    'fanout n=4 per-frame raw-ws',
+    'idle n=4 - gangway',
+    'idle n=4 - raw-ws',
+    'rpc c=4 w=2 batched gangway',
+    'rpc c=4 w=2 batched raw-ws',
+    'rpc c=4 w=2 per-frame gangway',
+    'rpc c=4 w=2 per-frame raw-ws',
   ])
   for (const record of results.records) {
     assert.equal(record.error, undefined, `${record.config} ${record.target}: ${record.error}`)
@@ -55,10 +59,14 @@ test('npm run bench -- --smoke drives gangway and raw ws through every scenario 
       assert.ok(Number.isFinite(m.serverMicrosPerOp), `${record.config} ${record.target} has no server CPU figure`)
       assert.equal(m.failures, 0, `${record.config} ${record.target} got error answers`)
       assert.equal(m.closed, 0, `${record.config} ${record.target} lost connections`)
+      // Per-frame means one socket write per frame, as browsers' send() does.
+      if (record.writes === 'per-frame') assert.ok(m.framesPerWrite! <= 1.01, `${record.config} ${record.target}: ${m.framesPerWrite} frames per write`)
     }
   }
   assert.match(run.stdout, /#### rpc — 4 connections × 2 requests in flight/)
   assert.match(run.stdout, /\| gangway \| [\d,]+ \| [\d.]+× \|/)
+  assert.match(run.stdout, /\| per-frame \| gangway \| [\d,]+ \| [\d.]+× \|/)
+  assert.match(run.stdout, /\*\*Per-frame client writes\*\*/)
   assert.match(run.stdout, /#### Goals/)
   assert.ok(readFileSync(join(out, 'smoke-ratios.svg'), 'utf8').startsWith('<svg'))
 })
