@@ -1,11 +1,11 @@
-import type { BrokerState } from '../observability/broker-state.js'
+import type { BrokerState } from '../broker/broker-state.js'
 
 /**
  * What a broker implements for the bridge: moving opaque message bodies to
  * three kinds of address. Correlation, timeouts, batching, dedupe and push
  * routing are written once in core on top of it, so each broker is a short
  * file and the semantics are tested once (see `gangway-ws/testing`'s
- * `runBridgeConformance`).
+ * `bridgeTransportConformance`).
  *
  * - a **pattern** (`demo.ask`): a work queue shared by every service instance
  *   handling it; each message goes to one of them;

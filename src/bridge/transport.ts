@@ -4,7 +4,7 @@ import { GatewayError, WsError } from '../errors/gateway-error.js'
 import { silentLogger, type Logger } from '../logging/logger.js'
 import { decodeRecords, type BridgeRecord, type ForwardMeta, type PushRecord, type RequestRecord } from './bridge-records.js'
 import type { BrokerLink, ConsumeOptions, Delivery } from './broker-link.js'
-import type { BrokerStateListener, ReportsBrokerState } from '../observability/broker-state.js'
+import type { BrokerStateListener, ReportsBrokerState } from '../broker/broker-state.js'
 import { RecordBatcher } from './record-batcher.js'
 
 /** Options of a transport (every broker's factory accepts these too). */
