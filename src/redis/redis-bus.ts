@@ -1,141 +1,82 @@
-import { Redis } from 'ioredis'
-import type { BusState, ClusterBus, ClusterBusEvents } from '../index.js'
-
-/**
- * The part of an ioredis client the cluster bus uses. gangway never uses the
- * client you pass directly: it `duplicate()`s it into a publisher and a
- * subscriber connection with the settings the cluster needs (your client's
- * host, TLS, auth and db are kept), and closes only those.
- */
-export interface RedisClientLike {
-  duplicate(override?: RedisConnectionSettings): RedisConnectionLike
-}
-
-/** The settings gangway applies to the connections it opens. */
-export interface RedisConnectionSettings {
-  lazyConnect: boolean
-  enableOfflineQueue: boolean
-  autoResubscribe: boolean
-  autoResendUnfulfilledCommands: boolean
-  maxRetriesPerRequest: number | null
-  enableAutoPipelining: boolean
-  connectionName: string
-  retryStrategy: (times: number) => number | null
-}
-
-/** One ioredis connection, as the bus uses it. */
-export interface RedisConnectionLike {
-  readonly status: string
-  connect(): Promise<void>
-  publish(channel: string, message: Buffer): Promise<number>
-  pipeline(): RedisPipelineLike
-  subscribe(...channels: string[]): Promise<unknown>
-  unsubscribe(...channels: string[]): Promise<unknown>
-  ping(): Promise<unknown>
-  quit(): Promise<unknown>
-  disconnect(reconnect?: boolean): void
-  on(event: 'messageBuffer', listener: (channel: Buffer, message: Buffer) => void): unknown
-  on(event: 'ready' | 'close', listener: () => void): unknown
-  on(event: 'error', listener: (err: Error) => void): unknown
-}
-
-/** An ioredis pipeline: commands written together, in one write. */
-export interface RedisPipelineLike {
-  publish(channel: string, message: Buffer): unknown
-  exec(): Promise<unknown>
-}
-
-/** Options of the Redis bus. */
-export interface RedisBusOptions {
-  /** The longest pause between reconnect attempts (with jitter; attempts never stop). @default 2000 */
-  maxReconnectDelayMs?: number
-}
-
-export const DEFAULT_MAX_RECONNECT_DELAY_MS = 2000
+import { GatewayError, type BrokerState, type ClusterBus, type ClusterBusEvents } from '../internal.js'
+import { RedisBrokerConnection, type RedisClientRole } from './redis-broker-connection.js'
+import type { RedisClientLike, RedisConnectionLike } from './redis-client-like.js'
+import { resolveRedisBusOptions, type RedisBusOptions } from './redis-options.js'
 
 /** SUBSCRIBE at most this many channels per command when restoring them after a reconnect. */
 const RESUBSCRIBE_BATCH = 500
 
+/** Both clients fail fast while disconnected and never re-send a publish (pub/sub is at most once). */
+const PUBLISHER: RedisClientRole = Object.freeze({
+  name: 'pub',
+  required: true,
+  offlineQueue: false,
+  retriesPerRequest: 0,
+  resendUnanswered: false,
+  resubscribe: false,
+  quitOnClose: true,
+})
+
+interface Waiter {
+  resolve(): void
+  reject(err: Error): void
+}
+
 /**
- * A `ClusterBus` on Redis pub/sub through ioredis: one connection publishes
- * (the publishes of one tick in one pipeline), one subscribes. Publishes fail fast while disconnected
- * (no offline queue, so memory stays bounded during an outage), unanswered
+ * A `ClusterBus` on Redis pub/sub through ioredis: the cluster's role on a
+ * Redis broker connection. One client publishes (the publishes of one tick in
+ * one pipeline), one subscribes. Publishes fail fast while disconnected (no
+ * offline queue, so memory stays bounded during an outage), unanswered
  * commands are never re-sent after a reconnect (no duplicate publishes), and
- * every channel is subscribed again once the connection is back.
+ * every channel is subscribed again, by the bus, before the connection counts
+ * as connected again.
  */
 export class RedisBus implements ClusterBus {
   readonly name = 'redis'
+  readonly #connection: RedisBrokerConnection
   readonly #pub: RedisConnectionLike
   readonly #sub: RedisConnectionLike
   /** Channels this bus should be subscribed to. */
   readonly #channels = new Set<string>()
   /** Channels confirmed on the current subscriber connection. */
   readonly #live = new Set<string>()
-  #restored: Array<{ resolve: () => void; reject: (err: Error) => void }> = []
-  #connected: Array<{ resolve: () => void; reject: (err: Error) => void }> = []
+  #restored: Waiter[] = []
+  #connected: Waiter[] = []
   #events: ClusterBusEvents | undefined
-  #state: BusState = 'connecting'
+  /** The state last reported to the events. */
+  #reported: BrokerState = 'connecting'
   /** Publishes waiting for the end of the tick: channel, message, channel, message… */
   #batch: Array<string | Buffer> = []
-  #pubReady = false
   #subReady = false
-  #everConnected = false
   #closed = false
-  #lastError: Error | undefined
 
+  /** @param connection a `redis://` / `rediss://` URL, or an ioredis client to duplicate (never closed by the bus) */
   constructor(connection: string | RedisClientLike, options: RedisBusOptions = {}) {
-    const maxDelay = options.maxReconnectDelayMs ?? DEFAULT_MAX_RECONNECT_DELAY_MS
-    const settings = (role: string): RedisConnectionSettings => ({
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      autoResubscribe: false,
-      autoResendUnfulfilledCommands: false,
-      maxRetriesPerRequest: 0,
-      enableAutoPipelining: false,
-      connectionName: `gangway-cluster-${role}`,
-      // Exponential backoff with jitter, capped; never null, so ioredis never gives up.
-      retryStrategy: (times) => Math.round(Math.min(maxDelay, 50 * 2 ** Math.min(times, 10)) * (0.5 + Math.random() / 2)),
-    })
-    const open = (role: string): RedisConnectionLike =>
-      typeof connection === 'string' ? (new Redis(connection, settings(role)) as unknown as RedisConnectionLike) : connection.duplicate(settings(role))
-    this.#pub = open('pub')
-    this.#sub = open('sub')
-    for (const client of [this.#pub, this.#sub]) {
-      client.on('error', (err) => {
-        this.#lastError = err
-      })
-    }
-    this.#pub.on('ready', () => {
-      this.#pubReady = true
-      this.#update()
-    })
-    this.#pub.on('close', () => {
-      this.#pubReady = false
-      this.#update()
-    })
-    this.#sub.on('ready', () => void this.#resubscribe())
+    this.#connection = new RedisBrokerConnection(connection, resolveRedisBusOptions(options), 'cluster')
+    this.#pub = this.#connection.open(PUBLISHER)
+    this.#sub = this.#connection.open({ ...PUBLISHER, name: 'sub', setup: () => this.#resubscribe() })
     this.#sub.on('close', () => {
       this.#subReady = false
       this.#live.clear()
-      this.#update()
     })
     this.#sub.on('messageBuffer', (channel, message) => this.#events?.message(channel.toString(), message))
+    this.#connection.state.watch((state, error) => this.#stateChanged(state, error))
   }
 
-  get state(): BusState {
-    return this.#state
+  get state(): BrokerState {
+    return this.#connection.state.current ?? 'connecting'
   }
 
   async start(events: ClusterBusEvents): Promise<void> {
     this.#events = events
     const connected = new Promise<void>((resolve, reject) => this.#connected.push({ resolve, reject }))
-    // With lazyConnect, connect() starts the first attempt; a refused one is retried by ioredis itself.
-    for (const client of [this.#pub, this.#sub]) client.connect().catch(() => {})
+    this.#connection.connect(this.#pub)
+    this.#connection.connect(this.#sub)
     await connected
   }
 
   publish(channel: string, payload: Uint8Array): boolean {
-    if (this.#state !== 'connected') return false
+    if (this.state !== 'connected') return false
     const message = Buffer.isBuffer(payload) ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength)
     // Publishes of one tick go out together in one write at the end of the tick (ioredis's own
     // auto-pipelining waits for setImmediate, a whole event-loop turn later).
@@ -158,7 +99,7 @@ export class RedisBus implements ClusterBus {
   }
 
   subscribe(channel: string): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error('The Redis bus is closed'))
+    if (this.#closed) return Promise.reject(closedError())
     this.#channels.add(channel)
     if (this.#live.has(channel)) return Promise.resolve()
     if (!this.#subReady) return this.#nextRestore()
@@ -178,56 +119,41 @@ export class RedisBus implements ClusterBus {
     if (this.#subReady) await this.#sub.unsubscribe(channel).catch(() => {})
   }
 
-  async ping(): Promise<void> {
-    await Promise.all([this.#pub.ping(), this.#sub.ping()])
+  ping(): Promise<void> {
+    return this.#connection.ping()
   }
 
   reconnect(): void {
-    if (this.#closed) return
-    this.#pub.disconnect(true)
-    this.#sub.disconnect(true)
+    this.#connection.reconnect()
   }
 
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    for (const waiter of [...this.#restored.splice(0), ...this.#connected.splice(0)]) waiter.reject(new Error('The Redis bus is closed'))
-    // QUIT lets publishes already queued go out first; a dead server gets a second, then the socket is cut.
-    await Promise.all(
-      [this.#pub, this.#sub].map(async (client) => {
-        let timer: NodeJS.Timeout | undefined
-        const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))
-        await Promise.race([client.quit().catch(() => {}), timeout])
-        clearTimeout(timer)
-        client.disconnect(false)
-      }),
-    )
-    this.#update()
+    for (const waiter of [...this.#restored.splice(0), ...this.#connected.splice(0)]) waiter.reject(closedError())
+    // QUIT lets publishes already queued go out first.
+    await this.#connection.close()
   }
 
-  /** Subscribes every channel on a fresh subscriber connection, then reports connected. */
+  /** The subscriber's setup after each (re)connect: subscribes every channel, then lets waiting subscribes go. */
   async #resubscribe(): Promise<void> {
     const done = new Set<string>()
-    try {
-      // Channels added while a batch is in flight are picked up by the next round.
-      for (;;) {
-        const batch: string[] = []
-        for (const channel of this.#channels) {
-          if (!done.has(channel)) batch.push(channel)
-          if (batch.length === RESUBSCRIBE_BATCH) break
-        }
-        if (batch.length === 0) break
-        await this.#sub.subscribe(...batch)
-        for (const channel of batch) done.add(channel)
+    // Channels added while a batch is in flight are picked up by the next round.
+    for (;;) {
+      const batch: string[] = []
+      for (const channel of this.#channels) {
+        if (!done.has(channel)) batch.push(channel)
+        if (batch.length === RESUBSCRIBE_BATCH) break
       }
-    } catch {
-      return // the connection dropped again; the next 'ready' retries
+      if (batch.length === 0) break
+      await this.#sub.subscribe(...batch) // a dropped connection rejects: the next 'ready' retries
+      for (const channel of batch) done.add(channel)
     }
-    if (this.#closed || this.#sub.status !== 'ready') return
+    if (this.#closed) throw closedError()
+    if (this.#sub.status !== 'ready') throw new GatewayError('UNAVAILABLE', 'The Redis connection dropped while its channels were being restored')
     this.#live.clear()
     for (const channel of done) if (this.#channels.has(channel)) this.#live.add(channel)
     this.#subReady = true
-    this.#update()
     for (const waiter of this.#restored.splice(0)) waiter.resolve()
   }
 
@@ -235,16 +161,15 @@ export class RedisBus implements ClusterBus {
     return new Promise((resolve, reject) => this.#restored.push({ resolve, reject }))
   }
 
-  #update(): void {
-    const state: BusState = this.#closed ? 'closed' : this.#pubReady && this.#subReady ? 'connected' : this.#everConnected ? 'reconnecting' : 'connecting'
-    if (state === this.#state) return
-    if (state === 'connected') {
-      this.#everConnected = true
-      for (const waiter of this.#connected.splice(0)) waiter.resolve()
-    }
-    this.#state = state
-    const error = state === 'reconnecting' ? this.#lastError : undefined
+  #stateChanged(state: BrokerState, error: Error | undefined): void {
+    if (state === 'connected') for (const waiter of this.#connected.splice(0)) waiter.resolve()
+    if (state === this.#reported) return
+    this.#reported = state
     const events = this.#events
-    queueMicrotask(() => events?.state(state, error))
+    queueMicrotask(() => events?.state(state, state === 'reconnecting' ? error : undefined))
   }
+}
+
+function closedError(): GatewayError {
+  return new GatewayError('CLOSED', 'The Redis bus is closed')
 }
