@@ -13,7 +13,7 @@ export type ServiceHandler<In = unknown, Out = unknown, Meta extends ForwardMeta
 
 /** Options of `createMicroservice`. */
 export interface MicroserviceOptions {
-  /** The broker connection. @default `inProcessTransport()` on the process-wide bus */
+  /** The broker connection. @default `inProcessTransport()` on the process-wide in-process broker */
   transport?: Transport
   /**
    * Instances in one group share a pattern's messages: the NATS queue group,
