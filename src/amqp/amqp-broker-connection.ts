@@ -38,6 +38,7 @@ export class AmqpBrokerConnection {
   #channels: Channel[] = []
   #generation = 0
   #settingUp = false
+  #restarting = false
   #waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = []
   #failedAttempts = 0
   #blocked = false
@@ -118,9 +119,16 @@ export class AmqpBrokerConnection {
    * every role is set up again on fresh channels.
    */
   restart(): void {
-    if (this.#closed || this.#settingUp) return
-    if (typeof this.#target === 'string') this.#model?.close().catch(() => {})
-    else this.#resetUp(this.#target)
+    if (this.#closed || this.#settingUp || this.#restarting) return
+    this.#restarting = true
+    // Channels also close when their connection drops, just before it reports the loss: only a
+    // channel that closed alone (the connection still connected a moment later) calls for a restart.
+    setImmediate(() => {
+      this.#restarting = false
+      if (this.#closed || this.state.current !== 'connected') return
+      if (typeof this.#target === 'string') this.#model?.close().catch(() => {})
+      else this.#resetUp(this.#target)
+    })
   }
 
   /** Closes what gangway opened: the connection from a URL (waiting a second at most), or its own channels on yours. Idempotent. */
