@@ -1,4 +1,4 @@
-import amqp, { type Channel, type ChannelModel, type ConfirmChannel, type RecoveringChannelModel, type RecoveryOptions, type SocketOptions } from 'amqplib'
+import amqp, { type Channel, type ChannelModel, type RecoveringChannelModel, type RecoveryOptions, type SocketOptions } from 'amqplib'
 import { BrokerStateTracker, GatewayError, invalidOption, settleWithin, silentLogger, type Logger } from '../internal.js'
 import type { AmqpChannelSource, AmqpConnectionLike } from './amqp-connection-like.js'
 import type { ResolvedAmqpConnectionOptions } from './amqp-options.js'
@@ -29,8 +29,9 @@ export class AmqpBrokerConnection {
   readonly #options: ResolvedAmqpConnectionOptions
   readonly #logger: () => Logger
   readonly #setups: AmqpSetup[] = []
-  #connection: AmqpConnectionLike | undefined
-  #opening: Promise<AmqpConnectionLike> | undefined
+  #opening: Promise<void> | undefined
+  /** The recovering connection opened from the URL. */
+  #own: RecoveringChannelModel | undefined
   /** The model of the current (re)connect: restarting a connection gangway opened closes it, and recovery takes over. */
   #model: ChannelModel | undefined
   /** Setups run one after another; each generation's channels are closed once the next is set up. */
@@ -105,7 +106,7 @@ export class AmqpBrokerConnection {
     const max = this.#options.maxBlockedBytes
     if (this.#blockedBytes + bytes > max) {
       if (this.#blockedBytes <= max) {
-        this.#logger().warn({ broker: 'amqp', heldBytes: this.#blockedBytes }, 'RabbitMQ still blocks publishing; dropping replies and pushes until it unblocks')
+        this.#logger().warn({ broker: 'amqp', heldBytes: this.#blockedBytes }, 'RabbitMQ still blocks publishing; refusing publishes until it unblocks')
         this.#blockedBytes = max + 1 // logged once per block
       }
       throw new GatewayError('BUSY', `RabbitMQ blocks this connection (resource alarm) and ${max} bytes already wait for it`)
@@ -143,19 +144,21 @@ export class AmqpBrokerConnection {
       return
     }
     // Stops recovery at once. Still being created: close it once it exists, or its recovery would go on forever.
-    const closing = this.#opening?.then((connection) => (connection as RecoveringChannelModel).close())
+    const closing = this.#opening?.then(() => this.#own?.close())
     // Closing a connection whose socket is already gone can wait forever for the close-ok: wait only for a live one.
     if (wasUp && closing !== undefined) await settleWithin(closing, CLOSE_WAIT_MS)
     else closing?.catch(() => {})
   }
 
   /** Opens the recovering connection from the URL, or starts using yours. */
-  async #begin(): Promise<AmqpConnectionLike> {
-    const connection = typeof this.#target === 'string' ? await this.#openOwn(this.#target) : this.#target
-    this.#connection = connection
-    this.#listen(connection)
-    if (typeof this.#target !== 'string') void this.#adopt(this.#target)
-    return connection
+  async #begin(): Promise<void> {
+    if (typeof this.#target === 'string') {
+      this.#own = await this.#openOwn(this.#target)
+      this.#listen(this.#own)
+    } else {
+      this.#listen(this.#target)
+      void this.#adopt(this.#target)
+    }
   }
 
   async #openOwn(url: string): Promise<RecoveringChannelModel> {

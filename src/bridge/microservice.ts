@@ -54,7 +54,7 @@ export const DEFAULT_PREFETCH = 64
  * mid-message has it redelivered (on brokers that can; see `docs/bridge.md`).
  *
  * @example
- * const service = createMicroservice({ transport: amqpTransport({ url }) })
+ * const service = createMicroservice({ transport: amqpTransport(url) })
  * service.handle('demo.ask', async (data, ctx) => {
  *   ctx.push('progress', { step: 1 })
  *   return { answer: data }

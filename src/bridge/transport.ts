@@ -67,8 +67,9 @@ interface PendingRequest {
 export type PushSink = (record: PushRecord) => void
 
 /**
- * One broker connection for the bridge: `request` and `emit` from any
- * process, and the plumbing gateway nodes and microservices share. Create it
+ * The bridge's request/reply over a `BrokerLink` (the bridge's role on a
+ * broker connection): `request` and `emit` from any process, and the plumbing
+ * gateway nodes and microservices share. Create it
  * with a broker's factory (`amqpTransport`, `natsTransport`, `redisTransport`)
  * or `inProcessTransport()`, and pass it to `createGateway({ transport })` and
  * `createMicroservice({ transport })`.

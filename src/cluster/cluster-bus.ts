@@ -26,7 +26,7 @@ export interface ClusterBusEvents {
   state(state: BrokerState, error?: Error): void
 }
 
-/** A pub/sub broker connection, as the cluster adapter uses it. */
+/** The cluster's role on a broker connection: pub/sub as the cluster adapter uses it. */
 export interface ClusterBus {
   /** A short name for logs ("redis", "nats", "memory"). */
   readonly name: string
