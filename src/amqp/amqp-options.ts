@@ -29,6 +29,7 @@ export interface ResolvedAmqpConnectionOptions {
   readonly maxBlockedBytes: number
 }
 
+/** The defaults of `AmqpConnectionOptions`. */
 export const DEFAULT_AMQP_CONNECTION_OPTIONS: ResolvedAmqpConnectionOptions = Object.freeze({
   heartbeatSeconds: 10,
   connectTimeoutMs: 5000,
@@ -71,6 +72,7 @@ export interface ResolvedAmqpLinkOptions extends ResolvedAmqpConnectionOptions {
   readonly maxUnconfirmed: number
 }
 
+/** The defaults of `AmqpLinkOptions`. */
 export const DEFAULT_AMQP_LINK_OPTIONS: ResolvedAmqpLinkOptions = Object.freeze({
   ...DEFAULT_AMQP_CONNECTION_OPTIONS,
   prefix: 'gangway',

@@ -15,6 +15,7 @@ export const DEFAULT_NATS_PING_INTERVAL_MS = 10_000
 /** Default of `reconnectTimeWaitMs`. */
 export const DEFAULT_NATS_RECONNECT_TIME_WAIT_MS = 500
 
+/** The defaults of `NatsConnectionOptions`. */
 export const DEFAULT_NATS_CONNECTION_OPTIONS: ResolvedNatsConnectionOptions = Object.freeze({
   pingIntervalMs: DEFAULT_NATS_PING_INTERVAL_MS,
   reconnectTimeWaitMs: DEFAULT_NATS_RECONNECT_TIME_WAIT_MS,
@@ -26,6 +27,7 @@ export type ResolvedNatsConnectionOptions = Readonly<Required<NatsConnectionOpti
 /** Options of the NATS cluster bus (`natsCluster`, `NatsBus`): its connection's. */
 export interface NatsBusOptions extends NatsConnectionOptions {}
 
+/** The defaults of `NatsBusOptions`. */
 export const DEFAULT_NATS_BUS_OPTIONS: ResolvedNatsBusOptions = DEFAULT_NATS_CONNECTION_OPTIONS
 
 export type ResolvedNatsBusOptions = ResolvedNatsConnectionOptions
@@ -67,6 +69,7 @@ export interface NatsLinkOptions extends NatsConnectionOptions {
   jetstream?: boolean | JetStreamOptions
 }
 
+/** The defaults of `NatsLinkOptions` (core NATS: `jetstream: false`). */
 export const DEFAULT_NATS_LINK_OPTIONS = Object.freeze({
   ...DEFAULT_NATS_CONNECTION_OPTIONS,
   prefix: 'gangway',

@@ -9,6 +9,7 @@ export interface RedisConnectionOptions {
 /** Default of `maxReconnectDelayMs`. */
 export const DEFAULT_MAX_RECONNECT_DELAY_MS = 2000
 
+/** The defaults of `RedisConnectionOptions`. */
 export const DEFAULT_REDIS_CONNECTION_OPTIONS: ResolvedRedisConnectionOptions = Object.freeze({
   maxReconnectDelayMs: DEFAULT_MAX_RECONNECT_DELAY_MS,
 })
@@ -18,6 +19,7 @@ export type ResolvedRedisConnectionOptions = Readonly<Required<RedisConnectionOp
 /** Options of the Redis cluster bus (`redisCluster`, `RedisBus`): its connection's. */
 export interface RedisBusOptions extends RedisConnectionOptions {}
 
+/** The defaults of `RedisBusOptions`. */
 export const DEFAULT_REDIS_BUS_OPTIONS: ResolvedRedisBusOptions = DEFAULT_REDIS_CONNECTION_OPTIONS
 
 export type ResolvedRedisBusOptions = ResolvedRedisConnectionOptions
@@ -36,6 +38,7 @@ export interface RedisLinkOptions extends RedisConnectionOptions {
   connectTimeoutMs?: number
 }
 
+/** The defaults of `RedisLinkOptions`. */
 export const DEFAULT_REDIS_LINK_OPTIONS: ResolvedRedisLinkOptions = Object.freeze({
   ...DEFAULT_REDIS_CONNECTION_OPTIONS,
   prefix: 'gangway',
