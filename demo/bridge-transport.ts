@@ -12,17 +12,17 @@ export async function transportFromUrl(url = process.env.TRANSPORT_URL): Promise
     case 'amqp':
     case 'amqps': {
       const { amqpTransport } = await import('gangway-ws/amqp')
-      return amqpTransport({ url })
+      return amqpTransport(url)
     }
     case 'nats':
     case 'tls': {
       const { natsTransport } = await import('gangway-ws/nats')
-      return natsTransport({ servers: url })
+      return natsTransport(url)
     }
     case 'redis':
     case 'rediss': {
       const { redisTransport } = await import('gangway-ws/redis')
-      return redisTransport({ url })
+      return redisTransport(url)
     }
     default:
       throw new Error(`TRANSPORT_URL must start with amqp://, nats:// or redis://, got ${JSON.stringify(url)}`)

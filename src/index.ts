@@ -94,7 +94,7 @@ export {
   type QueryValue,
 } from './registry/namespace-adapter.js'
 export { ClusterAdapter, clusterAdapter, type ClusterAdapterEvents, type ClusterLossKind, type ClusterState, type ClusterStats } from './cluster/cluster-adapter.js'
-export type { BusState, ClusterBus, ClusterBusEvents } from './cluster/cluster-bus.js'
+export type { ClusterBus, ClusterBusEvents } from './cluster/cluster-bus.js'
 export { DEFAULT_CLUSTER_OPTIONS, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster/cluster-options.js'
 
 // The microservice bridge.
@@ -130,7 +130,7 @@ export {
   type MessageLossListener,
   type ReportsBrokerState,
   type ReportsMessageLoss,
-} from './observability/broker-state.js'
+} from './broker/broker-state.js'
 export { healthHandler, healthReport, type HealthOptions, type HealthReport, type HealthSource } from './observability/health.js'
 
 // AsyncAPI.

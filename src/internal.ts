@@ -10,11 +10,24 @@
 export * from './index.js'
 
 export type { BrokerLink, ConsumeOptions, Delivery, RequestInfo } from './bridge/broker-link.js'
-export { LinkState, type LinkPhase } from './bridge/link-state.js'
 export type { BridgeRecord, ErrorRecord, PushRecord, ReplyRecord, RequestRecord } from './bridge/bridge-records.js'
-export { defaultInProcessBus, InProcessBus } from './bridge/in-process-transport.js'
+export { defaultInProcessBroker, InProcessBroker } from './bridge/in-process-transport.js'
 export type { PushSink } from './bridge/transport.js'
 export { definitionOfAny } from './asyncapi/gateway-definitions.js'
-export { reportsBrokerState, reportsMessageLoss } from './observability/broker-state.js'
+export { reportsBrokerState, reportsMessageLoss } from './broker/broker-state.js'
+export { BrokerStateTracker, type BrokerStateWatcher } from './broker/broker-state-tracker.js'
+export { reconnectDelay, type ReconnectBackoff } from './broker/reconnect-backoff.js'
+export { settleWithin } from './broker/settle-within.js'
 export { encodeTextFrameFromBytes, textFramePayload } from './protocol/text-frame.js'
-export { checkNonNegativeInteger, checkPositiveInteger, checkPositiveNumber, invalidOption, withoutUndefined } from './errors/option-checks.js'
+export {
+  checkBoolean,
+  checkNonNegativeInteger,
+  checkOneOf,
+  checkOptionsObject,
+  checkPositiveInteger,
+  checkPositiveNumber,
+  checkPrefix,
+  invalidOption,
+  withDefaults,
+  withoutUndefined,
+} from './errors/option-checks.js'

@@ -204,7 +204,22 @@ test('the main entry exports the user API, not the plumbing; internal.ts is not 
   const exported = new Set(
     [...main.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)].flatMap((m) => m[1]!.split(',').map((name) => name.trim().replace(/^type\s+/, '').split(/\s+as\s+/).pop()!).filter(Boolean)),
   )
-  const plumbing = ['LinkState', 'LinkPhase', 'BrokerLink', 'textFramePayload', 'encodeTextFrameFromBytes', 'InProcessBus', 'ConsumeOptions', 'Delivery', 'RequestInfo', 'PushSink']
+  const plumbing = [
+    'LinkState',
+    'LinkPhase',
+    'BrokerLink',
+    'textFramePayload',
+    'encodeTextFrameFromBytes',
+    'InProcessBus',
+    'InProcessBroker',
+    'ConsumeOptions',
+    'Delivery',
+    'RequestInfo',
+    'PushSink',
+    'BrokerStateTracker',
+    'reconnectDelay',
+    'settleWithin',
+  ]
   assert.deepEqual(plumbing.filter((name) => exported.has(name)), [], 'plumbing exported from gangway-ws')
   assert.ok(!Object.keys(pkg.exports).some((key) => key.includes('internal')), 'internal.ts must not be an entry of the exports map')
   assert.match(readFileSync(join(srcRoot, 'internal.ts'), 'utf8'), /@internal/)

@@ -12,9 +12,9 @@ test('RabbitMQ: a node that dies leaves no reply queue behind (x-expires)', { sk
   t.after(() => proxy.close())
   target.port = String(proxy.port)
   const prefix = `orphan-${process.pid}`
-  const node = amqpTransport({ url: target.toString(), prefix, id: 'deadnode', inboxExpiresMs: 1500, requestQueueExpiresMs: 5000 })
+  const node = amqpTransport(target.toString(), { prefix, id: 'deadnode', inboxExpiresMs: 1500, requestQueueExpiresMs: 5000 })
   t.after(() => node.close())
-  const service = createMicroservice({ transport: amqpTransport({ url: brokerUrls.amqp, prefix, requestQueueExpiresMs: 5000 }) }).handle('o.echo', (d) => d)
+  const service = createMicroservice({ transport: amqpTransport(brokerUrls.amqp, { prefix, requestQueueExpiresMs: 5000 }) }).handle('o.echo', (d) => d)
   await service.listen()
   t.after(async () => {
     await service.close()

@@ -11,7 +11,7 @@ import {
   type Client,
   type ForwardMeta,
 } from '../src/index.js'
-import { InProcessBus } from '../src/internal.js'
+import { InProcessBroker } from '../src/internal.js'
 import { eventually, sleep, startGateway } from './helpers/start-gateway.js'
 
 @Gateway({ path: '/ws' })
@@ -26,9 +26,9 @@ class AskGateway {
 }
 
 async function setup(t: import('node:test').TestContext, gatewayOptions: { maxPending?: number } = {}) {
-  const bus = new InProcessBus()
-  const gatewayTransport = inProcessTransport({ bus, ...gatewayOptions })
-  const serviceTransport = inProcessTransport({ bus })
+  const broker = new InProcessBroker()
+  const gatewayTransport = inProcessTransport({ broker, ...gatewayOptions })
+  const serviceTransport = inProcessTransport({ broker })
   const seen: ForwardMeta[] = []
   const service = createMicroservice({ transport: serviceTransport })
     .handle('demo.ask', async (data: any, ctx) => {
@@ -120,10 +120,10 @@ test('services push to a user and to a room on the gateway, from outside any req
 })
 
 test('the builder API forwards too, and a frame without id is sent as an event', async (t) => {
-  const bus = new InProcessBus()
-  const transport = inProcessTransport({ bus })
+  const broker = new InProcessBroker()
+  const transport = inProcessTransport({ broker })
   const got: unknown[] = []
-  const service = createMicroservice({ transport: inProcessTransport({ bus }) }).handle('log.write', (data) => void got.push(data))
+  const service = createMicroservice({ transport: inProcessTransport({ broker }) }).handle('log.write', (data) => void got.push(data))
   await service.listen()
   t.after(() => service.close().then(() => service.transport.close()).then(() => transport.close()))
   const gw = await startGateway(t, { gateways: [defineGateway({ path: '/ws' }).subscribe('log', forward('log.write'))], transport })

@@ -5,7 +5,7 @@ import { natsTransport } from '../src/nats/index.js'
 import { brokerSkipReason, brokerUrls } from '../src/testing/index.js'
 
 test('NATS: a pattern nobody handles is answered UNAVAILABLE at once (no responders), not after the timeout', { skip: await brokerSkipReason('nats') }, async (t) => {
-  const transport = natsTransport({ servers: brokerUrls.nats, prefix: `nr-${process.pid}` })
+  const transport = natsTransport(brokerUrls.nats, { prefix: `nr-${process.pid}` })
   t.after(() => transport.close())
   const started = Date.now()
   await assert.rejects(transport.request('nobody.home', 1, { timeoutMs: 10_000 }), (err: WsError) => err.code === 'UNAVAILABLE')

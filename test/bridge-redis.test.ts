@@ -15,7 +15,7 @@ test('Redis: consumers of workers long gone are removed from the group; live one
   await admin.xgroup('CREATE', stream, 'gangway', '0', 'MKSTREAM')
   await admin.xgroup('CREATECONSUMER', stream, 'gangway', 'ghost')
   await new Promise((resolve) => setTimeout(resolve, 600)) // the ghost idles past 10 × claimIdleMs
-  const transport = redisTransport({ url: brokerUrls.redis, prefix, claimIdleMs: 50, claimIntervalMs: 20 })
+  const transport = redisTransport(brokerUrls.redis, { prefix, claimIdleMs: 50, claimIntervalMs: 20 })
   const service = createMicroservice({ transport }).handle('g.echo', (d) => d)
   await service.listen()
   t.after(async () => {
@@ -29,7 +29,7 @@ test('Redis: consumers of workers long gone are removed from the group; live one
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   // The live worker (which has consumed) is never removed.
-  const requester = redisTransport({ url: brokerUrls.redis, prefix })
+  const requester = redisTransport(brokerUrls.redis, { prefix })
   t.after(() => requester.close())
   assert.equal(await requester.request('g.echo', 'still here'), 'still here')
   await new Promise((resolve) => setTimeout(resolve, 1500))

@@ -4,7 +4,7 @@ import { runId, urls, type Broker } from './brokers.js'
 
 export async function gangwayTransport(kind: Broker): Promise<Transport> {
   const prefix = `gangway-${runId}`
-  if (kind === 'amqp') return (await import('gangway-ws/amqp')).amqpTransport({ url: urls.amqp, prefix, requestQueueExpiresMs: 600_000 })
-  if (kind === 'nats') return (await import('gangway-ws/nats')).natsTransport({ servers: urls.nats, prefix })
-  return (await import('gangway-ws/redis')).redisTransport({ url: urls.redis, prefix })
+  if (kind === 'amqp') return (await import('gangway-ws/amqp')).amqpTransport(urls.amqp, { prefix, requestQueueExpiresMs: 600_000 })
+  if (kind === 'nats') return (await import('gangway-ws/nats')).natsTransport(urls.nats, { prefix })
+  return (await import('gangway-ws/redis')).redisTransport(urls.redis, { prefix })
 }

@@ -1,25 +1,30 @@
 import { silentLogger, Transport, type TransportOptions } from '../index.js'
-import { AmqpLink, type AmqpLinkOptions } from './amqp-link.js'
+import type { AmqpConnectionLike } from './amqp-connection-like.js'
+import { AmqpLink } from './amqp-link.js'
+import type { AmqpLinkOptions } from './amqp-options.js'
 
-/** Options of `amqpTransport`. */
+/** Options of `amqpTransport`: the transport's and the RabbitMQ link's. */
 export interface AmqpTransportOptions extends TransportOptions, AmqpLinkOptions {}
 
 /**
  * The bridge over RabbitMQ (amqplib). At-least-once: durable request queues,
  * publisher confirms, manual acks after the handler finished, so a worker
  * that dies mid-message has it redelivered to another; automatic reconnect
- * with backoff re-declares every channel, queue and consumer.
+ * with backoff re-declares every channel, queue and consumer. Pass a URL
+ * (`amqp://`, `amqps://`) or an amqplib connection you already have
+ * (`ChannelModel`, or a recovering one from amqplib 2.1+): gangway opens its
+ * own channels on it and never closes it.
  *
  * @example
  * import { createGateway, createMicroservice } from 'gangway-ws'
  * import { amqpTransport } from 'gangway-ws/amqp'
  *
- * const transport = amqpTransport({ url: 'amqp://guest:guest@127.0.0.1:5672' })
+ * const transport = amqpTransport('amqp://guest:guest@127.0.0.1:5672')
  * createMicroservice({ transport }).handle('demo.ask', (data) => ({ answer: data }))
  */
-export function amqpTransport(options: AmqpTransportOptions = {}): Transport {
+export function amqpTransport(connection: string | AmqpConnectionLike, options: AmqpTransportOptions = {}): Transport {
   let transport: Transport | undefined = undefined
-  const link = new AmqpLink(options, () => transport?.logger ?? silentLogger)
+  const link = new AmqpLink(connection, options, () => transport?.logger ?? silentLogger)
   transport = new Transport(link, options)
   return transport
 }

@@ -1,11 +1,12 @@
-import type { BrokerState } from '../observability/broker-state.js'
+import type { BrokerState } from '../broker/broker-state.js'
 
 /**
- * What a broker implements for the bridge: moving opaque message bodies to
- * three kinds of address. Correlation, timeouts, batching, dedupe and push
+ * The bridge's role on a broker connection (each broker folder builds one on
+ * its broker connection module): moving opaque message bodies to three kinds
+ * of address. Correlation, timeouts, batching, dedupe and push
  * routing are written once in core on top of it, so each broker is a short
  * file and the semantics are tested once (see `gangway-ws/testing`'s
- * `runBridgeConformance`).
+ * `bridgeTransportConformance`).
  *
  * - a **pattern** (`demo.ask`): a work queue shared by every service instance
  *   handling it; each message goes to one of them;
@@ -50,7 +51,7 @@ export interface BrokerLink {
    * mid-message gets it redelivered where the broker supports that.
    */
   consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void>
-  /** Closes every broker connection the link opened. Idempotent. */
+  /** Closes what the link opened on its broker connection (never a client the user passed in). Idempotent. */
   close(): Promise<void>
   /**
    * Reports the state of the link's broker connection: the current one (if it

@@ -9,9 +9,10 @@ import type { TextFrame } from '../protocol/text-frame.js'
 import type { ForwardMeta, PushRecord } from './bridge-records.js'
 import { type ForwardBinding, forwardBindingOf } from './forward.js'
 import type { Transport } from './transport.js'
+import { reconnectDelay, type ReconnectBackoff } from '../broker/reconnect-backoff.js'
 
-/** The longest wait between two attempts to open the node's inbox while the broker is unreachable. */
-const MAX_RETRY_MS = 5000
+/** Retries of the node's inbox while the broker is unreachable: 150–250 ms at first, 3.75–6.25 s at most. */
+const OPEN_RETRY_BACKOFF: ReconnectBackoff = Object.freeze({ initialDelayMs: 250, maxDelayMs: 6250, jitter: 0.4 })
 
 /** Delivers a frame to local connections of a namespace; returns how many got it. */
 export type LocalDelivery = (namespace: string, target: BroadcastTarget, frame: TextFrame) => number
@@ -55,7 +56,7 @@ export class GatewayBridge {
   /**
    * Opens the node's inbox and the broadcast subscription. If the broker cannot
    * be reached, the bridge keeps retrying in the background (backoff up to
-   * 5 s) until it can, so a gateway started before its broker starts working
+   * about 6 s) until it can, so a gateway started before its broker starts working
    * once the broker appears; meanwhile forwarded requests answer UNAVAILABLE.
    */
   open(): Promise<void> {
@@ -80,7 +81,7 @@ export class GatewayBridge {
 
   #retryLater(): void {
     if (this.#closed || this.#retry !== undefined) return
-    const delay = Math.min(MAX_RETRY_MS, 100 * 2 ** Math.min(this.#failures, 6)) * (0.75 + Math.random() * 0.5)
+    const delay = reconnectDelay(this.#failures, OPEN_RETRY_BACKOFF)
     this.#retry = setTimeout(() => {
       this.#retry = undefined
       if (!this.#closed) this.open().catch(() => {}) // a failure schedules the next try

@@ -30,7 +30,7 @@ interface PatternQueue {
  * unacknowledged has them redelivered to the others), inboxes and a broadcast.
  * Every delivery happens on a later microtask, never inside the send.
  */
-export class InProcessBus {
+export class InProcessBroker {
   readonly #queues = new Map<string, PatternQueue>()
   readonly #inboxes = new Map<string, (body: Uint8Array) => void>()
   readonly #broadcast = new Set<(body: Uint8Array) => void>()
@@ -124,25 +124,25 @@ export class InProcessBus {
   }
 }
 
-let defaultBus: InProcessBus | undefined
+let defaultBroker: InProcessBroker | undefined
 
-/** The bus every `inProcessTransport()` without a `bus` option shares in this process. */
-export function defaultInProcessBus(): InProcessBus {
-  return (defaultBus ??= new InProcessBus())
+/** The broker every `inProcessTransport()` without a `broker` option shares in this process. */
+export function defaultInProcessBroker(): InProcessBroker {
+  return (defaultBroker ??= new InProcessBroker())
 }
 
-/** One process-side endpoint of an in-memory bus. */
+/** One process's link to an in-process broker. */
 export class InProcessLink implements BrokerLink {
   readonly kind = 'in-process'
   readonly guarantee = 'at-least-once' as const
   readonly batchRequests = true
-  readonly #bus: InProcessBus
+  readonly #broker: InProcessBroker
   readonly #receivers = new Set<(body: Uint8Array) => void>()
   readonly #unacked = new Map<string, QueuedMessage[]>()
   #closed = false
 
-  constructor(bus: InProcessBus) {
-    this.#bus = bus
+  constructor(broker: InProcessBroker) {
+    this.#broker = broker
   }
 
   unavailable(): 'UNAVAILABLE' | undefined {
@@ -155,34 +155,34 @@ export class InProcessLink implements BrokerLink {
 
   async openInbox(id: string, receive: (body: Uint8Array) => void): Promise<void> {
     this.#receivers.add(receive)
-    this.#bus.setInbox(id, receive)
+    this.#broker.setInbox(id, receive)
   }
 
   async closeInbox(id: string): Promise<void> {
-    this.#bus.deleteInbox(id)
+    this.#broker.deleteInbox(id)
   }
 
   async openBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
     this.#receivers.add(receive)
-    this.#bus.addBroadcast(receive)
+    this.#broker.addBroadcast(receive)
   }
 
   async sendRequest(pattern: string, body: Buffer): Promise<void> {
     await this.connect()
-    this.#bus.enqueue(pattern, body)
+    this.#broker.enqueue(pattern, body)
   }
 
   async sendToInbox(id: string, body: Buffer): Promise<void> {
-    this.#bus.toInbox(id, body)
+    this.#broker.toInbox(id, body)
   }
 
   async broadcast(body: Buffer): Promise<void> {
-    this.#bus.broadcast(body)
+    this.#broker.broadcast(body)
   }
 
   async consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void> {
     await this.connect()
-    this.#bus.addConsumer(pattern, { link: this, deliver, prefetch: options.prefetch, unacked: 0 })
+    this.#broker.addConsumer(pattern, { link: this, deliver, prefetch: options.prefetch, unacked: 0 })
   }
 
   /** Hands a message to one of this link's consumers and keeps it until acknowledged. */
@@ -201,7 +201,7 @@ export class InProcessLink implements BrokerLink {
         consumer.unacked--
         const index = list.indexOf(message)
         if (index !== -1) list.splice(index, 1)
-        this.#bus.acked(pattern)
+        this.#broker.acked(pattern)
       },
     })
   }
@@ -213,15 +213,15 @@ export class InProcessLink implements BrokerLink {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#bus.removeLink(this, this.#unacked)
+    this.#broker.removeLink(this, this.#unacked)
     this.#unacked.clear()
   }
 }
 
 /** Options of `inProcessTransport`. */
 export interface InProcessTransportOptions extends TransportOptions {
-  /** The bus to join; transports on one bus talk to each other. @default the process-wide bus */
-  bus?: InProcessBus
+  /** The broker to join; transports on one broker talk to each other. @default the process-wide in-process broker */
+  broker?: InProcessBroker
 }
 
 /**
@@ -236,6 +236,6 @@ export interface InProcessTransportOptions extends TransportOptions {
  * createGateway({ gateways: [chat], transport })
  */
 export function inProcessTransport(options: InProcessTransportOptions = {}): Transport {
-  const { bus = defaultInProcessBus(), ...rest } = options
-  return new Transport(new InProcessLink(bus), rest)
+  const { broker = defaultInProcessBroker(), ...rest } = options
+  return new Transport(new InProcessLink(broker), rest)
 }

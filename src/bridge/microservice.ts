@@ -13,7 +13,7 @@ export type ServiceHandler<In = unknown, Out = unknown, Meta extends ForwardMeta
 
 /** Options of `createMicroservice`. */
 export interface MicroserviceOptions {
-  /** The broker connection. @default `inProcessTransport()` on the process-wide bus */
+  /** The broker connection. @default `inProcessTransport()` on the process-wide in-process broker */
   transport?: Transport
   /**
    * Instances in one group share a pattern's messages: the NATS queue group,
@@ -54,7 +54,7 @@ export const DEFAULT_PREFETCH = 64
  * mid-message has it redelivered (on brokers that can; see `docs/bridge.md`).
  *
  * @example
- * const service = createMicroservice({ transport: amqpTransport({ url }) })
+ * const service = createMicroservice({ transport: amqpTransport(url) })
  * service.handle('demo.ask', async (data, ctx) => {
  *   ctx.push('progress', { step: 1 })
  *   return { answer: data }

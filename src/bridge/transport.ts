@@ -4,7 +4,7 @@ import { GatewayError, WsError } from '../errors/gateway-error.js'
 import { silentLogger, type Logger } from '../logging/logger.js'
 import { decodeRecords, type BridgeRecord, type ForwardMeta, type PushRecord, type RequestRecord } from './bridge-records.js'
 import type { BrokerLink, ConsumeOptions, Delivery } from './broker-link.js'
-import type { BrokerStateListener, ReportsBrokerState } from '../observability/broker-state.js'
+import type { BrokerStateListener, ReportsBrokerState } from '../broker/broker-state.js'
 import { RecordBatcher } from './record-batcher.js'
 
 /** Options of a transport (every broker's factory accepts these too). */
@@ -67,8 +67,9 @@ interface PendingRequest {
 export type PushSink = (record: PushRecord) => void
 
 /**
- * One broker connection for the bridge: `request` and `emit` from any
- * process, and the plumbing gateway nodes and microservices share. Create it
+ * The bridge's request/reply over a `BrokerLink` (the bridge's role on a
+ * broker connection): `request` and `emit` from any process, and the plumbing
+ * gateway nodes and microservices share. Create it
  * with a broker's factory (`amqpTransport`, `natsTransport`, `redisTransport`)
  * or `inProcessTransport()`, and pass it to `createGateway({ transport })` and
  * `createMicroservice({ transport })`.

@@ -12,8 +12,8 @@ import {
   type QueryValue,
 } from '../registry/namespace-adapter.js'
 import type { ClusterAnswer } from '../contracts/client-server.js'
-import type { BrokerStateListener, MessageLossListener, ReportsBrokerState, ReportsMessageLoss } from '../observability/broker-state.js'
-import type { BusState, ClusterBus } from './cluster-bus.js'
+import type { BrokerState, BrokerStateListener, MessageLossListener, ReportsBrokerState, ReportsMessageLoss } from '../broker/broker-state.js'
+import type { ClusterBus } from './cluster-bus.js'
 import { broadcastChannels, ClusterChannels, roomChannel } from './cluster-channels.js'
 import { type BroadcastMessage, decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MessageKind } from './cluster-codec.js'
 import { ChannelSequencer, GapTracker, STALE } from './channel-sequence.js'
@@ -22,7 +22,7 @@ import { ClusterNodes } from './cluster-nodes.js'
 import { type ClusterOptions, resolveClusterOptions, type ResolvedClusterOptions } from './cluster-options.js'
 
 /** The adapter's state: `idle` until a gateway app attaches it, then the broker connection's. */
-export type ClusterState = 'idle' | BusState
+export type ClusterState = 'idle' | BrokerState
 
 /** Counters since the adapter started. */
 export interface ClusterStats {
@@ -528,7 +528,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     )
   }
 
-  #busStateChanged(state: BusState, error?: Error): void {
+  #busStateChanged(state: BrokerState, error?: Error): void {
     if (this.#closing && state !== 'closed') return
     const previous = this.#state
     if (state === previous) return
@@ -546,11 +546,13 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
       if (previous === 'reconnecting') this.#sendControl(this.channels.control, { t: 'hello' })
       return
     }
+    const forGood = state === 'disconnected' || (state === 'closed' && !this.#closing)
     if (previous === 'connected') {
       this.#stats.interruptions++
       this.#outage ??= { since: Date.now(), dropped: 0 }
-      this.options.logger.warn({ bus: this.bus.name, state, err: error }, 'cluster broker connection lost; local delivery continues, reconnecting')
-    } else if (state === 'closed' && !this.#closing) {
+      if (!forGood) this.options.logger.warn({ bus: this.bus.name, state, err: error }, 'cluster broker connection lost; local delivery continues, reconnecting')
+    }
+    if (forGood) {
       this.options.logger.error({ bus: this.bus.name, err: error }, 'cluster broker connection closed for good; cross-node delivery stopped')
     }
     this.#setState(state)

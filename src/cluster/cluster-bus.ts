@@ -5,16 +5,15 @@
  * (`ClusterAdapter`), so a broker binding is a short file; `gangway-ws/redis` and
  * `gangway-ws/nats` ship one each, and `gangway-ws/testing` an in-memory one plus the
  * conformance suite every bus must pass.
+ *
+ * A bus reports the state of its broker connection as a `BrokerState`:
+ * `connecting` (not connected yet), `connected` (publishes reach the broker and
+ * subscriptions are live), `reconnecting` (the connection was lost; the bus
+ * retries with backoff and, once back, restores every subscription by itself),
+ * `disconnected` (lost for good: the broker client gave up, or the user closed
+ * the client they passed in) and `closed` (`close()` was called).
  */
-
-/**
- * - `connecting`: not connected yet;
- * - `connected`: publishes reach the broker and subscriptions are live;
- * - `reconnecting`: the connection was lost; the bus retries with backoff and,
- *   once back, restores every subscription by itself;
- * - `closed`: `close()` was called (or the broker client gave up for good).
- */
-export type BusState = 'connecting' | 'connected' | 'reconnecting' | 'closed'
+import type { BrokerState } from '../broker/broker-state.js'
 
 /** What a bus reports to its owner. Called asynchronously, never from inside a bus method. */
 export interface ClusterBusEvents {
@@ -24,14 +23,14 @@ export interface ClusterBusEvents {
    */
   message(channel: string, payload: Uint8Array): void
   /** The state changed; `error` is the cause of a lost connection, when known. */
-  state(state: BusState, error?: Error): void
+  state(state: BrokerState, error?: Error): void
 }
 
-/** A pub/sub broker connection, as the cluster adapter uses it. */
+/** The cluster's role on a broker connection: pub/sub as the cluster adapter uses it. */
 export interface ClusterBus {
   /** A short name for logs ("redis", "nats", "memory"). */
   readonly name: string
-  readonly state: BusState
+  readonly state: BrokerState
   /**
    * Starts delivering to `events` and connects if not connected yet. Called
    * once. Resolves when connected for the first time; never rejects because the

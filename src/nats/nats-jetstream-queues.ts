@@ -1,20 +1,7 @@
 import { AckPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream'
 import { nanos, type NatsConnection } from '@nats-io/transport-node'
 import { GatewayError, type ConsumeOptions, type Delivery, type Logger, type RequestInfo } from '../internal.js'
-
-/** Options of the JetStream work queues (`natsTransport({ jetstream: {...} })`). */
-export interface JetStreamOptions {
-  /** The stream holding requests. @default '<PREFIX>_REQUESTS' */
-  stream?: string
-  /** A message not acknowledged this long is redelivered (to any instance). @default 30000 */
-  ackWaitMs?: number
-  /** Deliveries of one message before JetStream gives up on it. @default 5 */
-  maxDeliver?: number
-  /** Window in which a request published twice with one id is stored once. @default 120000 */
-  duplicateWindowMs?: number
-  /** `file` keeps requests across a server restart; `memory` is faster. @default 'file' */
-  storage?: 'file' | 'memory'
-}
+import type { ResolvedJetStreamOptions } from './nats-options.js'
 
 /**
  * Requests on JetStream: a work-queue stream over `<prefix>.jrq.<pattern>`,
@@ -25,7 +12,7 @@ export interface JetStreamOptions {
  */
 export class NatsJetStreamQueues {
   readonly #stream: string
-  readonly #options: JetStreamOptions
+  readonly #options: ResolvedJetStreamOptions
   readonly #consumers: ConsumerMessages[] = []
   #js: JetStreamClient | undefined
   #jsm: JetStreamManager | undefined
@@ -33,11 +20,11 @@ export class NatsJetStreamQueues {
   constructor(
     private readonly nc: NatsConnection,
     private readonly prefix: string,
-    options: JetStreamOptions,
+    options: ResolvedJetStreamOptions,
     private readonly logger: () => Logger,
   ) {
     this.#options = options
-    this.#stream = options.stream ?? `${prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()}_REQUESTS`
+    this.#stream = options.stream
   }
 
   async ready(): Promise<void> {
@@ -48,7 +35,7 @@ export class NatsJetStreamQueues {
       subjects: [`${this.prefix}.jrq.>`],
       retention: RetentionPolicy.Workqueue,
       storage: this.#options.storage === 'memory' ? StorageType.Memory : StorageType.File,
-      duplicate_window: nanos(this.#options.duplicateWindowMs ?? 120_000),
+      duplicate_window: nanos(this.#options.duplicateWindowMs),
     }
     try {
       await this.#jsm.streams.info(this.#stream)
@@ -76,8 +63,8 @@ export class NatsJetStreamQueues {
       durable_name: durable,
       filter_subject: `${this.prefix}.jrq.${pattern}`,
       ack_policy: AckPolicy.Explicit,
-      ack_wait: nanos(this.#options.ackWaitMs ?? 30_000),
-      max_deliver: this.#options.maxDeliver ?? 5,
+      ack_wait: nanos(this.#options.ackWaitMs),
+      max_deliver: this.#options.maxDeliver,
       max_ack_pending: Math.max(options.prefetch * 64, 1000),
     }
     try {

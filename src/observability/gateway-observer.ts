@@ -1,4 +1,4 @@
-import type { BrokerState } from './broker-state.js'
+import type { BrokerState } from '../broker/broker-state.js'
 
 /**
  * Hooks for metrics and tracing. gangway calls them at each step of a frame's

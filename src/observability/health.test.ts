@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import type { BrokerState } from './broker-state.js'
+import type { BrokerState } from '../broker/broker-state.js'
 import { healthReport } from './health.js'
 
 const source = (draining: boolean, brokers: Record<string, BrokerState>) => ({ draining, connectionCount: 3, brokers: new Map(Object.entries(brokers)) })

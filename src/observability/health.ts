@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { BrokerState } from './broker-state.js'
+import type { BrokerState } from '../broker/broker-state.js'
 
 /** What a health check reads of a gateway app (a `GatewayApp`, or `GangwayHost.app` in Nest). */
 export interface HealthSource {

@@ -1,25 +1,26 @@
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
-import { Redis, type RedisOptions } from 'ioredis'
-import { GatewayError, LinkState, type BrokerLink, type BrokerState, type ConsumeOptions, type Delivery, type Logger } from '../internal.js'
+import { GatewayError, type BrokerLink, type BrokerState, type ConsumeOptions, type Delivery, type Logger } from '../internal.js'
+import { RedisBrokerConnection, type RedisClientRole } from './redis-broker-connection.js'
+import type { RedisClientLike, RedisConnectionLike } from './redis-client-like.js'
+import { resolveRedisLinkOptions, type RedisLinkOptions, type ResolvedRedisLinkOptions } from './redis-options.js'
 
-/** Options of the Redis link (see `redisTransport`). */
-export interface RedisLinkOptions {
-  /** The Redis URL. @default process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' */
-  url?: string
-  /** A client you already have: gangway uses `duplicate()`s of it and closes only those. @default a client of its own */
-  redis?: Redis
-  /** Extra ioredis options for the connections gangway opens. @default {} */
-  redisOptions?: RedisOptions
-  /** Prefix of every key and channel. @default 'gangway' */
-  prefix?: string
-  /** A request pending this long on a consumer (a worker that died) is claimed by another. @default 30000 */
-  claimIdleMs?: number
-  /** How often a service looks for such requests. @default 5000 */
-  claimIntervalMs?: number
-  /** How long one blocking read waits before looking again. @default 2000 */
-  blockMs?: number
-}
+/** Requests fail fast while disconnected (answered `UNAVAILABLE`); one retry covers a command cut by a reconnect. */
+const COMMAND: RedisClientRole = Object.freeze({
+  name: 'command',
+  required: true,
+  offlineQueue: false,
+  retriesPerRequest: 1,
+  resendUnanswered: true,
+  resubscribe: true,
+  quitOnClose: true,
+})
+
+/** One blocking read at a time: its offline queue holds one command. Cut at close (QUIT would wait out the read). */
+const READER: RedisClientRole = Object.freeze({ ...COMMAND, name: 'reader', required: false, offlineQueue: true, quitOnClose: false })
+
+/** Offline queue on, bounded by the inboxes: ioredis subscribes them again by itself after a reconnect. */
+const SUBSCRIBER: RedisClientRole = Object.freeze({ ...COMMAND, name: 'subscriber', required: false, offlineQueue: true, retriesPerRequest: null })
 
 type StreamEntry = [id: Buffer, fields: Buffer[]]
 
@@ -42,8 +43,8 @@ export class RedisLink implements BrokerLink {
   readonly kind = 'redis'
   readonly guarantee = 'at-least-once' as const
   readonly batchRequests = true
-  readonly #options: RedisLinkOptions
-  readonly #prefix: string
+  readonly #options: ResolvedRedisLinkOptions
+  readonly #connection: RedisBrokerConnection
   readonly #logger: () => Logger
   readonly #channels = new Map<string, (body: Uint8Array) => void>()
   readonly #streams = new Map<string, Stream>()
@@ -52,35 +53,32 @@ export class RedisLink implements BrokerLink {
   #prefetch = 64
   #inflight = 0
   #wakeReader: (() => void) | undefined
-  #command: Redis | undefined
-  #subscriber: Redis | undefined
-  #reader: Redis | undefined
+  #command: RedisConnectionLike | undefined
+  #subscriber: RedisConnectionLike | undefined
+  #reader: RedisConnectionLike | undefined
   #claimTimer: NodeJS.Timeout | undefined
   #connected: Promise<void> | undefined
   #closed = false
-  #everReady = false
   readonly #acks = new Map<string, Buffer[]>()
   #acksScheduled = false
   #claimRounds = 0
   #failedOnce = false
-  readonly #reported = new LinkState()
-  /** The connections opened, with whether each was ready once (a brand-new one does not make the link "reconnecting"). */
-  readonly #clients = new Map<Redis, { role: string; wasReady: boolean }>()
 
-  constructor(options: RedisLinkOptions, logger: () => Logger) {
-    this.#options = options
-    this.#prefix = options.prefix ?? 'gangway'
+  /** @param connection a `redis://` / `rediss://` URL, or an ioredis client to duplicate (never closed by the link) */
+  constructor(connection: string | RedisClientLike, options: RedisLinkOptions, logger: () => Logger) {
+    this.#options = resolveRedisLinkOptions(options)
+    this.#connection = new RedisBrokerConnection(connection, this.#options, 'bridge', logger)
     this.#logger = logger
   }
 
   unavailable(): 'UNAVAILABLE' | undefined {
     if (this.#closed) return 'UNAVAILABLE'
     // Before the first connection is up, requests go ahead and wait for it, unless an attempt failed already.
-    return (this.#everReady || this.#failedOnce) && this.#command?.status !== 'ready' ? 'UNAVAILABLE' : undefined
+    return (this.#connection.state.everConnected || this.#failedOnce) && this.#command?.status !== 'ready' ? 'UNAVAILABLE' : undefined
   }
 
   watchState(listener: (state: BrokerState) => void): void {
-    this.#reported.watch(listener)
+    this.#connection.state.watch(listener)
   }
 
   connect(): Promise<void> {
@@ -94,17 +92,17 @@ export class RedisLink implements BrokerLink {
   }
 
   async openInbox(id: string, receive: (body: Uint8Array) => void): Promise<void> {
-    await this.#subscribe(`${this.#prefix}:inbox:${id}`, receive)
+    await this.#subscribe(`${this.#options.prefix}:inbox:${id}`, receive)
   }
 
   async closeInbox(id: string): Promise<void> {
-    const channel = `${this.#prefix}:inbox:${id}`
+    const channel = `${this.#options.prefix}:inbox:${id}`
     this.#channels.delete(channel)
     await this.#subscriber?.unsubscribe(channel).catch(() => {})
   }
 
   async openBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
-    await this.#subscribe(`${this.#prefix}:nodes`, receive)
+    await this.#subscribe(`${this.#options.prefix}:nodes`, receive)
   }
 
   async sendRequest(pattern: string, body: Buffer): Promise<void> {
@@ -118,12 +116,12 @@ export class RedisLink implements BrokerLink {
 
   async sendToInbox(id: string, body: Buffer): Promise<void> {
     await this.connect()
-    await this.#command!.publish(`${this.#prefix}:inbox:${id}`, body)
+    await this.#command!.publish(`${this.#options.prefix}:inbox:${id}`, body)
   }
 
   async broadcast(body: Buffer): Promise<void> {
     await this.connect()
-    await this.#command!.publish(`${this.#prefix}:nodes`, body)
+    await this.#command!.publish(`${this.#options.prefix}:nodes`, body)
   }
 
   async consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void> {
@@ -138,10 +136,9 @@ export class RedisLink implements BrokerLink {
     await this.#ensureGroup(key)
     this.#streams.set(key, { key, deliver })
     if (this.#reader === undefined) {
-      this.#reader = this.#client('reader', { enableOfflineQueue: true })
+      this.#reader = this.#open(READER)
       void this.#readLoop(this.#reader)
-      const every = this.#options.claimIntervalMs ?? 5000
-      this.#claimTimer = setInterval(() => void this.#claim(), every)
+      this.#claimTimer = setInterval(() => void this.#claim(), this.#options.claimIntervalMs)
       this.#claimTimer.unref()
       void this.#claim()
     }
@@ -151,48 +148,21 @@ export class RedisLink implements BrokerLink {
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    this.#reported.set('closed')
     clearInterval(this.#claimTimer)
     this.#wakeReader?.()
-    for (const client of [this.#reader, this.#subscriber, this.#command]) client?.disconnect()
+    await this.#connection.close()
   }
 
   async #start(): Promise<void> {
     // One client for good: it keeps reconnecting in the background even if this first wait fails.
-    // No auto-pipelining: the bridge already sends one command per destination per loop turn, and
-    // ioredis's own batching on top of that halved throughput in the benchmark.
-    this.#command ??= this.#client('command', { enableOfflineQueue: false })
-    await ready(this.#command)
-    this.#everReady = true
-    this.#updateState()
+    this.#command ??= this.#open(COMMAND)
+    await this.#connection.ready(this.#command, this.#options.connectTimeoutMs)
   }
 
-  /** A connection of our own (a duplicate of the user's client, or a new one). */
-  #client(role: string, extra: RedisOptions): Redis {
-    const base: RedisOptions = {
-      maxRetriesPerRequest: 1,
-      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 6), 2000) + Math.floor(Math.random() * 100),
-      ...this.#options.redisOptions,
-      ...extra,
-    }
-    const client = this.#options.redis ? this.#options.redis.duplicate(base) : new Redis(this.#options.url ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', base)
-    client.on('error', (err: Error) => this.#logger().warn({ link: 'redis', role, err }, 'Redis connection error'))
-    client.on('reconnecting', () => this.#logger().info({ link: 'redis', role }, 'reconnecting to Redis'))
-    this.#clients.set(client, { role, wasReady: false })
-    for (const event of ['ready', 'close', 'end', 'reconnecting', 'connecting']) client.on(event, () => this.#updateState())
-    this.#updateState()
+  #open(role: RedisClientRole): RedisConnectionLike {
+    const client = this.#connection.open(role)
+    this.#connection.connect(client)
     return client
-  }
-
-  /** Connected when every connection that was ever ready is ready now; the command connection always counts. */
-  #updateState(): void {
-    if (this.#closed) return
-    let up = true
-    for (const [client, info] of this.#clients) {
-      if (client.status === 'ready') info.wasReady = true
-      else if (info.wasReady || info.role === 'command') up = false
-    }
-    this.#reported.set(up ? 'connected' : this.#everReady ? 'reconnecting' : 'connecting')
   }
 
   async #subscribe(channel: string, receive: (body: Uint8Array) => void): Promise<void> {
@@ -200,7 +170,7 @@ export class RedisLink implements BrokerLink {
     this.#channels.set(channel, receive)
     if (this.#subscriber === undefined) {
       // Offline queue on: ioredis re-subscribes by itself after a reconnect.
-      const subscriber = this.#client('subscriber', { enableOfflineQueue: true, maxRetriesPerRequest: null })
+      const subscriber = this.#open(SUBSCRIBER)
       this.#subscriber = subscriber
       subscriber.on('messageBuffer', (name: Buffer, message: Buffer) => {
         const receiveFor = this.#channels.get(name.toString())
@@ -224,7 +194,7 @@ export class RedisLink implements BrokerLink {
     }
   }
 
-  async #readLoop(reader: Redis): Promise<void> {
+  async #readLoop(reader: RedisConnectionLike): Promise<void> {
     while (!this.#closed) {
       const free = this.#prefetch - this.#inflight
       if (free <= 0 || this.#streams.size === 0) {
@@ -242,7 +212,7 @@ export class RedisLink implements BrokerLink {
           'COUNT',
           free,
           'BLOCK',
-          this.#options.blockMs ?? 2000,
+          this.#options.blockMs,
           'STREAMS',
           ...keys,
           ...keys.map(() => '>'),
@@ -266,7 +236,7 @@ export class RedisLink implements BrokerLink {
   async #claim(): Promise<void> {
     const command = this.#command
     if (this.#closed || command?.status !== 'ready') return
-    const minIdle = this.#options.claimIdleMs ?? 30_000
+    const minIdle = this.#options.claimIdleMs
     if (++this.#claimRounds % 20 === 0) await this.#forgetDeadConsumers(command, minIdle)
     for (const key of this.#streams.keys()) {
       const free = this.#prefetch - this.#inflight
@@ -293,7 +263,7 @@ export class RedisLink implements BrokerLink {
    * nothing pending that have been idle far longer than the claim delay belong
    * to workers that are gone: remove them so the group does not grow forever.
    */
-  async #forgetDeadConsumers(command: Redis, minIdle: number): Promise<void> {
+  async #forgetDeadConsumers(command: RedisConnectionLike, minIdle: number): Promise<void> {
     for (const key of this.#streams.keys()) {
       try {
         const consumers = (await command.xinfo('CONSUMERS', key, this.#group)) as Array<Array<string | number>>
@@ -353,34 +323,8 @@ export class RedisLink implements BrokerLink {
   }
 
   #streamKey(pattern: string): string {
-    return `${this.#prefix}:rq:${pattern}`
+    return `${this.#options.prefix}:rq:${pattern}`
   }
-}
-
-function ready(client: Redis): Promise<void> {
-  if (client.status === 'ready') return Promise.resolve()
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      cleanup()
-      reject(new GatewayError('UNAVAILABLE', 'Redis did not answer within 5000 ms'))
-    }, 5000)
-    const onReady = () => {
-      cleanup()
-      resolve()
-    }
-    // A refused attempt fails this wait at once; the client goes on reconnecting in the background.
-    const onError = (err: Error) => {
-      cleanup()
-      reject(new GatewayError('UNAVAILABLE', 'Cannot connect to Redis', { cause: err }))
-    }
-    const cleanup = () => {
-      clearTimeout(timer)
-      client.off('ready', onReady)
-      client.off('error', onError)
-    }
-    client.on('ready', onReady)
-    client.on('error', onError)
-  })
 }
 
 function sleep(ms: number): Promise<void> {

@@ -12,7 +12,7 @@
  * const nodeA = createGateway({ gateways: [new ChatGateway()], adapter: clusterAdapter(broker.createBus()) })
  * const nodeB = createGateway({ gateways: [new ChatGateway()], adapter: clusterAdapter(broker.createBus()) })
  */
-export { MemoryBroker } from './cluster-memory-bus.js'
-export { clusterBusConformance, type BusConformanceOptions } from './cluster-conformance.js'
-export { runBridgeConformance, type BridgeConformanceOptions } from './bridge-conformance.js'
+export { MemoryBroker } from './memory-broker.js'
+export { clusterBusConformance, type ClusterBusConformanceOptions } from './cluster-bus-conformance.js'
+export { bridgeTransportConformance, type BridgeTransportConformanceOptions } from './bridge-transport-conformance.js'
 export { brokerUrls, brokerSkipReason, TcpProxy } from './bridge-brokers.js'

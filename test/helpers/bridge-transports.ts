@@ -15,13 +15,13 @@ export function createTestTransport(spec: TransportSpec, id?: string): Transport
   const common = { id, prefix: spec.prefix }
   switch (spec.kind) {
     case 'amqp':
-      return amqpTransport({ ...common, url: spec.url, inboxExpiresMs: 15_000, requestQueueExpiresMs: 60_000, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } })
+      return amqpTransport(spec.url, { ...common, inboxExpiresMs: 15_000, requestQueueExpiresMs: 60_000, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } })
     case 'nats':
-      return natsTransport({ ...common, servers: spec.url })
+      return natsTransport(spec.url, common)
     case 'nats-js':
-      return natsTransport({ ...common, servers: spec.url, jetstream: { ackWaitMs: 1500, storage: 'memory', stream: `${spec.prefix.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}_RQ` } })
+      return natsTransport(spec.url, { ...common, jetstream: { ackWaitMs: 1500, storage: 'memory', stream: `${spec.prefix.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}_RQ` } })
     case 'redis':
-      return redisTransport({ ...common, url: spec.url, claimIdleMs: 1000, claimIntervalMs: 300 })
+      return redisTransport(spec.url, { ...common, claimIdleMs: 1000, claimIntervalMs: 300 })
     case 'in-process':
       return inProcessTransport(common)
   }

@@ -23,7 +23,7 @@ for (const outageMs of [3000, 12_000]) {
   test(`F3: NATS SIGKILLed under load, back after ${outageMs / 1000} s — one outcome per request, success back within 5 s`, { timeout: 90_000 }, async (t) => {
     const nats = await startPrivateNats(t.after.bind(t))
     const prefix = `f3-${process.pid}-${outageMs}`
-    const transport = () => natsTransport({ servers: nats.url, prefix })
+    const transport = () => natsTransport(nats.url, { prefix })
     const gatewayTransport = transport()
     const { clients, app } = await startPacedLoad(t, { serviceTransport: transport(), gatewayTransport, pattern: 'f3.echo', timeoutMs: TIMEOUT_MS, clients: CLIENTS, intervalMs: INTERVAL_MS })
 

@@ -28,7 +28,7 @@ test(`F5: RabbitMQ memory alarm for ${ALARM_MS / 1000} s under load — BUSY whi
   if (skip !== undefined) return t.skip(skip)
   const rabbit = await startPrivateRabbit(t.after.bind(t))
   const prefix = `f5-${process.pid}`
-  const options = { url: rabbit.url, prefix, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } }
+  const options = { prefix, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } }
   // When the gateway's link learnt of the block and of its end (it logs both).
   const seen: { blocked?: number; unblocked?: number } = {}
   const note = (_obj: object, msg?: string) => {
@@ -36,8 +36,8 @@ test(`F5: RabbitMQ memory alarm for ${ALARM_MS / 1000} s under load — BUSY whi
     if (msg?.startsWith('RabbitMQ unblocked')) seen.unblocked ??= performance.now()
   }
   const logger: Logger = { debug: note, info: note, warn: note, error: note }
-  const gatewayTransport = amqpTransport({ ...options, logger })
-  const { clients, app } = await startPacedLoad(t, { serviceTransport: amqpTransport(options), gatewayTransport, pattern: 'f5.echo', timeoutMs: TIMEOUT_MS, clients: CLIENTS, intervalMs: INTERVAL_MS })
+  const gatewayTransport = amqpTransport(rabbit.url, { ...options, logger })
+  const { clients, app } = await startPacedLoad(t, { serviceTransport: amqpTransport(rabbit.url, options), gatewayTransport, pattern: 'f5.echo', timeoutMs: TIMEOUT_MS, clients: CLIENTS, intervalMs: INTERVAL_MS })
 
   // Samples what the gateway holds while the broker refuses to read: requests awaiting an answer and heap.
   let maxPending = 0
@@ -135,11 +135,11 @@ test('F5: a service pushing through a RabbitMQ memory alarm holds at most maxBlo
     if (msg?.startsWith('RabbitMQ blocked')) seen.blocked ??= performance.now()
     if (msg?.startsWith('RabbitMQ unblocked')) seen.unblocked ??= performance.now()
   }
-  const options = { url: rabbit.url, prefix, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } }
-  const serviceTransport = amqpTransport({ ...options, maxBlockedBytes: MAX_BLOCKED, logger: { debug: note, info: note, warn: note, error: note } })
+  const options = { prefix, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } }
+  const serviceTransport = amqpTransport(rabbit.url, { ...options, maxBlockedBytes: MAX_BLOCKED, logger: { debug: note, info: note, warn: note, error: note } })
   const service = createMicroservice({ transport: serviceTransport, logger: silentLogger }).handle('f5p.noop', () => null)
   await service.listen()
-  const gatewayTransport = amqpTransport(options)
+  const gatewayTransport = amqpTransport(rabbit.url, options)
   t.after(async () => {
     await service.close()
     await serviceTransport.close()

@@ -13,7 +13,7 @@ class AskGateway {
   }
 }
 
-const transport = amqpTransport({ url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' })
+const transport = amqpTransport(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672')
 const app = createGateway({ gateways: [new AskGateway()], transport })
 const port = Number(process.env.PORT ?? 3333)
 await app.listen(port)

@@ -3,7 +3,7 @@
 import { createMicroservice, WsError } from 'gangway-ws'
 import { amqpTransport } from 'gangway-ws/amqp'
 
-const transport = amqpTransport({ url: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672' })
+const transport = amqpTransport(process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672')
 const service = createMicroservice({ transport, prefetch: 16 }).handle('ai.ask', async (data: { prompt?: unknown }, ctx) => {
   if (typeof data?.prompt !== 'string') throw new WsError('BAD_PROMPT', 'Send { "prompt": "..." }')
   const words = data.prompt.split(/\s+/)

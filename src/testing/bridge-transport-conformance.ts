@@ -3,10 +3,8 @@ import { randomBytes } from 'node:crypto'
 import { after, describe, test } from 'node:test'
 import { createMicroservice, WsError, type Microservice, type PushRecord, type Transport } from '../internal.js'
 
-/** Options of `runBridgeConformance`. */
-export interface BridgeConformanceOptions {
-  /** The suite's name, e.g. `amqp`. */
-  name: string
+/** What the conformance suite needs to test a bridge transport. */
+export interface BridgeTransportConformanceOptions {
   /**
    * Creates a new transport (its own broker connection) each time it is
    * called. Configure it so that a message left unacknowledged by a closed
@@ -21,16 +19,17 @@ export interface BridgeConformanceOptions {
 }
 
 /**
- * The behaviour every bridge transport must show, as `node:test` tests. The
- * same suite runs against the in-process transport, RabbitMQ, NATS and Redis.
+ * Registers the tests every bridge transport must pass (node:test). The same
+ * suite runs against the in-process transport, RabbitMQ, NATS and Redis; run
+ * it against a transport of your own the same way.
  *
  * @example
- * import { runBridgeConformance } from 'gangway-ws/testing'
- * runBridgeConformance({ name: 'in-process', create: () => inProcessTransport({ bus }) })
+ * import { bridgeTransportConformance } from 'gangway-ws/testing'
+ * bridgeTransportConformance('my broker', { create: () => myTransport(url) })
  */
-export function runBridgeConformance(options: BridgeConformanceOptions): void {
+export function bridgeTransportConformance(name: string, options: BridgeTransportConformanceOptions): void {
   const { create } = options
-  describe(`bridge conformance: ${options.name}`, { skip: options.skip }, () => {
+  describe(`bridge transport conformance: ${name}`, { skip: options.skip }, () => {
     if (options.cleanUp) after(options.cleanUp)
     const unique = (name: string) => `conf.${name}.${randomBytes(4).toString('hex')}`
 

@@ -1,5 +1,7 @@
 import { ClusterAdapter, type ClusterOptions } from '../index.js'
-import { RedisBus, type RedisBusOptions, type RedisClientLike } from './cluster-redis-bus.js'
+import { RedisBus } from './redis-bus.js'
+import type { RedisClientLike } from './redis-client-like.js'
+import type { RedisBusOptions } from './redis-options.js'
 
 /** Options of `redisCluster`: the cluster's and the Redis bus's. */
 export interface RedisClusterOptions extends ClusterOptions, RedisBusOptions {}

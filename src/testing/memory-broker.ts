@@ -1,4 +1,4 @@
-import type { BusState, ClusterBus, ClusterBusEvents } from '../index.js'
+import { GatewayError, type BrokerState, type ClusterBus, type ClusterBusEvents } from '../index.js'
 
 /**
  * A pub/sub broker in memory, so several gateway apps in one process (tests,
@@ -114,13 +114,13 @@ class MemoryBus implements ClusterBus {
   readonly #channels = new Set<string>()
   #waiters: Array<() => void> = []
   #events: ClusterBusEvents | undefined
-  #state: BusState = 'connecting'
+  #state: BrokerState = 'connecting'
 
   constructor(broker: MemoryBroker) {
     this.#broker = broker
   }
 
-  get state(): BusState {
+  get state(): BrokerState {
     return this.#state
   }
 
@@ -138,7 +138,7 @@ class MemoryBus implements ClusterBus {
   }
 
   subscribe(channel: string): Promise<void> {
-    if (this.#state === 'closed') return Promise.reject(new Error('bus closed'))
+    if (this.#state === 'closed') return Promise.reject(new GatewayError('CLOSED', 'The memory bus is closed'))
     this.#channels.add(channel)
     return new Promise((resolve) => this.#whenConnected(() => this.#broker.enqueue(resolve)))
   }
@@ -148,7 +148,7 @@ class MemoryBus implements ClusterBus {
   }
 
   ping(): Promise<void> {
-    if (this.#state !== 'connected') return Promise.reject(new Error('not connected'))
+    if (this.#state !== 'connected') return Promise.reject(new GatewayError('UNAVAILABLE', 'The memory bus is not connected'))
     return new Promise((resolve) => this.#broker.enqueue(resolve))
   }
 
@@ -195,7 +195,7 @@ class MemoryBus implements ClusterBus {
     else this.#waiters.push(callback)
   }
 
-  #setState(state: BusState): void {
+  #setState(state: BrokerState): void {
     this.#state = state
     const events = this.#events
     queueMicrotask(() => events?.state(state))

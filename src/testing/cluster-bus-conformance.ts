@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { after, describe, test } from 'node:test'
-import type { BusState, ClusterBus, ClusterBusEvents } from '../index.js'
+import type { BrokerState, ClusterBus, ClusterBusEvents } from '../index.js'
 
 /** What the conformance suite needs to test a bus. */
-export interface BusConformanceOptions {
+export interface ClusterBusConformanceOptions {
   /** A new bus on the broker under test (not started). Each test creates the buses it needs and closes them. */
   createBus(): ClusterBus | Promise<ClusterBus>
   /**
@@ -19,7 +19,7 @@ export interface BusConformanceOptions {
 /** A bus under test, with what it received. */
 class Recorder implements ClusterBusEvents {
   readonly messages: Array<{ channel: string; payload: Buffer }> = []
-  readonly states: BusState[] = []
+  readonly states: BrokerState[] = []
   #waiters: Array<() => void> = []
 
   message(channel: string, payload: Uint8Array): void {
@@ -28,7 +28,7 @@ class Recorder implements ClusterBusEvents {
     this.#wake()
   }
 
-  state(state: BusState): void {
+  state(state: BrokerState): void {
     this.states.push(state)
     this.#wake()
   }
@@ -66,12 +66,12 @@ class Recorder implements ClusterBusEvents {
  * import { clusterBusConformance } from 'gangway-ws/testing'
  * clusterBusConformance('my bus', { createBus: () => myBus(url) })
  */
-export function clusterBusConformance(name: string, options: BusConformanceOptions): void {
+export function clusterBusConformance(name: string, options: ClusterBusConformanceOptions): void {
   const timeoutMs = options.timeoutMs ?? 5000
   let unique = 0
   const channel = (label: string) => `conformance.${process.pid}.${Date.now().toString(36)}.${unique++}.${label}`
 
-  describe(`ClusterBus conformance: ${name}`, () => {
+  describe(`cluster bus conformance: ${name}`, () => {
     const open = new Set<ClusterBus>()
     after(async () => {
       await Promise.all([...open].map((bus) => bus.close()))
