@@ -14,13 +14,18 @@ import { wrapBus } from './helpers/wrapped-bus.js'
 
 const SUBSCRIBE_DELAY_MS = 200
 
+/** What the join handler saw: how many joins entered it, and whether the subscription gate was open when each was answered. */
+const joins = { entered: 0, answeredAfterGate: [] as boolean[], gateOpen: false }
+
 const chat = defineGateway({
   path: '/ws',
   connectionGuards: [(h) => h.query.get('user') ?? true],
 })
   .onConnect(() => {}) // with a hook, a connection's frames wait for its registration (its user's subscription)
   .subscribe('join', async (room: string, client) => {
+    joins.entered++
     await client.join(room)
+    joins.answeredAfterGate.push(joins.gateOpen)
     return room
   })
   .subscribe('ping', () => 'pong')
@@ -30,7 +35,18 @@ function slowSubscribe(inner: ClusterBus): ClusterBus {
   return wrapBus(inner, { subscribe: (channel) => sleep(SUBSCRIBE_DELAY_MS).then(() => inner.subscribe(channel)) })
 }
 
-async function twoNodes(t: TestContext) {
+/** A bus whose room subscriptions wait until the test opens the gate (the node's own channels go through). */
+function gatedRooms(inner: ClusterBus, gate: Promise<void>, pending: string[]): ClusterBus {
+  return wrapBus(inner, {
+    subscribe: (channel) => {
+      if (!channel.includes('.room.')) return inner.subscribe(channel)
+      pending.push(channel)
+      return gate.then(() => inner.subscribe(channel))
+    },
+  })
+}
+
+async function twoNodes(t: TestContext, wrap: (bus: ClusterBus) => ClusterBus) {
   const broker = new MemoryBroker()
   const start = async (bus: ClusterBus) => {
     const cluster: ClusterAdapter = clusterAdapter(bus, { logger: silentLogger })
@@ -38,30 +54,38 @@ async function twoNodes(t: TestContext) {
     await cluster.ready()
     return Object.assign(node, { cluster })
   }
-  const slow = await start(slowSubscribe(broker.createBus()))
+  const slow = await start(wrap(broker.createBus()))
   const other = await start(broker.createBus())
   await eventually(() => slow.cluster.nodes().length === 1 && other.cluster.nodes().length === 1, 3000, 'the nodes to know each other')
   return { slow, other }
 }
 
 test("a room's second member, joining while its subscription is pending, gets broadcasts from other nodes once its join is answered", async (t) => {
-  const { slow, other } = await twoNodes(t)
+  let openGate!: () => void
+  const gate = new Promise<void>((resolve) => (openGate = resolve))
+  const roomSubscriptions: string[] = []
+  Object.assign(joins, { entered: 0, answeredAfterGate: [], gateOpen: false })
+  const { slow, other } = await twoNodes(t, (bus) => gatedRooms(bus, gate, roomSubscriptions))
   const first = await slow.connect()
   const second = await slow.connect()
   const firstJoined = first.request('join', 'r')
-  await sleep(20) // the first join started the subscription
-  const started = Date.now()
-  assert.equal((await second.request('join', 'r')).data, 'r')
-  const waited = Date.now() - started
+  await eventually(() => roomSubscriptions.length === 1, 5000, 'the first join started the subscription')
+  const secondJoined = second.request('join', 'r')
+  await eventually(() => joins.entered === 2, 5000, 'the second join reached its handler')
+  assert.deepEqual([first.frames, second.frames], [[], []], 'neither join is answered while the subscription is pending')
+  joins.gateOpen = true
+  openGate()
+  assert.equal((await secondJoined).data, 'r')
+  assert.deepEqual(joins.answeredAfterGate, [true, true], 'both joins were answered only once the subscription existed')
+  assert.equal(roomSubscriptions.length, 1, 'one subscription for the room, shared by both members')
   other.app.server().to('r').emit('msg', 1)
   assert.deepEqual((await second.nextEvent('msg', 2000)).data, 1, 'the second member got the broadcast sent right after its join reply')
-  assert.ok(waited >= SUBSCRIBE_DELAY_MS - 50, `the second join waited for the subscription (${waited} ms)`)
   await firstJoined
   assert.deepEqual((await first.nextEvent('msg', 2000)).data, 1)
 })
 
 test("a user's second connection, opened while the user's subscription is pending, gets pushes to the user once it is served", async (t) => {
-  const { slow, other } = await twoNodes(t)
+  const { slow, other } = await twoNodes(t, slowSubscribe)
   const first = await slow.connect('/ws?user=ada')
   const second = await slow.connect('/ws?user=ada')
   // A reply means onConnect ran, which waits for the registration (the user's subscription included).

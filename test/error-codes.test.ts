@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import { z } from 'zod'
 import { defineGateway, WsError } from '../src/index.js'
 import { captureLogger } from './helpers/capture-logger.js'
-import { startGateway } from './helpers/start-gateway.js'
+import { eventually, startGateway } from './helpers/start-gateway.js'
 
 const gateway = defineGateway({ path: '/ws' })
   .subscribe('echo', (data) => data)
@@ -119,7 +119,7 @@ test('UNAVAILABLE for frames that arrive while the app drains', async (t) => {
   const gw = await startGateway(t, { gateways: [slow] })
   const socket = await gw.connect()
   const pending = socket.request('slow')
-  await socket.quiet(50)
+  await eventually(() => release !== undefined, 5000, 'the slow handler running')
   const closing = gw.app.close({ timeoutMs: 5000 })
   const refused = await socket.request('echo', 1)
   assert.deepEqual(refused.error, { code: 'UNAVAILABLE', message: 'Server is shutting down' })

@@ -4,13 +4,15 @@ import { once } from 'node:events'
 import { createServer } from 'node:http'
 import { createGateway, defineGateway, silentLogger } from '../src/index.js'
 import { rawUpgrade } from './helpers/raw-upgrade.js'
-import { startGateway } from './helpers/start-gateway.js'
+import { eventually, startGateway } from './helpers/start-gateway.js'
 import { TestSocket } from './helpers/test-socket.js'
 
 test('close() lets in-flight handlers finish, then closes every socket with 1001', async (t) => {
+  let started = 0
   let finished = 0
   const gateway = defineGateway({ path: '/ws' })
     .subscribe('slow', async (ms: number) => {
+      started++
       await new Promise((resolve) => setTimeout(resolve, ms))
       finished++
       return `slept ${ms}`
@@ -19,7 +21,7 @@ test('close() lets in-flight handlers finish, then closes every socket with 1001
   const gw = await startGateway(t, { gateways: [gateway] })
   const sockets = await Promise.all([gw.connect(), gw.connect(), gw.connect()])
   const replies = sockets.map((socket, i) => socket.request('slow', 100 + i * 50))
-  await sockets[0]!.quiet(30)
+  await eventually(() => started === 3, 5000, 'the three handlers running')
   const closing = gw.app.close()
   // The app owns this server (listen), so it stops accepting connections at once.
   await assert.rejects(rawUpgrade(gw.port, '/ws'), { code: 'ECONNREFUSED' })
@@ -44,7 +46,7 @@ test('on a server the app does not own, upgrades during the drain get 503', asyn
   t.after(() => http.close())
   const socket = await TestSocket.connect(`ws://127.0.0.1:${port}/ws`)
   const held = socket.request('hold')
-  await socket.quiet(20)
+  await eventually(() => release !== undefined, 5000, 'the handler running')
   const closing = app.close()
   assert.equal((await rawUpgrade(port, '/ws')).status, 503)
   release()
@@ -54,11 +56,12 @@ test('on a server the app does not own, upgrades during the drain get 503', asyn
 })
 
 test('a handler that outlives the timeout does not hold shutdown up', async (t) => {
-  const gateway = defineGateway({ path: '/ws' }).subscribe('forever', () => new Promise(() => {}))
+  let running = false
+  const gateway = defineGateway({ path: '/ws' }).subscribe('forever', () => ((running = true), new Promise(() => {})))
   const gw = await startGateway(t, { gateways: [gateway] })
   const socket = await gw.connect()
   socket.emit('forever')
-  await socket.quiet(20)
+  await eventually(() => running, 5000, 'the handler running')
   const started = Date.now()
   await gw.app.close({ timeoutMs: 200 })
   assert.ok(Date.now() - started < 2000)

@@ -82,14 +82,20 @@ export function bridgeTransportConformance(name: string, options: BridgeTranspor
     test('no reply in time: TIMEOUT once, and the late reply is discarded and counted', async (t) => {
       const { requester, service } = await pair(t)
       const pattern = unique('slow')
+      let running = false
+      let answer!: () => void
+      const released = new Promise<void>((resolve) => (answer = resolve))
       await service()
         .handle(pattern, async () => {
-          await new Promise((resolve) => setTimeout(resolve, 1500))
+          running = true
+          await released // answers only after the requester gave up
           return 'late'
         })
         .listen()
       // Long enough for the request to reach the service on a busy machine (an expired one is dropped unrun).
-      await assert.rejects(requester.request(pattern, 1, { timeoutMs: 700 }), (err: WsError) => err.code === 'TIMEOUT')
+      await assert.rejects(requester.request(pattern, 1, { timeoutMs: 3000 }), (err: WsError) => err.code === 'TIMEOUT')
+      assert.ok(running, 'the service was running the request when it timed out')
+      answer()
       await waitFor(() => requester.stats.lateReplies === 1, 5000, 'the late reply')
       assert.equal(requester.pending, 0)
       assert.equal(requester.stats.timeouts, 1)

@@ -54,7 +54,9 @@ async function setUp(t: TestContext, kind: 'amqp' | 'nats' | 'redis', timeoutMs:
     )
   /** Frames carrying a request id that no request consumed: a second answer to some request. */
   const extraAnswers = () => sockets.reduce((sum, s) => sum + s.frames.filter((f: Frame) => f.id !== undefined).length, 0)
-  return { gatewayTransport, startService, ask, extraAnswers }
+  /** One more request, on the first client. */
+  const request = (n: number, waitMs: number) => sockets[0]!.request('ask', n, waitMs)
+  return { gatewayTransport, startService, ask, extraAnswers, request }
 }
 
 function ledger(t: TestContext, name: string, answers: Array<{ frame: Frame }>, expectedCode: string, extra: Record<string, unknown>) {
@@ -81,14 +83,15 @@ test('F11a nats: no responder — UNAVAILABLE at once, not after the timeout', {
 for (const kind of ['amqp', 'redis'] as const) {
   test(`F11b ${kind}: no consumer — one TIMEOUT per request; a consumer starting later does not run them`, { skip: await brokerSkipReason(kind), timeout: 30_000 }, async (t) => {
     const timeoutMs = 800
-    const { gatewayTransport, startService, ask, extraAnswers } = await setUp(t, kind, timeoutMs)
+    const { gatewayTransport, startService, ask, extraAnswers, request } = await setUp(t, kind, timeoutMs)
     const answers = await ask()
     let runs = 0
     const service = await startService((n) => {
-      runs++
+      if (n >= 0) runs++ // -1 is the fresh request below
       return n
     })
-    await sleep(kind === 'redis' ? 1500 : 1000)
+    // A fresh request queues behind the dead ones: once it is answered, the late consumer has been through them.
+    assert.equal((await request(-1, 10_000)).data, -1, 'a request sent once the service is up is served')
     const fastest = Math.min(...answers.map((a) => a.ms))
     ledger(t, `F11b ${kind} no consumer`, answers, 'TIMEOUT', { duplicates: extraAnswers(), lateRuns: runs, serviceExpired: service.stats.expired })
     assert.deepEqual(answers.map((a) => a.frame.error?.code), Array(REQUESTS).fill('TIMEOUT'))

@@ -21,6 +21,8 @@ export class PacedClient {
   readonly outcomes: Outcome[] = []
   readonly rtts: number[] = []
   readonly errors = new Map<string, number>()
+  /** When each request was sent (performance.now()), in order. */
+  readonly sentTimes: number[] = []
   ws!: WebSocket
   #sentAt = new Map<string, number>()
   #next = 0
@@ -71,8 +73,17 @@ export class PacedClient {
     const n = this.#next++
     const id = `${this.name}-${n}`
     this.ledger.sent(id, { n })
-    this.#sentAt.set(id, performance.now())
+    const now = performance.now()
+    this.#sentAt.set(id, now)
+    this.sentTimes.push(now)
     this.ws.send(JSON.stringify({ event: this.event, data: { n, pad: this.#pad }, id }))
+  }
+
+  /** Requests sent later than `at` (performance.now() time). */
+  sentAfter(at: number): number {
+    let count = 0
+    for (let i = this.sentTimes.length - 1; i >= 0 && this.sentTimes[i]! > at; i--) count++
+    return count
   }
 
   stop(): void {

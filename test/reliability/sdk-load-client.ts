@@ -40,6 +40,8 @@ export class SdkLoadClient {
   readonly statuses: Array<{ status: string; at: number; delayMs?: number }> = []
   /** The URL of every socket that opened, with the time. */
   readonly opened: Array<{ url: string; at: number }> = []
+  /** Every connection attempt (a WebSocket constructed), with its URL and time. */
+  readonly attempts: Array<{ url: string; at: number }> = []
   readonly #outcomes = new Map<number, Outcome>()
   /** Per request number: its wire id and how many times a frame with it was sent. */
   readonly #wireSends = new Map<number, { id: number; sends: number }>()
@@ -143,7 +145,9 @@ export class SdkLoadClient {
     const sends = this.#wireSends
     const answers = this.#wireAnswers
     const opened = this.opened
+    const attempts = this.attempts
     return function Tapped(url: string, protocols?: string | string[]) {
+      attempts.push({ url, at: Date.now() })
       const ws = new WebSocket(url, protocols)
       const send = ws.send.bind(ws)
       ws.send = ((text: string) => {
