@@ -21,6 +21,8 @@ function open(): Promise<void> {
 for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: Math.min(50, count - i) }, open))
 process.send?.('ready')
 process.on('message', (message) => {
+  // Answered after every socket callback of the loop turn that read it: pings already on the wire are answered.
+  if (message === 'sync') setImmediate(() => process.send?.('synced'))
   if (message === 'pause') {
     for (const ws of sockets) (ws as unknown as { _socket: { pause(): void } })._socket.pause()
     process.send?.('paused')
