@@ -112,3 +112,68 @@ test("a custom expiresAt reads any principal shape; 'close' re-reads it at the i
   assert.equal((await socket.closed).code, 4401)
   assert.ok(Date.now() >= refreshedUntil, 'closed at the refreshed deadline, not the first one')
 })
+
+test('nothing a guard, hook, schema or handler throws reaches the wire: only a status, INTERNAL or "Internal error"', async (t) => {
+  const secret = 'postgres://admin:hunter2@db.internal/prod'
+  const logger = captureLogger()
+  const boom = () => {
+    throw new Error(secret)
+  }
+  const failingGuard = defineGateway({ path: '/guard', connectionGuards: [boom] })
+  const failingHook = defineGateway({ path: '/hook' }).onConnect(async () => boom())
+  const failingMessageGuards = defineGateway({ path: '/ws' })
+    .subscribe('sync-guard', { guards: [() => boom()] }, () => 'never')
+    .subscribe('async-guard', { guards: [async () => boom()] }, () => 'never')
+    .subscribe('schema', { schema: { '~standard': { version: 1, vendor: 'evil', validate: () => boom() } } }, () => 'never')
+    .subscribe('unserializable', () => ({ big: 10n }))
+    .subscribe('rejects', () => Promise.reject(new TypeError(secret)))
+    .subscribe('throws-string', () => {
+      throw secret
+    })
+  const gw = await startGateway(t, {
+    gateways: [failingGuard, failingHook, failingMessageGuards, defineGateway({ path: '/ctx' })],
+    logger,
+    context: (h) => {
+      if (h.path === '/ctx') boom()
+      return {}
+    },
+  })
+  const guarded = await rawUpgrade(gw.port, '/guard')
+  assert.equal(guarded.status, 500)
+  assert.doesNotMatch(guarded.head, /hunter2/)
+  const captured = await rawUpgrade(gw.port, '/ctx')
+  assert.equal(captured.status, 500)
+  assert.doesNotMatch(captured.head, /hunter2/)
+  const hooked = await gw.connect('/hook')
+  assert.deepEqual(await hooked.closed, { code: 1011, reason: 'Internal error' })
+  const socket = await gw.connect('/ws')
+  for (const event of ['sync-guard', 'async-guard', 'schema', 'unserializable', 'rejects', 'throws-string']) {
+    const answer = await socket.request(event)
+    assert.deepEqual(answer.error, { code: 'INTERNAL', message: 'Internal error' }, event)
+  }
+  assert.ok(!JSON.stringify(socket.frames).includes('hunter2'))
+  assert.match(logger.text(), /hunter2/, 'the details are in the server log')
+})
+
+test('a connection reaches only the handlers of the gateway it upgraded into, whatever the path or event spelling', async (t) => {
+  let purged = 0
+  const adminOnly = (h: HandshakeContext) => (h.headers.authorization === 'Bearer admin' ? { id: 'root' } : null)
+  const publicGw = defineGateway({ path: '/public' }).subscribe('hello', () => 'hi')
+  const adminGw = defineGateway({ path: '/admin', namespace: 'admin', connectionGuards: [adminOnly] }).subscribe('purge', () => (purged++, 'purged'))
+  const gw = await startGateway(t, { gateways: [publicGw, adminGw] })
+  const socket = await gw.connect('/public')
+  for (const event of ['purge', 'admin:purge', '/admin/purge', 'admin/purge', 'admin.purge', ' purge', 'PURGE', '__proto__', 'constructor']) {
+    assert.equal((await socket.request(event)).error?.code, 'UNKNOWN_EVENT', event)
+  }
+  // Every spelling of the admin path either runs the admin guard (401) or is not a gateway (404).
+  for (const path of ['/admin', '/admin/', '/ADMIN', '/public/../admin', '//admin', '/admin%2f', '/admin?namespace=admin', '/public/admin', '/admin;x']) {
+    const { status } = await rawUpgrade(gw.port, path)
+    assert.ok(status === 401 || status === 404, `${path} → ${status}`)
+  }
+  gw.app.server('admin').emit('secret', 1)
+  assert.equal(await socket.quiet(100, (f) => f.event === 'secret'), true)
+  assert.equal(purged, 0)
+  const admin = await gw.connect('/admin', { headers: { Authorization: 'Bearer admin' } })
+  assert.equal((await admin.request('purge')).data, 'purged')
+  assert.equal((await admin.request('hello')).error?.code, 'UNKNOWN_EVENT')
+})
