@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { freePort } from './helpers/free-port.js'
@@ -38,4 +39,12 @@ test('the demo: page, echo, join, publish to room members; SIGTERM sends 1001 an
   const [code] = (await once(child, 'exit')) as [number]
   assert.equal(code, 0)
   for (const socket of [alice, bob, carol]) assert.equal((await socket.closed).code, 1001)
+})
+
+test('npm start and npm run worker rebuild only what changed: right after a build, dist/ counts as fresh', () => {
+  // `node scripts/build-if-stale.mjs` runs before both; a worker started beside a running demo must not rebuild
+  // (and so delete) the dist/ the demo runs from. `npm test` has just built, so nothing is due.
+  const root = fileURLToPath(new URL('../..', import.meta.url))
+  const check = spawnSync(process.execPath, [join(root, 'scripts/build-if-stale.mjs'), '--check'], { cwd: root, encoding: 'utf8' })
+  assert.equal(check.status, 0, `a build would run: ${check.stdout}${check.stderr}`)
 })

@@ -58,7 +58,12 @@ export interface ReplyRecord {
 export interface ErrorRecord {
   readonly t: 'e'
   readonly c: string
-  readonly e: { readonly code: string; readonly message: string }
+  readonly e: {
+    readonly code: string
+    readonly message: string
+    /** Set by a link that knows why: `no-service` when the broker says nobody subscribes to the pattern. */
+    readonly reason?: 'no-service'
+  }
 }
 
 /** A push to connections of a namespace on gateway nodes. */

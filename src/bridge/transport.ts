@@ -2,7 +2,7 @@ import { randomNodeId } from '../connection/connection-id.js'
 import { isWellFormedCode } from '../errors/error-codes.js'
 import { GatewayError, WsError } from '../errors/gateway-error.js'
 import { silentLogger, type Logger } from '../logging/logger.js'
-import { decodeRecords, type BridgeRecord, type ForwardMeta, type PushRecord, type RequestRecord } from './bridge-records.js'
+import { decodeRecords, type BridgeRecord, type ErrorRecord, type ForwardMeta, type PushRecord, type RequestRecord } from './bridge-records.js'
 import type { BrokerLink, ConsumeOptions, Delivery } from './broker-link.js'
 import type { BrokerStateListener, ReportsBrokerState } from '../broker/broker-state.js'
 import { RecordBatcher } from './record-batcher.js'
@@ -55,6 +55,8 @@ export interface TransportStats {
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000
 export const DEFAULT_MAX_PENDING = 10_000
+/** How often, at most, the "no service is subscribed" warning is logged per pattern. */
+const NO_SERVICE_WARNING_MS = 30_000
 
 interface PendingRequest {
   resolve(value: unknown): void
@@ -99,6 +101,8 @@ export class Transport implements ReportsBrokerState {
   #broadcast: Promise<void> | undefined
   #replyInboxOpen = false
   #nextCorrelation = 0
+  /** When the last "no service" warning was logged, per pattern. */
+  readonly #noServiceWarned = new Map<string, number>()
   #closed: Promise<void> | undefined
 
   constructor(link: BrokerLink, options: TransportOptions = {}) {
@@ -347,7 +351,7 @@ export class Transport implements ReportsBrokerState {
     }
   }
 
-  #settle(correlation: string, data: unknown, error: { code: string; message: string } | undefined): void {
+  #settle(correlation: string, data: unknown, error: ErrorRecord['e'] | undefined): void {
     const pending = this.#pending.get(correlation)
     if (pending === undefined) {
       this.stats.lateReplies++
@@ -360,9 +364,21 @@ export class Transport implements ReportsBrokerState {
       pending.resolve(data)
     } else {
       this.stats.errors++
+      if (error?.reason === 'no-service') this.#warnNoService(pending.pattern)
       const code = isWellFormedCode(error?.code) ? error.code : 'INTERNAL'
       pending.reject(new WsError(code, typeof error?.message === 'string' ? error.message : 'Internal error'))
     }
+  }
+
+  /** Says, at most every NO_SERVICE_WARNING_MS per pattern, that requests are refused because no service subscribes. */
+  #warnNoService(pattern: string): void {
+    const now = Date.now()
+    if (now - (this.#noServiceWarned.get(pattern) ?? -Infinity) < NO_SERVICE_WARNING_MS) return
+    this.#noServiceWarned.set(pattern, now)
+    this.logger.warn(
+      { pattern, link: this.link.kind },
+      `no service is subscribed to "${pattern}": requests are answered UNAVAILABLE until one is (start it; or let the broker hold requests meanwhile, see docs/bridge.md)`,
+    )
   }
 
   #timeout(correlation: string): void {

@@ -60,7 +60,7 @@ export class NatsLink implements BrokerLink {
         const token = msg.subject.slice(prefix.length)
         const correlations = token.startsWith('_b') ? (this.#batches.get(token) ?? []) : [token]
         this.#batches.delete(token)
-        receive(Buffer.from(JSON.stringify(correlations.map((c) => ({ t: 'e', c, e: { code: 'UNAVAILABLE', message: 'The service is unavailable' } })))))
+        receive(Buffer.from(JSON.stringify(correlations.map((c) => ({ t: 'e', c, e: { code: 'UNAVAILABLE', message: 'The service is unavailable', reason: 'no-service' } })))))
         return
       }
       receive(msg.data)

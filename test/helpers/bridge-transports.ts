@@ -39,14 +39,19 @@ export async function cleanUpBroker(spec: TransportSpec): Promise<void> {
       redis.disconnect()
     }
   } else if (spec.kind === 'nats-js') {
-    const { connect } = await import('@nats-io/transport-node')
-    const { jetstreamManager } = await import('@nats-io/jetstream')
-    const nc = await connect({ servers: spec.url })
-    try {
-      const jsm = await jetstreamManager(nc)
-      await jsm.streams.delete(`${spec.prefix.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}_RQ`).catch(() => {})
-    } finally {
-      await nc.close()
-    }
+    await deleteJetStream(spec.url, `${spec.prefix.replace(/[^A-Za-z0-9]/g, '_').toUpperCase()}_RQ`)
+  }
+}
+
+/** Deletes a JetStream stream a test created on a shared NATS server (nothing if it does not exist). */
+export async function deleteJetStream(url: string, stream: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node')
+  const { jetstreamManager } = await import('@nats-io/jetstream')
+  const nc = await connect({ servers: url })
+  try {
+    const jsm = await jetstreamManager(nc)
+    await jsm.streams.delete(stream).catch(() => {})
+  } finally {
+    await nc.close()
   }
 }
