@@ -36,6 +36,7 @@ test('the demo gateway\'s document is valid AsyncAPI 3.0: channel, operations, s
     'receive ws.echo',
     'receive ws.join',
     'receive ws.leave',
+    'receive ws.presence',
     'receive ws.publish',
     'receive ws.ask',
     'send ws.hello',
