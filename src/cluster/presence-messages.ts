@@ -1,4 +1,20 @@
+import type { LocalNamespace } from '../registry/namespace-adapter.js'
 import type { PresenceEntry } from '../registry/presence-entry.js'
+import type { ClusterChannels } from './cluster-channels.js'
+
+/** What the two sides of cluster presence need of the adapter to exchange these messages. */
+export interface PresenceHost {
+  readonly channels: ClusterChannels
+  /** Whether the bus is connected (messages can be sent and received). */
+  readonly connected: boolean
+  send(channel: string, body: PresenceBody): boolean
+  /** The other nodes currently known to be alive. */
+  nodes(): string[]
+  namespace(name: string): LocalNamespace | undefined
+}
+
+/** How long a watch waits for the other nodes' first answers; also when an unanswered ask is repeated. */
+export const PRESENCE_SYNC_TIMEOUT_MS = 2000
 
 /**
  * Presence messages between nodes: control messages (JSON), on the control channel or a node's
@@ -70,6 +86,11 @@ export function toWire(entries: readonly PresenceEntry[]): WireEntry[] {
 /** Received entries of `nodeId`'s connections. */
 export function fromWire(entries: readonly WireEntry[], nodeId: string): PresenceEntry[] {
   return entries.map((wire) => (wire.meta === undefined ? { id: wire.id, nodeId, userId: wire.userId } : { id: wire.id, nodeId, userId: wire.userId, meta: wire.meta }))
+}
+
+/** The key of a room of a namespace in maps. */
+export function roomKey(ns: string, room: string): string {
+  return `${ns}\0${room}`
 }
 
 /** Splits a list into pieces of at most `size` (one empty piece for an empty list). */
