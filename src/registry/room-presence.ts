@@ -18,6 +18,8 @@ interface Watched<C> {
   readonly view: PresenceView
   readonly watchers: Set<C>
   readonly waiting: Set<C>
+  /** Watchers a frame could not be queued for (a full outbox with `onOverflow: 'drop'`): the next frame they get is the members again. */
+  readonly stale: Set<C>
   /** Set until the other nodes' state is in (the first watcher's join waits for it). */
   synced: Promise<void> | undefined
 }
@@ -97,7 +99,7 @@ export class RoomPresence<C extends PresenceHolder> implements LocalPresence {
     // What changed before goes to the watchers that saw the state before it; the newcomer gets the state after.
     this.#flush(room)
     watched.watchers.add(connection)
-    connection.send(membersFrame(room, watched))
+    if (!connection.send(membersFrame(room, watched))) watched.stale.add(connection)
     return RESOLVED
   }
 
@@ -147,7 +149,7 @@ export class RoomPresence<C extends PresenceHolder> implements LocalPresence {
     const view = new PresenceView()
     for (const member of this.#localMembers(room)) view.add(this.#entry(member, room))
     view.takeDiff() // the starting state is no change
-    const watched: Watched<C> = { view, watchers: new Set(), waiting: new Set([connection]), synced: undefined }
+    const watched: Watched<C> = { view, watchers: new Set(), waiting: new Set([connection]), stale: new Set(), synced: undefined }
     this.#watched.set(room, watched)
     const synced = this.#adapter?.watch(room)
     if (synced === undefined) {
@@ -167,12 +169,13 @@ export class RoomPresence<C extends PresenceHolder> implements LocalPresence {
     const frame = membersFrame(room, watched)
     for (const connection of watched.waiting) {
       watched.watchers.add(connection)
-      connection.send(frame)
+      if (!connection.send(frame)) watched.stale.add(connection)
     }
     watched.waiting.clear()
   }
 
   #stopWatching(room: string, watched: Watched<C>, connection: C): void {
+    watched.stale.delete(connection)
     if (!watched.watchers.delete(connection) && !watched.waiting.delete(connection)) return
     if (watched.watchers.size + watched.waiting.size > 0) return
     this.#watched.delete(room)
@@ -208,7 +211,13 @@ export class RoomPresence<C extends PresenceHolder> implements LocalPresence {
     const diff = watched?.view.takeDiff()
     if (diff === undefined || watched!.watchers.size === 0) return
     const frame = encodeEvent(PRESENCE_EVENT, { room, joins: diff.joins, leaves: diff.leaves })
-    for (const connection of watched!.watchers) connection.send(frame)
+    let members: TextFrame | undefined
+    for (const connection of watched!.watchers) {
+      // A watcher that missed a frame gets the whole room instead: a diff would not apply to what it has.
+      if (watched!.stale.has(connection)) {
+        if (connection.send((members ??= membersFrame(room, watched!)))) watched!.stale.delete(connection)
+      } else if (!connection.send(frame)) watched!.stale.add(connection)
+    }
   }
 }
 
