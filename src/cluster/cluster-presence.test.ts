@@ -62,9 +62,6 @@ class Node {
     network.nodes.set(id, this)
     const local: LocalPresence = {
       entries: (room) => this.entries.get(room) ?? [],
-      watchedRooms: () => [...this.views.keys()],
-      isWatched: (room) => this.views.has(room),
-      nodesIn: (room) => this.views.get(room)?.nodeIds() ?? [],
       apply: (room, nodeId, set, del) => {
         for (const id of del) this.views.get(room)?.remove(nodeId, id)
         for (const entry of set) this.views.get(room)?.add(entry)

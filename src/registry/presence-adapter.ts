@@ -23,12 +23,6 @@ export interface NamespacePresenceAdapter {
 export interface LocalPresence {
   /** This node's connections in a room. */
   entries(room: string): PresenceEntry[]
-  /** Rooms with local watchers. */
-  watchedRooms(): string[]
-  /** Whether a room has local watchers (a view). */
-  isWatched(room: string): boolean
-  /** Nodes with connections in a watched room's view. */
-  nodesIn(room: string): string[]
   /** Applies a node's changes to a watched room: upserts `set`, removes the ids in `del`. */
   apply(room: string, nodeId: string, set: readonly PresenceEntry[], del: readonly string[]): void
   /** Makes `entries` the whole of a node's part of a watched room. */

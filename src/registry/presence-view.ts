@@ -74,11 +74,6 @@ export class PresenceView {
     return true
   }
 
-  /** Nodes with connections in the room. */
-  nodeIds(): string[] {
-    return [...this.#nodes.keys()]
-  }
-
   /** Every member now. */
   members(): PresenceMember[] {
     const members: PresenceMember[] = []

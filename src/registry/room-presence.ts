@@ -111,16 +111,9 @@ export class RoomPresence<C extends PresenceHolder> implements LocalPresence {
     return entries
   }
 
-  watchedRooms(): string[] {
-    return [...this.#watched.keys()]
-  }
-
+  /** Whether a room has local watchers (and so a view). */
   isWatched(room: string): boolean {
     return this.#watched.has(room)
-  }
-
-  nodesIn(room: string): string[] {
-    return this.#watched.get(room)?.view.nodeIds().filter((nodeId) => nodeId !== this.#nodeId) ?? []
   }
 
   apply(room: string, nodeId: string, set: readonly PresenceEntry[], del: readonly string[]): void {
