@@ -101,7 +101,7 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
     const meta = options?.meta === undefined ? undefined : copyPresenceMeta(options.meta)
     if (!this.#connections.has(connection.id)) return RESOLVED
     const joined = connection.roomSet.has(room) ? RESOLVED : this.#add(connection, room, meta)
-    // Watching starts once the room's traffic reaches this node, so no change is published before it listens.
+    // A watcher is sent the members once its join is in effect on every node.
     return options?.presence === true ? joined.then(() => this.presence.watch(connection, room)) : joined
   }
 
