@@ -32,7 +32,7 @@ export const PRESENCE_MESSAGE = {
   description:
     'First { "room", "members" }: everyone in the room, before the join is answered. Then, for each tick in which members came or went, ' +
     '{ "room", "joins", "leaves" }, per user: a second connection of a user present is no join, and a leave comes with the last one. ' +
-    'Sent until the connection leaves the room. A node that dies takes its members with it once the cluster notices (within 15 s).',
+    'Sent until the connection leaves the room. A node that dies takes its members with it once the cluster notices (nodeTimeoutMs + heartbeatIntervalMs: 9 s by default).',
   payload: {
     type: 'object',
     required: ['event', 'data'],
