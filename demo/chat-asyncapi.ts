@@ -1,6 +1,21 @@
 import type { AsyncApiOptions } from 'gangway-ws'
 
 const RoomReply = { type: 'object', required: ['room'], properties: { room: { type: 'string' } } }
+const PresenceReply = {
+  type: 'object',
+  required: ['room', 'members'],
+  properties: {
+    room: { type: 'string' },
+    members: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['userId', 'connectionIds'],
+        properties: { userId: { oneOf: [{ type: 'string' }, { type: 'null' }] }, connectionIds: { type: 'array', items: { type: 'string' } } },
+      },
+    },
+  },
+}
 
 /**
  * What the code of the demo gateway cannot say about itself: its pushes and
@@ -14,8 +29,9 @@ export const asyncApiOptions: AsyncApiOptions = {
     '/ws': {
       events: {
         echo: { summary: 'Replies with the same data.' },
-        join: { summary: 'Joins a room.', reply: RoomReply },
+        join: { summary: 'Joins a room; with "presence": true, $presence frames follow (name: shown in the room\'s presence).', reply: RoomReply },
         leave: { summary: 'Leaves a room.', reply: RoomReply },
+        presence: { summary: 'Who is in a room, on every node: one member per user id with its connection ids.', reply: PresenceReply },
         publish: { summary: 'Sends payload to every member of the room as a "message" push.' },
       },
       pushes: {

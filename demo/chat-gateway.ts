@@ -3,12 +3,16 @@ import { forward, Gateway, OnConnect, OnDisconnect, Subscribe, type Client } fro
 import type { ContractOf } from 'gangway-ws/client'
 
 const Room = z.object({ room: z.string().min(1).max(64) })
+/** A join may ask for the room's presence (`$presence` frames) and give a display name shown in it. */
+const JoinRoom = Room.extend({ name: z.string().min(1).max(32).optional(), presence: z.boolean().optional() })
 const Publish = z.object({ room: z.string().min(1).max(64), payload: z.unknown() })
 
 /**
  * The demo gateway. Benchmarks and examples rely on its events:
  * - `echo`: replies with the same data;
- * - `join` / `leave` `{ room }`: joins or leaves, replies `{ room }`;
+ * - `join` / `leave` `{ room }`: joins or leaves, replies `{ room }`; a join may add `name` (shown in the room's
+ *   presence) and `presence: true` (the connection then gets `$presence` frames: who is in the room);
+ * - `presence` `{ room }`: replies `{ room, members: [{ userId, connectionIds }] }`, across every node;
  * - `publish` `{ room, payload }`: every member of the room receives `{ "event": "message", "data": payload }`;
  * - `ask`: forwarded to the microservice pattern `demo.ask` (a `progress` push, then `{ answer: data }`).
  */
@@ -26,9 +30,9 @@ export class ChatGateway {
 
   @Subscribe('ask') ask = forward('demo.ask', { timeoutMs: 10_000 })
 
-  @Subscribe('join', { schema: Room })
-  async join({ room }: z.infer<typeof Room>, client: Client) {
-    await client.join(room)
+  @Subscribe('join', { schema: JoinRoom })
+  async join({ room, name, presence }: z.infer<typeof JoinRoom>, client: Client) {
+    await client.join(room, { presence: presence === true, meta: name === undefined ? undefined : { name } })
     return { room }
   }
 
@@ -36,6 +40,12 @@ export class ChatGateway {
   async leave({ room }: z.infer<typeof Room>, client: Client) {
     await client.leave(room)
     return { room }
+  }
+
+  @Subscribe('presence', { schema: Room })
+  async presence({ room }: z.infer<typeof Room>, client: Client) {
+    const { value } = await client.server.presence(room)
+    return { room, members: value.map((member) => ({ userId: member.userId, connectionIds: member.connections.map((c) => c.id) })) }
   }
 
   @Subscribe('publish', { schema: Publish })
@@ -60,4 +70,4 @@ export interface ChatPushes {
  * The demo gateway's contract for `createClient<ChatContract>(url)`: event names map to
  * the methods above, so request and reply types follow their signatures.
  */
-export type ChatContract = ContractOf<ChatGateway, { echo: 'echo'; join: 'join'; leave: 'leave'; publish: 'publish' }, ChatPushes>
+export type ChatContract = ContractOf<ChatGateway, { echo: 'echo'; join: 'join'; leave: 'leave'; presence: 'presence'; publish: 'publish' }, ChatPushes>

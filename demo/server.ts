@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { asyncApiDocument, createGateway, healthHandler, type Adapter } from 'gangway-ws'
+import { asyncApiDocument, createGateway, healthHandler, type Adapter, type HandshakeContext } from 'gangway-ws'
 import { metricsHandler, prometheusObserver } from 'gangway-ws/metrics'
 import { asyncApiOptions } from './chat-asyncapi.js'
 import { ChatGateway } from './chat-gateway.js'
@@ -46,7 +46,16 @@ const transport = await transportFromUrl()
 const inProcessService = process.env.TRANSPORT_URL ? undefined : demoService(transport)
 await inProcessService?.listen()
 const metrics = prometheusObserver()
-const app = createGateway({ gateways: [new ChatGateway()], hello: true, adapter, transport, observers: [metrics] })
+/**
+ * The demo's user: `?user=<id>`, a visitor id the chat page keeps in localStorage, so the tabs of
+ * one browser are one member of a room's presence. A demo trusts it; a real app takes the user
+ * from a token its connection guard checks (docs/guards-and-auth.md).
+ */
+const visitor = (handshake: HandshakeContext) => {
+  const user = handshake.query.get('user')
+  return user !== null && /^[\w-]{1,64}$/.test(user) ? user : true
+}
+const app = createGateway({ gateways: [new ChatGateway()], hello: true, adapter, transport, observers: [metrics], connectionGuards: [visitor] })
 const asyncapi = JSON.stringify(asyncApiDocument(app, asyncApiOptions), null, 2)
 const serveMetrics = metricsHandler(metrics.registry)
 const serveHealth = healthHandler(app)

@@ -22,7 +22,8 @@ export {
 } from './options/gateway-options.js'
 
 // What handlers, hooks and guards see.
-export type { Client, Server, BroadcastOperator, ClusterAnswer, ClusterQueryOptions, DisconnectOptions } from './contracts/client-server.js'
+export type { Client, Server, BroadcastOperator, ClusterAnswer, ClusterQueryOptions, DisconnectOptions, JoinOptions } from './contracts/client-server.js'
+export type { PresenceConnection, PresenceFrameData, PresenceMember } from './contracts/presence.js'
 export type { HandshakeContext } from './contracts/handshake.js'
 export type { AnyMessageGuard, ConnectionGuard, MessageGuard, MessageGuardContext } from './contracts/guards.js'
 export type { FrameInfo, Handler, LifecycleHook } from './contracts/handler.js'
@@ -76,7 +77,7 @@ export {
 export { DEFAULT_LIMITS, DEFAULT_MAX_PAYLOAD, type LimitOptions } from './protocol/limit-options.js'
 export type { Envelope, RequestId } from './protocol/envelope.js'
 export { PROTOCOL, type HelloData } from './protocol/hello.js'
-export { PING_EVENT, RESERVED_EVENT_PREFIX } from './protocol/control-events.js'
+export { PING_EVENT, PRESENCE_EVENT, RESERVED_EVENT_PREFIX } from './protocol/control-events.js'
 export type { TextFrame } from './protocol/text-frame.js'
 
 // Errors.
@@ -93,6 +94,8 @@ export {
   type NamespaceAdapter,
   type QueryValue,
 } from './registry/namespace-adapter.js'
+export type { LocalPresence, NamespacePresenceAdapter } from './registry/presence-adapter.js'
+export { MAX_PRESENCE_META_BYTES, type PresenceEntry } from './registry/presence-entry.js'
 export { ClusterAdapter, clusterAdapter, type ClusterAdapterEvents, type ClusterLossKind, type ClusterState, type ClusterStats } from './cluster/cluster-adapter.js'
 export type { ClusterBus, ClusterBusEvents } from './cluster/cluster-bus.js'
 export { DEFAULT_CLUSTER_OPTIONS, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster/cluster-options.js'

@@ -104,3 +104,54 @@ test('two pages join the same room; one sends, the other shows it; both survive 
   assert.ok(existsSync(`${artifacts}/browser-chat-bob.png`))
   t.diagnostic(`screenshots in ${artifacts}`)
 })
+
+/** Waits until the page's "Online" list shows exactly these names. */
+async function online(page: Page, names: string[]): Promise<void> {
+  await page.waitForFunction(
+    // Runs in the page, where there is a document (this file compiles without the DOM types).
+    (want) => {
+      const { document } = globalThis as unknown as { document: { querySelectorAll(selector: string): Iterable<{ textContent: string | null }> } }
+      return [...document.querySelectorAll('#online li')].map((li) => li.textContent).sort().join() === want
+    },
+    [...names].sort().join(),
+    WAIT,
+  )
+}
+
+test('who is online: each page lists the room’s members, one per browser however many tabs, and drops those who leave', async (t) => {
+  const browser = await launch(t)
+  if (browser === undefined) return
+  mkdirSync(artifacts, { recursive: true })
+  const port = await freePort()
+  const server = await startDemo(port)
+  t.after(() => server.kill())
+  const pageErrors: string[] = []
+
+  const alice = await openChat(browser, port, pageErrors)
+  const bob = await openChat(browser, port, pageErrors)
+  await join(alice, 'Alice', 'patio')
+  await online(alice, ['Alice'])
+  await join(bob, 'Bob', 'patio')
+  await online(bob, ['Alice', 'Bob'])
+  await online(alice, ['Alice', 'Bob'])
+
+  // A second tab of Bob's browser (same visitor id): the room still has one Bob.
+  const bobTab = await bob.context().newPage()
+  bobTab.on('pageerror', (error) => pageErrors.push(error.message))
+  await bobTab.goto(`http://127.0.0.1:${port}/`, WAIT)
+  await bobTab.locator('#status[data-state="open"]').waitFor(WAIT)
+  await join(bobTab, 'Bob', 'patio')
+  await online(bobTab, ['Alice', 'Bob'])
+  await alice.screenshot({ path: `${artifacts}/browser-chat-online.png` })
+
+  // Bob closes his first tab: he is still online (his other tab). Alice's page sees the other tab's
+  // message after the close was handled, so a leave would have come before it.
+  await bob.close()
+  await say(bobTab, 'Still here')
+  await message(alice, 'Bob', 'Still here').waitFor(WAIT)
+  await online(alice, ['Alice', 'Bob'])
+  // His last tab closes: he leaves.
+  await bobTab.close()
+  await online(alice, ['Alice'])
+  assert.deepEqual(pageErrors, [], 'no uncaught error on any page')
+})

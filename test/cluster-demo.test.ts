@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { test, type TestContext } from 'node:test'
-import { freePort, NATS_URL, REDIS_URL, requireBroker } from './helpers/cluster-brokers.js'
+import { freePort, NATS_URL, REDIS_URL, requireBroker, waitFor } from './helpers/cluster-brokers.js'
+import { PresenceWatch } from './helpers/presence-watch.js'
 import { TestSocket } from './helpers/test-socket.js'
 
 const server = fileURLToPath(new URL('../demo/server.js', import.meta.url))
@@ -62,5 +63,37 @@ for (const [broker, url] of [
     assert.deepEqual((await alice.nextEvent('message')).data, { text: 'hello from A' })
     assert.ok(await alice.quiet(200, (f) => f.event === 'message'), 'each message once')
     assert.ok(await bob.quiet(1, (f) => f.event === 'message'), 'each message once')
+  })
+  test(`the demo's presence across two processes (${broker}): one member per user, with every connection`, async (t) => {
+    if (!(await requireBroker(t, broker, url))) return
+    const [portA, portB] = await Promise.all([startDemo(t, url), startDemo(t, url)])
+    const [ada1, ada2, bob] = await Promise.all([
+      TestSocket.connect(`ws://127.0.0.1:${portA}/ws?user=ada`),
+      TestSocket.connect(`ws://127.0.0.1:${portB}/ws?user=ada`),
+      TestSocket.connect(`ws://127.0.0.1:${portB}/ws?user=bob`),
+    ])
+    t.after(() => [ada1, ada2, bob].forEach((s) => s.ws.terminate()))
+    const [id1, id2, idBob] = await Promise.all([ada1, ada2, bob].map(async (s) => (await s.nextEvent('welcome')).data.connectionId as string))
+    const room = `presence-${process.pid}-${broker}`
+    const watch = new PresenceWatch(room, ada1.ws)
+    await ada1.request('join', { room, name: 'Ada', presence: true })
+    assert.deepEqual(watch.keys(), ['ada'], 'the members came before the join was answered')
+    await ada2.request('join', { room, name: 'Ada' })
+    await bob.request('join', { room, name: 'Bob' })
+    await waitFor('bob to join ada’s view', () => watch.members.has('bob'))
+    assert.deepEqual(watch.joins.map((j) => j.key), ['bob'], "ada's second tab, on the other node, is no join")
+
+    const { data } = await bob.request('presence', { room })
+    const members = (data.members as Array<{ userId: string; connectionIds: string[] }>).map((m) => ({ ...m, connectionIds: [...m.connectionIds].sort() }))
+    assert.deepEqual(
+      members.sort((x, y) => x.userId.localeCompare(y.userId)),
+      [
+        { userId: 'ada', connectionIds: [id1, id2].sort() },
+        { userId: 'bob', connectionIds: [idBob] },
+      ],
+    )
+    bob.ws.terminate()
+    await waitFor('bob to leave ada’s view', () => !watch.members.has('bob'))
+    assert.deepEqual(watch.violations, [])
   })
 }

@@ -1,6 +1,6 @@
 // The demo chat page, written like user code: gangway-ws/client typed by the demo gateway's contract.
 // `npm run build` bundles it for the browser into dist/demo/public/chat.js (scripts/bundle-demo.mjs).
-import { createClient, GatewayError, type StatusChange } from 'gangway-ws/client'
+import { createClient, GatewayError, type PresenceMember, type StatusChange } from 'gangway-ws/client'
 import type { ChatContract } from '../chat-gateway.js'
 
 /** What this page publishes into a room (the gateway relays any payload as is). */
@@ -17,8 +17,23 @@ const roomInput = $<HTMLInputElement>('room')
 const textInput = $<HTMLInputElement>('text')
 const sendButton = $<HTMLButtonElement>('send')
 const messages = $<HTMLUListElement>('messages')
+const online = $<HTMLUListElement>('online')
 
-const client = createClient<ChatContract>('/ws')
+/** Who this browser is: one id for all its tabs, so they count as one member of a room. */
+function visitorId(): string {
+  const key = 'gangway-demo-visitor'
+  let id = localStorage.getItem(key)
+  if (id === null) {
+    id = Array.from(crypto.getRandomValues(new Uint8Array(6)), (byte) => byte.toString(16).padStart(2, '0')).join('')
+    localStorage.setItem(key, id)
+  }
+  return id
+}
+
+// Every join (and the re-join after a reconnect) asks for the room's presence, with the name to show in it.
+const client = createClient<ChatContract>(`/ws?user=${visitorId()}`, {
+  rooms: { data: (room) => ({ room, name: nameInput.value.trim() || undefined, presence: true }) },
+})
 let currentRoom: string | undefined
 
 client.onStatus(showStatus)
@@ -28,6 +43,9 @@ client.on('message', (payload) => {
 })
 client.on('left', ({ room }) => {
   if (room === currentRoom) show('Someone left the room')
+})
+client.onPresence(({ room, members }) => {
+  if (room === currentRoom) showOnline(members)
 })
 
 $<HTMLFormElement>('join-form').addEventListener('submit', async (event) => {
@@ -39,6 +57,7 @@ $<HTMLFormElement>('join-form').addEventListener('submit', async (event) => {
     if (currentRoom !== undefined) await client.leave(currentRoom)
     await client.join(room)
     currentRoom = room
+    showOnline(client.presence(room))
     show(`You joined ${room} as ${name}`)
     textInput.disabled = sendButton.disabled = false
     textInput.focus()
@@ -68,6 +87,19 @@ function showStatus(change: StatusChange): void {
   if (change.status === 'open') detail.textContent = currentRoom ? `Connected; in ${[...client.rooms].join(', ') || 'no room'}` : 'Connected'
   else if (change.delayMs !== undefined) detail.textContent = `Connection lost${change.code ? ` (${change.code})` : ''}; attempt ${change.attempt} in ${(change.delayMs / 1000).toFixed(1)} s`
   else if (change.status === 'closed') detail.textContent = `Disconnected for good (${change.code ?? ''} ${change.reason ?? ''}); reload to start again`
+}
+
+/** Who is in the room: one line per user (all their tabs), with the name they joined with. */
+function showOnline(members: readonly PresenceMember[]): void {
+  online.replaceChildren(
+    ...members.map((member) => {
+      const item = document.createElement('li')
+      const names = member.connections.map((c) => (c.meta as { name?: unknown } | undefined)?.name).filter((n): n is string => typeof n === 'string')
+      item.dataset.user = member.userId ?? member.connections[0]!.id
+      item.textContent = names[0] ?? 'anonymous'
+      return item
+    }),
+  )
 }
 
 function show(text: string, kind: 'system' | 'error' = 'system', from?: string): void {

@@ -1,9 +1,10 @@
 import { ERROR_CODES } from '../errors/error-codes.js'
 import type { GatewayDefinition } from '../definition/gateway-definition.js'
-import { PING_EVENT, RESERVED_EVENT_PREFIX } from '../protocol/control-events.js'
+import { PING_EVENT, PRESENCE_EVENT, RESERVED_EVENT_PREFIX } from '../protocol/control-events.js'
 import { PROTOCOL } from '../protocol/hello.js'
 import { readSource, type AsyncApiSource } from './gateway-definitions.js'
 import { jsonSchemaOf, type JsonSchema, type JsonSchemaConverter, type SchemaLike } from './json-schema-of.js'
+import { PRESENCE_MESSAGE } from './presence-message.js'
 
 /** Documentation of one subscribed event beyond what the code says. */
 export interface EventDocs {
@@ -174,6 +175,13 @@ export function asyncApiDocument(source: AsyncApiSource, options: AsyncApiOption
       messages: [pingRef],
       reply: { channel: channelRef, messages: [pongRef] },
     }
+    operations[operationKeys.scoped(channelId, PRESENCE_EVENT)] = {
+      action: 'send',
+      channel: channelRef,
+      title: PRESENCE_EVENT,
+      summary: PRESENCE_MESSAGE.summary,
+      messages: [addShared(PRESENCE_EVENT, 'presence')],
+    }
     operations[operationKeys.scoped(channelId, 'protocolError')] = {
       action: 'send',
       channel: channelRef,
@@ -229,6 +237,7 @@ export function asyncApiDocument(source: AsyncApiSource, options: AsyncApiOption
           correlationId: { $ref: '#/components/correlationIds/requestId' },
           payload: envelope(PING_EVENT, { type: 'null' }, 'required'),
         },
+        presence: PRESENCE_MESSAGE,
       },
       correlationIds: {
         requestId: { description: 'The request "id", echoed by its one reply or error frame.', location: '$message.payload#/id' },

@@ -1,4 +1,6 @@
 import type { GatewayError } from '../errors/gateway-error.js'
+import type { PresenceMember } from '../index.js'
+import type { PresenceChange } from './presence-book.js'
 import type {
   ContractLike,
   EmitArgs,
@@ -91,6 +93,17 @@ export interface GatewayClient<G extends ContractLike = GatewayContract> {
   join(room: string): Promise<unknown>
   /** Leaves a room: it is no longer re-joined, and the gateway's leave event is sent. */
   leave(room: string): Promise<unknown>
+
+  /**
+   * The members of a room the gateway sends this client presence for (its join handler joined it
+   * with `{ presence: true }`), as the last `$presence` frame left them; empty for other rooms.
+   */
+  presence(room: string): PresenceMember[]
+  /**
+   * Listens to presence changes of those rooms: who came, who went, and everyone now. After a
+   * reconnect and re-join, only the members who really came or went meanwhile are reported.
+   */
+  onPresence(listener: (change: PresenceChange) => void): () => void
 
   /**
    * Listens to status changes, and to every reconnect attempt scheduled while `connecting`

@@ -1,5 +1,7 @@
 // What both entries of gangway-ws/client export besides `createClient` (index.ts for Node, browser.ts for bundlers).
 export type { ClientStatus, ErrorContext, GatewayClient, RequestOptions, StatusChange } from './gateway-client.js'
+export type { PresenceChange } from './presence-book.js'
+export type { PresenceConnection, PresenceMember } from '../index.js'
 export type {
   ContractLike,
   ContractOf,

@@ -5,7 +5,7 @@
 // browser bundle cannot hold. gateway-error.ts and error-codes.ts are pure, and sharing the
 // class means users branch on the same `GatewayError` and codes on both sides of the wire.
 import { GatewayError } from '../errors/gateway-error.js'
-import type { PING_EVENT, PROTOCOL } from '../index.js'
+import type { PING_EVENT, PRESENCE_EVENT, PresenceMember, PROTOCOL } from '../index.js'
 import { encodeClientFrame, parseServerFrame, serializeData } from './client-frames.js'
 import type { ResolvedClientOptions } from './client-options.js'
 import type { ContractLike, GatewayContract } from './contract.js'
@@ -15,11 +15,14 @@ import { ListenerMap } from './listener-map.js'
 import { backoffDelay } from './reconnect-policy.js'
 import { RequestLedger } from './request-ledger.js'
 import { OPEN, toWebSocketUrl, type ClientUrl, type WebSocketLike } from './websocket-like.js'
+import { PresenceBook, type PresenceChange } from './presence-book.js'
 
 /** The subprotocol the gateway echoes; `typeof PROTOCOL` makes the compiler check it matches the server's. */
 const SUBPROTOCOL: typeof PROTOCOL = 'gangway.v1'
 /** The liveness probe the gateway answers before any handler (`$ping`, typed against the server's constant). */
 const PING_FRAME = JSON.stringify({ event: '$ping' satisfies typeof PING_EVENT, id: '$ping' })
+/** Presence of a watched room, handled by the client rather than `on()` listeners. */
+const PRESENCE: typeof PRESENCE_EVENT = '$presence'
 /** What a connection given up by the heartbeat reports: 1006, as for any connection lost without a close frame. */
 const HEARTBEAT_TIMEOUT = { code: 1006, reason: 'heartbeat timeout' } as const
 
@@ -28,6 +31,7 @@ type AnyListener = (...args: never[]) => void
 
 const STATUS = 'status'
 const ERROR = 'error'
+const PRESENCE_CHANGE = 'presence'
 
 /**
  * The client behind `createClient`: one socket at a time, replaced after a drop
@@ -41,6 +45,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
   readonly #pushes = new ListenerMap()
   readonly #own = new ListenerMap()
   readonly #rooms = new Set<string>()
+  readonly #presence = new PresenceBook()
   /**
    * The latest join/leave call per room while it is in flight, so a late join reply cannot
    * re-add a room left meanwhile. Entries go when their call settles: the map stays small.
@@ -125,12 +130,21 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
     assertRoom(room)
     const intent = this.#newIntent(room)
     this.#rooms.delete(room)
+    this.#presenceChanged(this.#presence.forget(room))
     const { leaveEvent, data } = this.#options.rooms
     try {
       return await this.#request(leaveEvent, data(room), {})
     } finally {
       this.#endIntent(room, intent)
     }
+  }
+
+  presence(room: string): PresenceMember[] {
+    return this.#presence.members(room)
+  }
+
+  onPresence(listener: (change: PresenceChange) => void): () => void {
+    return this.#own.add(PRESENCE_CHANGE, listener as AnyListener)
   }
 
   onStatus(listener: (change: StatusChange) => void): () => void {
@@ -265,6 +279,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
         if (frame.id === undefined) this.#report(frame.error, frame.event === undefined ? {} : { event: frame.event })
         return
       case 'push':
+        if (frame.event === PRESENCE) return this.#presenceChanged(this.#presence.apply(frame.data))
         this.#pushes.emit(frame.event, [frame.data], (error) => this.#listenerThrew(error, frame.event))
         return
       case 'malformed':
@@ -383,6 +398,10 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
 
   #endIntent(room: string, intent: number): void {
     if (this.#roomIntent.get(room) === intent) this.#roomIntent.delete(room)
+  }
+
+  #presenceChanged(change: PresenceChange | undefined): void {
+    if (change !== undefined) this.#own.emit(PRESENCE_CHANGE, [change], (error) => this.#listenerThrew(error, PRESENCE))
   }
 
   #setStatus(change: Omit<StatusChange, 'previous'>, everyAttempt = false): void {

@@ -4,6 +4,7 @@ import type { TextFrame } from '../protocol/text-frame.js'
 import {
   type Adapter,
   answerLocally,
+  answersWithList,
   type BroadcastTarget,
   type ClusterQuery,
   type LocalNamespace,
@@ -17,9 +18,11 @@ import type { ClusterBus } from './cluster-bus.js'
 import { broadcastChannels, ClusterChannels, roomChannel } from './cluster-channels.js'
 import { type BroadcastMessage, decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MessageKind } from './cluster-codec.js'
 import { ChannelSequencer, GapTracker, STALE } from './channel-sequence.js'
-import { type ControlBody, parseControl } from './cluster-control.js'
+import { answerFits, type ControlBody, parseControl } from './cluster-control.js'
 import { ClusterNodes } from './cluster-nodes.js'
 import { type ClusterOptions, resolveClusterOptions, type ResolvedClusterOptions } from './cluster-options.js'
+import { ClusterPresence } from './cluster-presence.js'
+import type { PresenceBody } from './presence-messages.js'
 
 /** The adapter's state: `idle` until a gateway app attaches it, then the broker connection's. */
 export type ClusterState = 'idle' | BrokerState
@@ -143,12 +146,23 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
   #checkingHealth = false
   #outage: { since: number; dropped: number } | undefined
   #malformedLogged = 0
+  readonly #presence: ClusterPresence
 
   constructor(bus: ClusterBus, options: ClusterOptions = {}) {
     super()
     this.bus = bus
     this.options = resolveClusterOptions(options)
     this.channels = new ClusterChannels(this.options.channelPrefix)
+    const adapter = this
+    this.#presence = new ClusterPresence({
+      channels: this.channels,
+      get connected() {
+        return adapter.#state === 'connected'
+      },
+      send: (channel, body) => this.#sendControl(channel, body),
+      nodes: () => this.#nodes.ids(),
+      namespace: (name) => this.#namespaces.get(name)?.local,
+    })
   }
 
   get state(): ClusterState {
@@ -219,6 +233,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
       userAdded: (userId) => this.#subscribe(channels.user(name, userId)),
       userRemoved: (userId) => this.#unsubscribe(channels.user(name, userId)),
       query: (query, timeoutMs) => this.#query(local, query, timeoutMs),
+      presence: this.#presence.forNamespace(name, local),
     }
   }
 
@@ -233,6 +248,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     const nodeId = this.#nodeId!
     this.#heartbeat = setInterval(() => this.#beat(), this.options.heartbeatIntervalMs)
     this.#heartbeat.unref()
+    this.#presence.start(this.options.heartbeatIntervalMs)
     this.#healthTimer = setInterval(() => this.#checkHealth(), this.options.healthCheckIntervalMs)
     this.#healthTimer.unref()
     await this.bus.start({
@@ -243,12 +259,14 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     this.#baseSubscriptions.push(this.#subscribeQuietly(this.channels.control), this.#subscribeQuietly(this.channels.node(nodeId)))
     await Promise.all(this.#baseSubscriptions)
     this.#sendControl(this.channels.control, { t: 'hello' })
+    this.#presence.connected()
   }
 
   async #shutdown(): Promise<void> {
     clearInterval(this.#heartbeat)
     clearInterval(this.#healthTimer)
     clearTimeout(this.#missedLog.timer)
+    this.#presence.close()
     if (this.#state === 'connected') this.#sendControl(this.channels.control, { t: 'bye' })
     for (const pending of this.#requests.values()) this.#finish(pending)
     try {
@@ -278,7 +296,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     }
   }
 
-  #sendControl(channel: string, body: ControlBody): boolean {
+  #sendControl(channel: string, body: ControlBody | PresenceBody): boolean {
     if (this.#state !== 'connected') return false
     const sent = this.bus.publish(channel, encodeControl(this.#nodeId!, body))
     if (sent) this.#stats.published++
@@ -365,7 +383,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     }
     const body = parseControl(message.body)
     if (body === undefined) {
-      this.#stats.malformed++
+      if (!this.#presence.receive(message.sender, message.body)) this.#stats.malformed++
       return
     }
     this.#control(message.sender, body)
@@ -389,6 +407,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
   }
 
   #missed(count: number, channel: string, sender: string): void {
+    this.#presence.lost(sender)
     this.#stats.broadcastsMissed += count
     this.emit('loss', 'broadcastsMissed', count)
     const log = this.#missedLog
@@ -421,7 +440,10 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
       if (this.#nodes.remove(sender)) this.#nodeGone(sender)
       return
     }
-    if (this.#nodes.touch(sender, Date.now())) this.emit('nodeJoined', sender)
+    const joined = this.#nodes.touch(sender, Date.now())
+    if (joined) this.emit('nodeJoined', sender)
+    if (body.t === 'hello') this.#presence.hello(sender)
+    else if (joined) this.#presence.nodeJoined(sender)
     switch (body.t) {
       case 'hello':
         // Tell the newcomer about us now rather than at our next heartbeat.
@@ -431,14 +453,14 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
         return
       case 'req': {
         const namespace = this.#namespaces.get(body.ns)
-        const value = namespace ? answerLocally(namespace.local, body.q) : body.q.kind === 'roomMembers' ? [] : 0
+        const value = namespace ? answerLocally(namespace.local, body.q) : answersWithList(body.q) ? [] : 0
         this.#sendControl(this.channels.node(sender), { t: 'res', id: body.id, v: value })
         return
       }
       case 'res': {
         const pending = this.#requests.get(body.id)
         if (pending === undefined || pending.nodes.includes(sender)) return
-        if (Array.isArray(body.v) !== (pending.query.kind === 'roomMembers')) return
+        if (!answerFits(pending.query, body.v)) return
         pending.value = mergeAnswers(pending.query, pending.value, body.v)
         pending.nodes.push(sender)
         pending.expected.delete(sender)
@@ -480,6 +502,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
   }
 
   #nodeGone(nodeId: string): void {
+    this.#presence.nodeGone(nodeId)
     this.emit('nodeLeft', nodeId)
     for (const pending of [...this.#requests.values()]) {
       if (pending.expected.delete(nodeId)) {
@@ -543,7 +566,10 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
       }
       this.#setState(state)
       // Nodes that forgot us during the outage learn about us again.
-      if (previous === 'reconnecting') this.#sendControl(this.channels.control, { t: 'hello' })
+      if (previous === 'reconnecting') {
+        this.#sendControl(this.channels.control, { t: 'hello' })
+        this.#presence.connected()
+      }
       return
     }
     const forGood = state === 'disconnected' || (state === 'closed' && !this.#closing)

@@ -1,17 +1,21 @@
 import { isSendableCloseCode } from '../protocol/close-codes.js'
 import type { ClusterQuery } from '../registry/namespace-adapter.js'
+import type { PresenceEntry } from '../registry/presence-entry.js'
+import { parseQueryEntries } from './presence-messages.js'
 
 /**
- * Control messages between nodes (JSON, rare): presence and queries.
+ * Control messages between nodes (JSON, rare): liveness and queries.
  * - `hello` on start and after a reconnect, `alive` every heartbeat, `bye` on close;
  * - `req` asks every node a `ClusterQuery`; each answers `res` on the asker's node channel.
+ *
+ * Room presence has messages of its own (`presence-messages.ts`).
  */
 export type ControlBody =
   | { readonly t: 'hello' }
   | { readonly t: 'alive' }
   | { readonly t: 'bye' }
   | { readonly t: 'req'; readonly id: number; readonly ns: string; readonly q: ClusterQuery }
-  | { readonly t: 'res'; readonly id: number; readonly v: number | string[] }
+  | { readonly t: 'res'; readonly id: number; readonly v: number | string[] | PresenceEntry[] }
 
 const MAX_NAME = 1024
 
@@ -35,7 +39,8 @@ export function parseControl(body: unknown): ControlBody | undefined {
       if (!isId(id)) return undefined
       if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return { t, id, v }
       if (Array.isArray(v) && v.every((item) => typeof item === 'string')) return { t, id, v: v as string[] }
-      return undefined
+      const entries = parseQueryEntries(v)
+      return entries && { t, id, v: entries }
     }
     default:
       return undefined
@@ -48,6 +53,7 @@ function parseQuery(value: unknown): ClusterQuery | undefined {
   switch (q.kind) {
     case 'roomSize':
     case 'roomMembers':
+    case 'presence':
       return isName(q.room) ? { kind: q.kind, room: q.room } : undefined
     case 'disconnectUser':
       if (!isName(q.userId) || typeof q.reason !== 'string' || q.reason.length > 123) return undefined
@@ -56,6 +62,13 @@ function parseQuery(value: unknown): ClusterQuery | undefined {
     default:
       return undefined
   }
+}
+
+/** Whether an answer has the shape its query asks for: a count, connection ids, or presence entries (an empty list fits either list). */
+export function answerFits(query: ClusterQuery, value: number | string[] | PresenceEntry[]): boolean {
+  if (query.kind === 'roomSize' || query.kind === 'disconnectUser') return typeof value === 'number'
+  if (!Array.isArray(value)) return false
+  return value.length === 0 || (typeof value[0] === 'string') === (query.kind === 'roomMembers')
 }
 
 function isId(value: unknown): value is number {

@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
-import type { Client, Server } from '../contracts/client-server.js'
+import type { Client, JoinOptions, Server } from '../contracts/client-server.js'
 import type { LifecycleHook } from '../contracts/handler.js'
 import { runWithClient } from '../dispatch/ambient-context.js'
 import type { Dispatcher, DispatchTarget } from '../dispatch/dispatcher.js'
@@ -153,8 +153,8 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     return this.#queue?.length ?? 0
   }
 
-  join(room: string): Promise<void> {
-    return this.#settings.registry.join(this, room)
+  join(room: string, options?: JoinOptions): Promise<void> {
+    return this.#settings.registry.join(this, room, options)
   }
 
   leave(room: string): Promise<void> {

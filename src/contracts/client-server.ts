@@ -1,4 +1,5 @@
 // Client and Server refer to each other (`client.server`, `server.connection(id)`), so they share one file.
+import type { PresenceMember } from './presence.js'
 
 /**
  * One connected socket, as handlers, hooks and guards see it: the
@@ -28,14 +29,33 @@ export interface Client<User = unknown> {
   readonly isOpen: boolean
   /** Free-form per-connection state for the application. */
   readonly data: Record<string, unknown>
-  /** Joins a room. Resolves once messages to the room reach this connection (across nodes, with a cluster adapter). */
-  join(room: string): Promise<void>
+  /**
+   * Joins a room. Resolves once messages to the room reach this connection (across nodes, with a
+   * cluster adapter) and, with `{ presence: true }`, once the room's presence was sent to it.
+   */
+  join(room: string, options?: JoinOptions): Promise<void>
   /** Leaves a room. */
   leave(room: string): Promise<void>
   /** Sends `{ event, data }` to this connection. Returns false if it is closed (nothing is sent). */
   emit(event: string, data?: unknown): boolean
   /** Closes the connection once what is queued for it is written. @default code 1000 */
   close(code?: number, reason?: string): void
+}
+
+/** Options of `client.join(room, options)`. */
+export interface JoinOptions {
+  /**
+   * This connection's presence meta in the room (a display name, a status): any JSON value of at
+   * most 1 KiB serialized, copied at the call. Shown in `server.presence(room)` and presence events.
+   * Set by the first join of the room; a later join of the same room keeps it. @default none
+   */
+  meta?: unknown
+  /**
+   * Sends this connection the room's presence: a `$presence` frame with every member first, then
+   * one with the joins and leaves of each tick, until it leaves the room. Who may see a room's
+   * members is the application's decision, so only the server sets this. @default false
+   */
+  presence?: boolean
 }
 
 /**
@@ -83,6 +103,11 @@ export interface Server extends BroadcastOperator {
    * were closed. Nodes that did not confirm in time are listed in `missing`.
    */
   disconnectUserEverywhere(userId: string, options?: DisconnectOptions): Promise<ClusterAnswer<number>>
+  /**
+   * Who is in a room on every node: one member per user id with its connections (id, node,
+   * meta). Nodes that did not answer in time are listed in `missing`.
+   */
+  presence(room: string, options?: ClusterQueryOptions): Promise<ClusterAnswer<PresenceMember[]>>
 }
 
 /** Options of a cross-node query. */

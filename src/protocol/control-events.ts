@@ -23,3 +23,10 @@ export function isReservedEvent(event: string): boolean {
 
 /** The answer to a `$ping` request. */
 export const encodePong = replyEncoder(PING_EVENT)
+
+/**
+ * Presence pushed to a connection that joined a room with `{ presence: true }`: first
+ * `{ "event": "$presence", "data": { "room", "members" } }`, then `{ "room", "joins", "leaves" }`
+ * for each tick in which members came or went.
+ */
+export const PRESENCE_EVENT = '$presence'

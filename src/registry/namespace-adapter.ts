@@ -1,5 +1,7 @@
 import type { ClusterAnswer } from '../contracts/client-server.js'
 import type { TextFrame } from '../protocol/text-frame.js'
+import type { LocalPresence, NamespacePresenceAdapter } from './presence-adapter.js'
+import type { PresenceEntry } from './presence-entry.js'
 
 /**
  * The connections a broadcast targets. Empty `rooms`, `users` and
@@ -28,16 +30,23 @@ export interface LocalNamespace {
   localRoomMembers(room: string): string[]
   /** Closes every local connection of a user; returns how many. */
   disconnectLocalUser(userId: string, code: number, reason: string): number
+  /** Presence on this node: local entries, and the views of rooms with local watchers. */
+  readonly presence: LocalPresence
 }
 
 /** A question every node answers about its own connections. */
 export type ClusterQuery =
   | { readonly kind: 'roomSize'; readonly room: string }
   | { readonly kind: 'roomMembers'; readonly room: string }
+  | { readonly kind: 'presence'; readonly room: string }
   | { readonly kind: 'disconnectUser'; readonly userId: string; readonly code: number; readonly reason: string }
 
-/** What a query returns per node: a count, or connection ids. */
-export type QueryValue<Q extends ClusterQuery> = Q extends { readonly kind: 'roomMembers' } ? string[] : number
+/** What a query returns per node: a count, connection ids, or presence entries. */
+export type QueryValue<Q extends ClusterQuery> = Q extends { readonly kind: 'roomMembers' }
+  ? string[]
+  : Q extends { readonly kind: 'presence' }
+    ? PresenceEntry[]
+    : number
 
 /**
  * Delivers broadcasts for one namespace. The in-memory adapter delivers
@@ -56,6 +65,8 @@ export interface NamespaceAdapter {
   userRemoved?(userId: string): void
   /** Asks every node (this one included) and merges the answers. Absent: this node answers alone. */
   query?<Q extends ClusterQuery>(query: Q, timeoutMs: number): Promise<ClusterAnswer<QueryValue<Q>>>
+  /** Presence across nodes. Absent: this node's view of a room is the whole room. */
+  readonly presence?: NamespacePresenceAdapter
 }
 
 /** Creates a namespace adapter per namespace and owns whatever they share (a broker connection). */
@@ -79,15 +90,22 @@ export function answerLocally<Q extends ClusterQuery>(namespace: LocalNamespace,
       return namespace.localRoomMembers(query.room).length as QueryValue<Q>
     case 'roomMembers':
       return namespace.localRoomMembers(query.room) as QueryValue<Q>
+    case 'presence':
+      return namespace.presence.entries(query.room) as QueryValue<Q>
     case 'disconnectUser':
       return namespace.disconnectLocalUser(query.userId, query.code, query.reason) as QueryValue<Q>
   }
 }
 
+/** Whether a query's answers are lists (merged by concatenation) rather than counts (summed). */
+export function answersWithList(query: ClusterQuery): boolean {
+  return query.kind === 'roomMembers' || query.kind === 'presence'
+}
+
 /** Merges one node's answer into the running value. */
 export function mergeAnswers<Q extends ClusterQuery>(query: Q, into: QueryValue<Q>, value: QueryValue<Q>): QueryValue<Q> {
-  if (query.kind === 'roomMembers') {
-    ;(into as string[]).push(...(value as string[]))
+  if (answersWithList(query)) {
+    ;(into as unknown[]).push(...(value as unknown[]))
     return into
   }
   return ((into as number) + (value as number)) as QueryValue<Q>

@@ -1,7 +1,9 @@
 import { GatewayError } from '../errors/gateway-error.js'
 import type { BroadcastTarget, LocalNamespace, NamespaceAdapter } from './namespace-adapter.js'
 import type { TextFrame } from '../protocol/text-frame.js'
-import type { Server } from '../contracts/client-server.js'
+import type { JoinOptions, Server } from '../contracts/client-server.js'
+import { copyPresenceMeta } from './presence-entry.js'
+import { RoomPresence } from './room-presence.js'
 
 /** What the registry needs of a connection. */
 export interface RegisteredConnection {
@@ -34,11 +36,15 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
   readonly #pendingUsers = new Map<string, Promise<void>>()
   #adapter!: NamespaceAdapter
   server!: Server
+  /** Who is in each room, for watchers and the cluster adapter. */
+  readonly presence: RoomPresence<C>
 
   constructor(
     readonly name: string,
     readonly nodeId: string,
-  ) {}
+  ) {
+    this.presence = new RoomPresence<C>(nodeId, (room) => this.#rooms.get(room) ?? EMPTY)
+  }
 
   get adapter(): NamespaceAdapter {
     return this.#adapter
@@ -47,6 +53,7 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
   /** Set once at mount. */
   useAdapter(adapter: NamespaceAdapter): void {
     this.#adapter = adapter
+    this.presence.useAdapter(adapter.presence)
   }
 
   get size(): number {
@@ -89,16 +96,22 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
     this.#connections.delete(connection.id)
   }
 
-  join(connection: C, room: string): Promise<void> {
+  join(connection: C, room: string, options?: JoinOptions): Promise<void> {
     assertRoom(room)
-    if (connection.roomSet.has(room) || !this.#connections.has(connection.id)) return RESOLVED
+    const meta = options?.meta === undefined ? undefined : copyPresenceMeta(options.meta)
+    if (!this.#connections.has(connection.id)) return RESOLVED
+    const joined = connection.roomSet.has(room) ? RESOLVED : this.#add(connection, room, meta)
+    // A watcher is sent the members once its join is in effect on every node.
+    return options?.presence === true ? joined.then(() => this.presence.watch(connection, room)) : joined
+  }
+
+  #add(connection: C, room: string, meta: unknown): Promise<void> {
     connection.roomSet.add(room)
     const members = this.#rooms.get(room)
-    if (members) {
-      members.add(connection)
-      return this.#pendingRooms.get(room) ?? RESOLVED
-    }
-    this.#rooms.set(room, new Set([connection]))
+    if (members) members.add(connection)
+    else this.#rooms.set(room, new Set([connection]))
+    this.presence.joined(connection, room, meta)
+    if (members) return this.#pendingRooms.get(room) ?? RESOLVED
     return pending(this.#pendingRooms, room, this.#adapter.roomAdded?.(room))
   }
 
@@ -186,6 +199,7 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
   }
 
   #removeFromRoom(connection: C, room: string): void {
+    this.presence.left(connection, room)
     const members = this.#rooms.get(room)
     if (members?.delete(connection) && members.size === 0) {
       this.#rooms.delete(room)

@@ -1,8 +1,10 @@
 import type { Client, ClusterAnswer, ClusterQueryOptions, DisconnectOptions, Server } from '../contracts/client-server.js'
+import type { PresenceMember } from '../contracts/presence.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { Broadcast } from './broadcast.js'
 import { answerLocally, type ClusterQuery, type QueryValue } from './namespace-adapter.js'
 import type { NamespaceRegistry } from './namespace-registry.js'
+import { groupMembers } from './presence-entry.js'
 
 /** The `Server` of one namespace: its registry plus the broadcast API. */
 export class NamespaceServer extends Broadcast implements Server {
@@ -47,6 +49,11 @@ export class NamespaceServer extends Broadcast implements Server {
   disconnectUserEverywhere(userId: string, options: DisconnectOptions = {}): Promise<ClusterAnswer<number>> {
     const query = { kind: 'disconnectUser', userId: nonEmpty('user id', userId), code: options.code ?? 1008, reason: options.reason ?? 'Disconnected' } as const
     return this.#query(query, options)
+  }
+
+  async presence(room: string, options: ClusterQueryOptions = {}): Promise<ClusterAnswer<PresenceMember[]>> {
+    const answer = await this.#query({ kind: 'presence', room: nonEmpty('room', room) }, options)
+    return { ...answer, value: groupMembers(answer.value) }
   }
 
   async #query<Q extends ClusterQuery>(query: Q, options: ClusterQueryOptions): Promise<ClusterAnswer<QueryValue<Q>>> {

@@ -2,7 +2,7 @@
 // env: CLUSTER_URL (redis://, nats:// or memory), NODE_ID. It listens on a free
 // loopback port and tells its parent { port } over IPC.
 //
-// /ws (namespace '/'): ?user=<id> sets the user; events whoami, join, leave, say, and
+// /ws (namespace '/'): ?user=<id> sets the user; events whoami, join ({ room, presence?, meta? }), leave, say, and
 // slow { ms, n } (answers { n, nodeId } after ms milliseconds: a request that is in flight).
 // /control (namespace '/control'): lets the test drive the node's push API and
 // read its adapter's state and what its bus subscriber saw, per channel.
@@ -60,8 +60,8 @@ const chat = defineGateway({
   connectionGuards: [(handshake) => handshake.query.get('user') ?? true],
 })
   .subscribe('whoami', (_data: unknown, client) => ({ id: client.id, nodeId }))
-  .subscribe('join', async ({ room }: { room: string }, client) => {
-    await client.join(room)
+  .subscribe('join', async ({ room, presence, meta }: { room: string; presence?: boolean; meta?: unknown }, client) => {
+    await client.join(room, { presence, meta })
     return { room }
   })
   .subscribe('leave', async ({ room }: { room: string }, client) => {
@@ -96,6 +96,7 @@ const control = defineGateway({ path: '/control', namespace: '/control' })
   })
   .subscribe('fetchRoomSize', ({ room, timeoutMs }: { room: string; timeoutMs?: number }) => app.server('/').fetchRoomSize(room, { timeoutMs }))
   .subscribe('fetchRoomMembers', ({ room, timeoutMs }: { room: string; timeoutMs?: number }) => app.server('/').fetchRoomMembers(room, { timeoutMs }))
+  .subscribe('presence', ({ room, timeoutMs }: { room: string; timeoutMs?: number }) => app.server('/').presence(room, { timeoutMs }))
   .subscribe('ban', ({ userId, code, timeoutMs }: { userId: string; code: number; timeoutMs?: number }) =>
     app.server('/').disconnectUserEverywhere(userId, { code, reason: 'banned', timeoutMs }),
   )
