@@ -76,7 +76,7 @@ export {
 export { DEFAULT_LIMITS, DEFAULT_MAX_PAYLOAD, type LimitOptions } from './protocol/limit-options.js'
 export type { Envelope, RequestId } from './protocol/envelope.js'
 export { PROTOCOL, type HelloData } from './protocol/hello.js'
-export { PING_EVENT, RESERVED_EVENT_PREFIX } from './protocol/control-events.js'
+export { CANCEL_EVENT, PING_EVENT, RESERVED_EVENT_PREFIX } from './protocol/control-events.js'
 export type { TextFrame } from './protocol/text-frame.js'
 
 // Errors.
