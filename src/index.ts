@@ -99,15 +99,24 @@ export { DEFAULT_CLUSTER_OPTIONS, resolveClusterOptions, type ClusterOptions, ty
 
 // The microservice bridge.
 export { forward, type ForwardOptions } from './bridge/forward.js'
+export { patternRoute, type MessagePattern } from './bridge/message-pattern.js'
+export { nestRoute } from './bridge/nest-route.js'
+export {
+  CONNECTION_EVENTS_PATTERN,
+  type ConnectionEvent,
+  type ConnectionEventStats,
+  type ConnectionEventSubject,
+} from './bridge/connection-events.js'
 export {
   Transport,
   DEFAULT_MAX_PENDING,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  type CancellableRequest,
   type RequestOptions,
   type TransportOptions,
   type TransportStats,
 } from './bridge/transport.js'
-export type { ForwardMeta } from './bridge/bridge-records.js'
+export type { CancelReason, ForwardMeta } from './bridge/bridge-records.js'
 export { inProcessTransport, type InProcessTransportOptions } from './bridge/in-process-transport.js'
 export {
   createMicroservice,

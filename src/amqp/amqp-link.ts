@@ -21,7 +21,9 @@ interface ConsumerSpec {
  *   requester's deadline), consumed with manual acks and a prefetch;
  * - inboxes: a queue per gateway node / requester, `x-expires` so a dead
  *   node's queue disappears; consumed without acks;
- * - broadcast: a fanout exchange, each node binding an exclusive queue.
+ * - broadcast: a fanout exchange, each node binding an exclusive queue;
+ * - the services' broadcast (cancellations): another fanout exchange, each
+ *   service binding an exclusive queue.
  */
 export class AmqpLink implements BrokerLink {
   readonly kind = 'amqp'
@@ -32,7 +34,8 @@ export class AmqpLink implements BrokerLink {
   readonly #requestQueueOptions: { durable: true; arguments?: Record<string, number> }
   readonly #logger: () => Logger
   readonly #inboxes = new Map<string, (body: Uint8Array) => void>()
-  readonly #broadcasts = new Set<(body: Uint8Array) => void>()
+  /** Broadcast subscriptions: a gateway node's (pushes) or a service's (cancellations), by fanout exchange. */
+  readonly #broadcasts: Array<{ readonly exchange: string; readonly receive: (body: Uint8Array) => void }> = []
   readonly #consumers: ConsumerSpec[] = []
   readonly #declared = new Set<string>()
   /** What was declared on the current connection. */
@@ -57,6 +60,11 @@ export class AmqpLink implements BrokerLink {
         this.#declared.clear()
       }
     })
+  }
+
+  /** The broker connection the link is built on (the NestJS wire shares it). */
+  get connection(): AmqpBrokerConnection {
+    return this.#connection
   }
 
   unavailable(): 'UNAVAILABLE' | 'BUSY' | undefined {
@@ -89,10 +97,21 @@ export class AmqpLink implements BrokerLink {
     await this.#main?.deleteQueue(this.#inboxQueue(id)).catch(() => {})
   }
 
-  async openBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
-    this.#broadcasts.add(receive)
+  openBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
+    return this.#openFanout(this.#broadcastExchange(), receive)
+  }
+
+  openServiceBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
+    return this.#openFanout(this.#servicesExchange(), receive)
+  }
+
+  async #openFanout(exchange: string, receive: (body: Uint8Array) => void): Promise<void> {
+    // Opening again after a failed attempt must not subscribe twice: every message would arrive twice.
+    let n = this.#broadcasts.findIndex((each) => each.exchange === exchange && each.receive === receive) + 1
+    if (n === 0) n = this.#broadcasts.push({ exchange, receive })
+    const spec = this.#broadcasts[n - 1]!
     await this.connect()
-    await this.#once(`broadcast:${this.#broadcasts.size}`, (main) => this.#declareBroadcast(main, receive))
+    await this.#once(`broadcast:${n}`, (main) => this.#declareBroadcast(main, spec))
   }
 
   async sendRequest(pattern: string, body: Buffer, info: RequestInfo): Promise<void> {
@@ -135,6 +154,19 @@ export class AmqpLink implements BrokerLink {
     main.publish(this.#broadcastExchange(), '', body, { contentType: 'application/json' })
   }
 
+  async broadcastToServices(body: Buffer): Promise<void> {
+    const main = this.#main
+    if (!main || !this.#up) throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
+    const exchange = this.#servicesExchange()
+    // Publishing to an exchange nobody declared yet would close the channel.
+    if (!this.#declared.has(exchange)) {
+      await main.assertExchange(exchange, 'fanout', { durable: true })
+      this.#declared.add(exchange)
+    }
+    this.#connection.admit(body.byteLength)
+    main.publish(exchange, '', body, { contentType: 'application/json' })
+  }
+
   async consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void> {
     const spec: ConsumerSpec = { queue: this.#requestQueue(pattern), deliver, prefetch: options.prefetch }
     this.#consumers.push(spec)
@@ -169,7 +201,7 @@ export class AmqpLink implements BrokerLink {
     this.#consumer = consumer
     for (const [id, receive] of this.#inboxes) await this.#once(`inbox:${id}`, () => this.#declareInbox(main, id, receive))
     let n = 0
-    for (const receive of this.#broadcasts) await this.#once(`broadcast:${++n}`, () => this.#declareBroadcast(main, receive))
+    for (const spec of this.#broadcasts) await this.#once(`broadcast:${++n}`, () => this.#declareBroadcast(main, spec))
     n = 0
     for (const spec of this.#consumers) await this.#once(`consumer:${++n}`, () => this.#declareConsumer(consumer, spec))
   }
@@ -187,8 +219,7 @@ export class AmqpLink implements BrokerLink {
     await channel.consume(queue, (message) => message && receive(message.content), { noAck: true })
   }
 
-  async #declareBroadcast(channel: Channel, receive: (body: Uint8Array) => void): Promise<void> {
-    const exchange = this.#broadcastExchange()
+  async #declareBroadcast(channel: Channel, { exchange, receive }: { exchange: string; receive: (body: Uint8Array) => void }): Promise<void> {
     await channel.assertExchange(exchange, 'fanout', { durable: true })
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true })
     await channel.bindQueue(queue, exchange, '')
@@ -233,5 +264,9 @@ export class AmqpLink implements BrokerLink {
 
   #broadcastExchange(): string {
     return `${this.#options.prefix}.nodes`
+  }
+
+  #servicesExchange(): string {
+    return `${this.#options.prefix}.services`
   }
 }

@@ -51,6 +51,14 @@ export interface BrokerLink {
    * mid-message gets it redelivered where the broker supports that.
    */
   consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void>
+  /**
+   * Service side: starts receiving what requesters send to every service
+   * process (cancellations). Links without it cannot carry a cancellation to
+   * a service: the requester still answers `CANCELLED` at once.
+   */
+  openServiceBroadcast?(receive: (body: Uint8Array) => void): Promise<void>
+  /** Sends a body to every service process that opened the service broadcast. Fire and forget. */
+  broadcastToServices?(body: Buffer): Promise<void>
   /** Closes what the link opened on its broker connection (never a client the user passed in). Idempotent. */
   close(): Promise<void>
   /**

@@ -84,3 +84,31 @@ test('a reply that is not JSON becomes INTERNAL; a stray message is acknowledged
   assert.deepEqual(sent[0]!.records, [{ t: 'e', c: '1', e: { code: 'INTERNAL', message: 'Internal error' } }])
   assert.deepEqual(acked, [1])
 })
+
+test('a request cancelled before this instance takes it is skipped when it arrives, and counted; a running one has its signal aborted', async () => {
+  const { link, sent, acked, push } = fakeLink()
+  let cancel: ((body: Uint8Array) => void) | undefined
+  link.openServiceBroadcast = async (receive) => void (cancel = receive)
+  let runs = 0
+  let aborted: unknown
+  const service = createMicroservice({ transport: new Transport(link) }).handle('p', async (_n: number, ctx) => {
+    runs++
+    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))
+    aborted = ctx.signal.reason
+  })
+  await service.listen()
+  const cancelRecord = (c: string, w: 'cancelled' | 'disconnected'): BridgeRecord => ({ t: 'k', c, r: 'gw1', w })
+  cancel!(Buffer.from(JSON.stringify([cancelRecord('1', 'cancelled')])))
+  push([{ t: 'q', c: '1', p: 'p', d: 1, m: {}, r: 'gw1', x: Date.now() + 10_000 }], 1)
+  await settle()
+  assert.equal(runs, 0, 'cancelled before it arrived: never run')
+  assert.deepEqual(acked, [1], 'and acknowledged')
+  push([{ t: 'q', c: '2', p: 'p', d: 1, m: {}, r: 'gw1', x: Date.now() + 10_000 }], 2)
+  await settle()
+  assert.equal(runs, 1)
+  cancel!(Buffer.from(JSON.stringify([cancelRecord('2', 'disconnected')])))
+  await settle()
+  assert.equal((aborted as { code?: string }).code, 'CANCELLED')
+  assert.deepEqual(service.stats.cancelled, 2)
+  assert.equal(sent.length, 1, 'the aborted handler still answers; the gateway discards it')
+})
