@@ -101,6 +101,7 @@ export { DEFAULT_CLUSTER_OPTIONS, resolveClusterOptions, type ClusterOptions, ty
 export { forward, type ForwardOptions } from './bridge/forward.js'
 export { patternRoute, type MessagePattern } from './bridge/message-pattern.js'
 export { nestRoute } from './bridge/nest-route.js'
+export type { WireOptions } from './bridge/nest-link.js'
 export {
   CONNECTION_EVENTS_PATTERN,
   type ConnectionEvent,
