@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
+import { fork, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { test } from 'node:test'
+import { test, type TestContext } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import { RpcException } from '@nestjs/microservices'
 import { lastValueFrom, of, timeout } from 'rxjs'
 import { createMicroservice, defineGateway, forward, WsError, type Transport } from '../src/index.js'
@@ -9,7 +11,7 @@ import { natsTransport } from '../src/nats/index.js'
 import { redisTransport } from '../src/redis/index.js'
 import { brokerSkipReason, brokerUrls } from '../src/testing/index.js'
 import { nestClient, nestQueueOptions, startNestService, type NestBroker } from './helpers/nest-microservices.js'
-import { startGateway } from './helpers/start-gateway.js'
+import { eventually, startGateway } from './helpers/start-gateway.js'
 
 // gangway ⇄ unmodified NestJS microservices (@nestjs/microservices 12) on the real brokers,
 // both directions: a gangway gateway forwarding client frames to NestJS handlers, and a NestJS
@@ -151,3 +153,91 @@ for (const broker of BROKERS) {
     assert.equal(service.stats.failed, 2)
   })
 }
+
+/** The NestJS service of the restart test, in a process of its own (SIGKILLed to restart it). */
+async function nestServiceProcess(t: TestContext, broker: NestBroker, queue: string, prefix: string): Promise<ChildProcess> {
+  const child = fork(fileURLToPath(new URL('./helpers/nest-service-process.js', import.meta.url)), [], {
+    env: { ...process.env, GANGWAY_TEST_NEST: JSON.stringify({ broker, queue, prefix }) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  t.after(() => void child.kill('SIGKILL'))
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve())
+    child.once('exit', (code) => reject(new Error(`the NestJS service exited with ${code}`)))
+  })
+  return child
+}
+
+for (const broker of BROKERS) {
+  test(`${broker}: the NestJS service killed and restarted mid-stream: every request answered exactly once, then served again`, { skip: await brokerSkipReason(broker), timeout: 90_000 }, async (t) => {
+    const p = `nr${randomBytes(3).toString('hex')}`
+    const queue = `${p}_q`
+    // Each answer is a stream of two values 20 ms apart: the kill cuts some of them in the middle.
+    let nest = await nestServiceProcess(t, broker, queue, p)
+    const transport = nestWireTransport(broker, queue)
+    t.after(() => transport.close())
+    const gateway = defineGateway({ path: '/ws' }).subscribe('echo', forward(`${p}.echo`, { timeoutMs: 1500 }))
+    const { app, connect } = await startGateway(t, { gateways: [gateway], transport })
+    await app.ready()
+    const ws = await connect()
+
+    const total = 300
+    const answers = new Map<number, unknown[]>()
+    ws.ws.on('message', (raw) => {
+      const frame = JSON.parse(raw.toString())
+      answers.set(frame.id, [...(answers.get(frame.id) ?? []), frame.error?.code ?? frame.data])
+    })
+    let sent = 0
+    let restarted = false
+    const inFlight = () => sent - answers.size
+    while (sent < total) {
+      if (inFlight() < 8) ws.sendRaw(JSON.stringify({ event: 'echo', data: sent, id: sent++ }))
+      else await new Promise((resolve) => ws.ws.once('message', resolve))
+      if (!restarted && answers.size >= 100) {
+        restarted = true
+        const exited = new Promise((resolve) => nest.once('exit', resolve))
+        nest.kill('SIGKILL')
+        await exited
+        nest = await nestServiceProcess(t, broker, queue, p)
+      }
+    }
+    await eventually(() => answers.size === total, 20_000, 'every request answered')
+    await eventually(() => transport.pending === 0, 5000, 'nothing pending')
+    const outcomes = new Map<string, number>()
+    for (const [id, got] of answers) {
+      assert.equal(got.length, 1, `request ${id} answered once`)
+      const outcome = got[0] === id ? 'reply' : String(got[0])
+      assert.ok(['reply', 'TIMEOUT', 'UNAVAILABLE'].includes(outcome), `request ${id}: ${outcome}`)
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1)
+    }
+    t.diagnostic(`${broker}: ${JSON.stringify(Object.fromEntries(outcomes))}`)
+    for (let id = total - 20; id < total; id++) assert.equal(answers.get(id)?.[0], id, `served again after the restart (request ${id})`)
+  })
+}
+
+test('no NestJS service at all: UNAVAILABLE at once where the broker can tell, TIMEOUT at the deadline where the queue waits for one', { timeout: 30_000 }, async (t) => {
+  const p = `nx${randomBytes(3).toString('hex')}`
+  const answer = async (transport: Transport) => {
+    t.after(() => transport.close())
+    const started = Date.now()
+    const code = await transport.request(`${p}.nobody`, 1, { timeoutMs: 800 }).then(
+      () => 'answered',
+      (err: WsError) => err.code,
+    )
+    return { code, ms: Date.now() - started }
+  }
+  for (const broker of BROKERS) {
+    if (await brokerSkipReason(broker)) continue
+    const unavailable = await answer(
+      broker === 'amqp' ? amqpTransport(brokerUrls.amqp, { wire: 'nest', queue: `${p}_missing`, noAssert: true }) : nestWireTransport(broker, `${p}_q`),
+    )
+    assert.equal(unavailable.code, 'UNAVAILABLE', broker)
+    assert.ok(unavailable.ms < 600, `${broker}: at once (${unavailable.ms} ms)`)
+  }
+  if (!(await brokerSkipReason('amqp'))) {
+    // The queue is declared (as NestJS clients do) and keeps the request until its TTL: nobody consumes it.
+    const waited = await answer(nestWireTransport('amqp', `${p}_q`))
+    assert.equal(waited.code, 'TIMEOUT')
+    assert.ok(waited.ms >= 790, `at the deadline (${waited.ms} ms)`)
+  }
+})
