@@ -37,7 +37,11 @@ export class AmqpLink implements BrokerLink {
   /** Broadcast subscriptions: a gateway node's (pushes) or a service's (cancellations), by fanout exchange. */
   readonly #broadcasts: Array<{ readonly exchange: string; readonly receive: (body: Uint8Array) => void }> = []
   readonly #consumers: ConsumerSpec[] = []
-  readonly #declared = new Set<string>()
+  /**
+   * Queues and exchanges declared on the current connection, by name. Senders share one
+   * declaration and wait for it in call order, so a later message never overtakes an earlier one.
+   */
+  readonly #declared = new Map<string, Promise<unknown>>()
   /** What was declared on the current connection. */
   readonly #topology = new Set<string>()
   #unconfirmed = 0
@@ -119,10 +123,7 @@ export class AmqpLink implements BrokerLink {
     const queue = this.#requestQueue(pattern)
     const publisher = this.#publisher
     if (!publisher || !this.#up) throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
-    if (!this.#declared.has(queue)) {
-      await publisher.assertQueue(queue, this.#requestQueueOptions)
-      this.#declared.add(queue)
-    }
+    await this.#declare(queue, () => publisher.assertQueue(queue, this.#requestQueueOptions))
     this.#connection.admit(body.byteLength)
     const ttl = info.expiresAt === undefined ? undefined : Math.max(1, info.expiresAt - Date.now())
     this.#unconfirmed++
@@ -159,10 +160,7 @@ export class AmqpLink implements BrokerLink {
     if (!main || !this.#up) throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
     const exchange = this.#servicesExchange()
     // Publishing to an exchange nobody declared yet would close the channel.
-    if (!this.#declared.has(exchange)) {
-      await main.assertExchange(exchange, 'fanout', { durable: true })
-      this.#declared.add(exchange)
-    }
+    await this.#declare(exchange, () => main.assertExchange(exchange, 'fanout', { durable: true }))
     this.#connection.admit(body.byteLength)
     main.publish(exchange, '', body, { contentType: 'application/json' })
   }
@@ -204,6 +202,19 @@ export class AmqpLink implements BrokerLink {
     for (const spec of this.#broadcasts) await this.#once(`broadcast:${++n}`, () => this.#declareBroadcast(main, spec))
     n = 0
     for (const spec of this.#consumers) await this.#once(`consumer:${++n}`, () => this.#declareConsumer(consumer, spec))
+  }
+
+  /** Declares what a publish needs once per connection; a failed declaration is tried again by the next publish. */
+  #declare(name: string, declare: () => Promise<unknown>): Promise<unknown> {
+    let declared = this.#declared.get(name)
+    if (declared === undefined) {
+      declared = declare()
+      this.#declared.set(name, declared)
+      declared.catch(() => {
+        if (this.#declared.get(name) === declared) this.#declared.delete(name)
+      })
+    }
+    return declared
   }
 
   /** Declares a piece of topology once per connection (setup and a concurrent open may both ask). */

@@ -31,7 +31,8 @@ export class NestAmqpLink implements NestWire {
   #serving: { readonly prefetch: number; readonly receive: (incoming: NestIncoming) => void } | undefined
   #channel: ConfirmChannel | undefined
   #serviceChannel: Channel | undefined
-  #queueDeclared = false
+  /** The queue's declaration on the current connection: every publish waits for it, in call order. */
+  #queueDeclared: Promise<unknown> | undefined
   #repliesConsumed = false
   #setups = 0
   #unconfirmed = 0
@@ -97,7 +98,7 @@ export class NestAmqpLink implements NestWire {
   async #setup(channels: AmqpChannelSource): Promise<void> {
     // Replies to what was sent before now went to a reply-to address that died with the old connection.
     if (this.#setups++ > 0) this.#replies?.lost()
-    this.#queueDeclared = false
+    this.#queueDeclared = undefined
     this.#repliesConsumed = false
     const channel = await channels.createConfirmChannel()
     const serviceChannel = await channels.createChannel()
@@ -135,12 +136,12 @@ export class NestAmqpLink implements NestWire {
   }
 
   async #declareQueue(channel: Channel): Promise<void> {
-    if (this.#queueDeclared || this.#options.noAssert) return
-    this.#queueDeclared = true
+    if (this.#options.noAssert) return
+    const declared = (this.#queueDeclared ??= channel.assertQueue(this.#options.queue, this.#options.queueOptions as Options.AssertQueue))
     try {
-      await channel.assertQueue(this.#options.queue, this.#options.queueOptions as Options.AssertQueue)
+      await declared
     } catch (err) {
-      this.#queueDeclared = false
+      if (this.#queueDeclared === declared) this.#queueDeclared = undefined
       throw new GatewayError('UNAVAILABLE', `Could not declare the queue "${this.#options.queue}" (do queueOptions match the NestJS service's?)`, { cause: err })
     }
   }
