@@ -142,6 +142,7 @@ export class AmqpLink implements BrokerLink {
   }
 
   async sendToInbox(id: string, body: Buffer): Promise<void> {
+    if (this.#main === undefined) await this.#firstConnection()
     const main = this.#main
     if (!main || !this.#up) throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
     this.#connection.admit(body.byteLength)
@@ -149,6 +150,7 @@ export class AmqpLink implements BrokerLink {
   }
 
   async broadcast(body: Buffer): Promise<void> {
+    if (this.#main === undefined) await this.#firstConnection()
     const main = this.#main
     if (!main || !this.#up) throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
     this.#connection.admit(body.byteLength)
@@ -156,6 +158,7 @@ export class AmqpLink implements BrokerLink {
   }
 
   async broadcastToServices(body: Buffer): Promise<void> {
+    if (this.#main === undefined) await this.#firstConnection()
     const main = this.#main
     if (!main || !this.#up) throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
     const exchange = this.#servicesExchange()
@@ -202,6 +205,15 @@ export class AmqpLink implements BrokerLink {
     for (const spec of this.#broadcasts) await this.#once(`broadcast:${++n}`, () => this.#declareBroadcast(main, spec))
     n = 0
     for (const spec of this.#consumers) await this.#once(`consumer:${++n}`, () => this.#declareConsumer(consumer, spec))
+  }
+
+  /**
+   * A process that only pushes (a cron job's `service.server()`) connects on its first send.
+   * Once connected there is nothing to wait for: a reply is handed to the channel in the same
+   * turn, before the acknowledgement that follows it.
+   */
+  async #firstConnection(): Promise<void> {
+    if (!this.#connection.state.everConnected) await this.connect().catch(() => {})
   }
 
   /** Declares what a publish needs once per connection; a failed declaration is tried again by the next publish. */
