@@ -1,7 +1,9 @@
 // `npm run bench:bridge`: client → gateway → broker → worker → gateway → client round trips,
 // gangway vs NestJS (ClientProxy.send) on RabbitMQ, NATS and Redis, gateway and worker as separate
-// processes. Each configuration runs BENCH_REPEATS times (default 3); medians are reported.
-// Options (env): BENCH_BROKERS=amqp,nats,redis BENCH_FRAMEWORKS=gangway,nest BENCH_CONCURRENCY=1,16,256
+// processes; and the gangway gateway in front of the unmodified NestJS microservice (`wire: 'nest'`)
+// vs the NestJS gateway in front of the same service. Each configuration runs BENCH_REPEATS times
+// (default 3); medians are reported.
+// Options (env): BENCH_BROKERS=amqp,nats,redis BENCH_FRAMEWORKS=gangway,gangway-nest,nest BENCH_CONCURRENCY=1,16,256
 // BENCH_REPEATS=3 BENCH_SECONDS=4 BENCH_WARMUP_SECONDS=1 BENCH_MAX_SECONDS=1200.
 // --quick (as `npm run bench -- --quick --extras` passes it): 1 run of 1.5 s per configuration, for
 // checking a change; explicit BENCH_* values still win.
@@ -15,7 +17,9 @@ import { runLoad, type Framework, type LoadResult } from './load.js'
 
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean)
 const brokers = list('BENCH_BROKERS', 'amqp,nats,redis') as Broker[]
-const frameworks = list('BENCH_FRAMEWORKS', 'gangway,nest') as Framework[]
+const frameworks = list('BENCH_FRAMEWORKS', 'gangway,gangway-nest,nest') as Framework[]
+/** The worker each framework's gateway calls: `gangway-nest` is gangway's gateway in front of the NestJS worker. */
+const workerOf = (framework: Framework) => (framework === 'gangway-nest' ? 'nest' : framework)
 const concurrencies = list('BENCH_CONCURRENCY', '1,16,256').map(Number)
 const quick = process.argv.includes('--quick')
 const repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 1 : 3))
@@ -84,7 +88,7 @@ for (const broker of brokers) {
     let worker: ChildProcess | undefined
     let gateway: ChildProcess | undefined
     try {
-      worker = (await start(`${framework}-worker`, broker)).child
+      worker = (await start(`${workerOf(framework)}-worker`, broker)).child
       const started = await start(`${framework}-gateway`, broker)
       gateway = started.child
       const url = `ws://127.0.0.1:${started.port}/ws`
@@ -119,18 +123,31 @@ for (const broker of brokers) {
 
 const fmt = (row: Row | undefined) => (row ? `${row.median.rps.toFixed(0)} (${row.median.p50.toFixed(2)} / ${row.median.p99.toFixed(2)})` : '–')
 const cpu = (row: Row | undefined) => (row?.median.cpuUs === undefined ? '–' : row.median.cpuUs.toFixed(0))
+const find = (broker: Broker, framework: Framework, concurrency: number) => rows.find((r) => r.broker === broker && r.framework === framework && r.concurrency === concurrency)
+const ratio = (a: Row | undefined, b: Row | undefined) => (a && b ? `${(a.median.rps / b.median.rps).toFixed(2)}×` : '–')
 const lines = [
   `Bridge round trips, median of ${repeats} × ${durationMs / 1000} s: req/s (p50 / p99 ms), and gateway + worker CPU µs per request. ${cpus().length} cores, Node ${process.version}.`,
-  '',
-  '| broker | concurrency | gangway | NestJS | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |',
-  '|---|---:|---:|---:|---:|---:|---:|',
 ]
-for (const broker of brokers) {
-  for (const concurrency of concurrencies) {
-    const g = rows.find((r) => r.broker === broker && r.framework === 'gangway' && r.concurrency === concurrency)
-    const n = rows.find((r) => r.broker === broker && r.framework === 'nest' && r.concurrency === concurrency)
-    const ratio = g && n ? `${(g.median.rps / n.median.rps).toFixed(2)}×` : '–'
-    lines.push(`| ${broker} | ${concurrency} | ${fmt(g)} | ${fmt(n)} | ${ratio} | ${cpu(g)} | ${cpu(n)} |`)
+if (frameworks.includes('gangway') && frameworks.includes('nest')) {
+  lines.push('', 'gangway gateway → gangway service vs NestJS gateway → NestJS service:', '')
+  lines.push('| broker | concurrency | gangway | NestJS | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |', '|---|---:|---:|---:|---:|---:|---:|')
+  for (const broker of brokers) {
+    for (const concurrency of concurrencies) {
+      const g = find(broker, 'gangway', concurrency)
+      const n = find(broker, 'nest', concurrency)
+      lines.push(`| ${broker} | ${concurrency} | ${fmt(g)} | ${fmt(n)} | ${ratio(g, n)} | ${cpu(g)} | ${cpu(n)} |`)
+    }
+  }
+}
+if (frameworks.includes('gangway-nest') && frameworks.includes('nest')) {
+  lines.push('', 'The same unmodified NestJS service behind a gangway gateway (`wire: \'nest\'`) vs behind the NestJS gateway:', '')
+  lines.push('| broker | concurrency | gangway → NestJS service | NestJS → NestJS service | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |', '|---|---:|---:|---:|---:|---:|---:|')
+  for (const broker of brokers) {
+    for (const concurrency of concurrencies) {
+      const g = find(broker, 'gangway-nest', concurrency)
+      const n = find(broker, 'nest', concurrency)
+      lines.push(`| ${broker} | ${concurrency} | ${fmt(g)} | ${fmt(n)} | ${ratio(g, n)} | ${cpu(g)} | ${cpu(n)} |`)
+    }
   }
 }
 const table = lines.join('\n')

@@ -69,7 +69,7 @@ export class NestLink implements BrokerLink {
   readonly #base: BrokerLink
   readonly #wire: NestWire
   readonly #logger: () => Logger
-  readonly #inboxes = new Map<string, (body: Uint8Array) => void>()
+  readonly #inboxes = new Map<string, (body: Uint8Array | readonly BridgeRecord[]) => void>()
   readonly #inflight = new Map<string, InFlight>()
   readonly #consumers = new Map<string, (delivery: Delivery) => void>()
   /** Requests from NestJS clients awaiting their handler's answer, by the correlation given them here. */
@@ -101,7 +101,7 @@ export class NestLink implements BrokerLink {
     await this.#wire.connect?.()
   }
 
-  async openInbox(id: string, receive: (body: Uint8Array) => void): Promise<void> {
+  async openInbox(id: string, receive: (body: Uint8Array | readonly BridgeRecord[]) => void): Promise<void> {
     this.#inboxes.set(id, receive)
     await this.connect()
     this.#repliesOpen ??= this.#wire
@@ -130,20 +130,20 @@ export class NestLink implements BrokerLink {
     return this.#base.openBroadcast(receive)
   }
 
-  async sendRequest(route: string, body: Buffer, _info: RequestInfo): Promise<void> {
-    for (const record of decodeRecords(body) ?? []) {
-      if (record.t !== 'q') continue
-      const id = record.r === undefined ? undefined : `${record.r}-${record.c}`
-      const deadline = record.x
-      if (id !== undefined) this.#track(id, record, deadline ?? Date.now())
-      const packet = encodeNestRequest(route, record.d, nestMetadata(record.m ?? {}, deadline), id)
-      try {
-        await this.#wire.send(route, packet, { id, deadline, headers: headersOf(record.m ?? {}, deadline) })
-      } catch (err) {
-        if (id !== undefined) this.#inflight.delete(id)
-        throw err
-      }
-    }
+  async sendRequest(_route: string, body: Buffer, _info: RequestInfo): Promise<void> {
+    for (const record of decodeRecords(body) ?? []) if (record.t === 'q') await this.sendRecord(record)
+  }
+
+  sendRecord(record: RequestRecord): Promise<void> {
+    const id = record.r === undefined ? undefined : `${record.r}-${record.c}`
+    const deadline = record.x
+    // Encoded before anything is tracked: data that is not JSON throws here, for its caller.
+    const packet = encodeNestRequest(record.p, record.d, nestMetadata(record.m ?? {}, deadline), id)
+    if (id !== undefined) this.#track(id, record, deadline ?? Date.now())
+    return this.#wire.send(record.p, packet, { id, deadline, headers: headersOf(record.m ?? {}, deadline) }).catch((err: unknown) => {
+      if (id !== undefined) this.#inflight.delete(id)
+      throw err
+    })
   }
 
   sendToInbox(id: string, body: Buffer): Promise<void> {
@@ -212,7 +212,7 @@ export class NestLink implements BrokerLink {
   }
 
   #deliver(entry: InFlight, record: ReplyRecord | ErrorRecord): void {
-    this.#inboxes.get(entry.inbox)?.(Buffer.from(JSON.stringify([record] satisfies BridgeRecord[])))
+    this.#inboxes.get(entry.inbox)?.([record])
   }
 
   /** A NestJS client's request or event, handed to the consumer of its route as a request record. */

@@ -239,7 +239,8 @@ export class Transport implements ReportsBrokerState {
     const id = options.id ?? `${this.#id}.${(this.#nextCorrelation++).toString(36)}`
     const record: RequestRecord = { t: 'q', c: id, p: route, d: data, m: options.meta ?? {} }
     await this.link.connect()
-    await this.link.sendRequest(route, Buffer.from(`[${JSON.stringify(record)}]`), { expiresAt: undefined, replyInbox: undefined, correlationIds: [record.c] })
+    if (this.link.sendRecord !== undefined) await this.link.sendRecord(record)
+    else await this.link.sendRequest(route, Buffer.from(`[${JSON.stringify(record)}]`), { expiresAt: undefined, replyInbox: undefined, correlationIds: [record.c] })
   }
 
   /**
@@ -378,12 +379,20 @@ export class Transport implements ReportsBrokerState {
 
   #queueRequest(record: RequestRecord): void {
     if (!this.#pending.has(record.c)) return // timed out while the inbox opened
+    let sent: Promise<void> | undefined
     try {
-      this.#requests.add(record.p, record)
+      // A link that encodes each record itself sends it now; the others get it batched.
+      if (this.link.sendRecord !== undefined) sent = this.link.sendRecord(record)
+      else this.#requests.add(record.p, record)
     } catch (err) {
       this.logger.warn({ pattern: record.p, err }, 'request data cannot be serialized')
       this.#fail(record.c, new WsError('INVALID_PAYLOAD', 'The data cannot be serialized'))
+      return
     }
+    sent?.catch((err: unknown) => {
+      this.logger.warn({ pattern: record.p, err }, 'the broker did not take a request')
+      this.#fail(record.c, unavailable(err))
+    })
   }
 
   #sendRequests(pattern: string, body: Buffer, records: readonly BridgeRecord[]): void {
@@ -405,10 +414,10 @@ export class Transport implements ReportsBrokerState {
     })
   }
 
-  #receive(body: Uint8Array, sink: PushSink | undefined): void {
-    const records = decodeRecords(body)
+  #receive(body: Uint8Array | readonly BridgeRecord[], sink: PushSink | undefined): void {
+    const records = Array.isArray(body) ? (body as readonly BridgeRecord[]) : decodeRecords(body as Uint8Array)
     if (records === undefined) {
-      this.logger.warn({ link: this.link.kind, bytes: body.byteLength }, 'discarded a message that is not a bridge record batch')
+      this.logger.warn({ link: this.link.kind, bytes: (body as Uint8Array).byteLength }, 'discarded a message that is not a bridge record batch')
       return
     }
     for (const record of records) {
