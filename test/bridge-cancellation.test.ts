@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { test, type TestContext } from 'node:test'
-import { createMicroservice, defineGateway, forward, inProcessTransport, WsError, type Microservice, type ServiceContext, type Transport } from '../src/index.js'
-import { InProcessBroker } from '../src/internal.js'
+import { createMicroservice, defineGateway, forward, WsError, type Microservice, type ServiceContext, type Transport } from '../src/index.js'
 import { createClient, GatewayError } from '../src/client/index.js'
-import { brokerSkipReason, brokerUrls } from '../src/testing/index.js'
-import { cleanUpBroker, createTestTransport, type TransportSpec } from './helpers/bridge-transports.js'
+import { brokerSkipReason } from '../src/testing/index.js'
+import { transportsFor, type TransportSpec } from './helpers/bridge-transports.js'
 import { eventually, startGateway } from './helpers/start-gateway.js'
 
 // Deadlines and cancellation end to end, on every transport: a client's deadline and its
@@ -33,17 +32,7 @@ function deferred<T = void>(): Deferred<T> {
 
 let runs = 0
 
-/** A transport factory on one broker for one test: the gateway and each service get their own (own broker connections). */
-function transports(t: TestContext, kind: Kind): () => Transport {
-  const spec: TransportSpec = { kind, url: kind === 'amqp' ? brokerUrls.amqp : kind === 'redis' ? brokerUrls.redis : brokerUrls.nats, prefix: `cx${process.pid}x${runs++}` }
-  const broker = new InProcessBroker()
-  t.after(() => cleanUpBroker(spec))
-  return () => {
-    const transport = kind === 'in-process' ? inProcessTransport({ broker }) : createTestTransport(spec)
-    t.after(() => transport.close())
-    return transport
-  }
-}
+const transports = (t: TestContext, kind: TransportSpec['kind']) => transportsFor(t, kind, `cx${process.pid}x${runs++}`)
 
 /** Two instances of a service whose `slow` handler waits for its signal; reports starts and aborts. */
 async function slowService(t: TestContext, create: () => Transport) {
@@ -66,16 +55,21 @@ async function slowService(t: TestContext, create: () => Transport) {
 
 const gateway = defineGateway({ path: '/ws' }).subscribe('slow', forward('cx.slow', { timeoutMs: 10_000 }))
 
+/** A gateway forwarding `slow` on its own transport, ready, and a socket connected to it. */
+async function gatewayAndSocket(t: TestContext, create: () => Transport) {
+  const transport = create()
+  const gw = await startGateway(t, { gateways: [gateway], transport })
+  await gw.app.ready()
+  return { transport, gw, socket: await gw.connect() }
+}
+
 for (const { kind, broker } of KINDS) {
   const skip = broker === undefined ? undefined : await brokerSkipReason(broker)
 
   test(`${kind}: $cancel answers CANCELLED at once, aborts ctx.signal on whichever instance runs it, and the late reply is discarded`, { skip, timeout: 30_000 }, async (t) => {
     const create = transports(t, kind)
     const { started, aborted, services } = await slowService(t, create)
-    const transport = create()
-    const gw = await startGateway(t, { gateways: [gateway], transport })
-    await gw.app.ready()
-    const socket = await gw.connect()
+    const { transport, socket } = await gatewayAndSocket(t, create)
     socket.sendRaw(JSON.stringify({ event: 'slow', data: 1, id: 7 }))
     await started.promise
     const sent = Date.now()
@@ -98,10 +92,7 @@ for (const { kind, broker } of KINDS) {
   test(`${kind}: a connection that closes cancels its forwarded requests on the service`, { skip, timeout: 30_000 }, async (t) => {
     const create = transports(t, kind)
     const { started, aborted } = await slowService(t, create)
-    const transport = create()
-    const gw = await startGateway(t, { gateways: [gateway], transport })
-    await gw.app.ready()
-    const socket = await gw.connect()
+    const { socket } = await gatewayAndSocket(t, create)
     socket.sendRaw(JSON.stringify({ event: 'slow', data: 1, id: 1 }))
     await started.promise
     socket.ws.terminate()
@@ -113,10 +104,7 @@ for (const { kind, broker } of KINDS) {
   test(`${kind}: the client's deadline reaches ctx.deadline and ctx.signal (TIMEOUT); the client gets one TIMEOUT`, { skip, timeout: 30_000 }, async (t) => {
     const create = transports(t, kind)
     const { started, aborted } = await slowService(t, create)
-    const transport = create()
-    const gw = await startGateway(t, { gateways: [gateway], transport })
-    await gw.app.ready()
-    const socket = await gw.connect()
+    const { transport, socket } = await gatewayAndSocket(t, create)
     const deadline = Date.now() + 600
     socket.sendRaw(JSON.stringify({ event: 'slow', data: 1, id: 1, deadline }))
     const ctx = await started.promise
@@ -133,9 +121,7 @@ for (const { kind, broker } of KINDS) {
   test(`${kind}: gangway-ws/client — an aborted signal rejects CANCELLED at once and the service stops`, { skip, timeout: 30_000 }, async (t) => {
     const create = transports(t, kind)
     const { started, aborted } = await slowService(t, create)
-    const transport = create()
-    const gw = await startGateway(t, { gateways: [gateway], transport })
-    await gw.app.ready()
+    const { gw } = await gatewayAndSocket(t, create)
     const client = createClient(gw.url(), { heartbeat: false })
     t.after(() => client.close())
     await client.whenOpen()

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
-import { createMicroservice, defineGateway, inProcessTransport, nodeOfConnection, type Client, type ConnectionEvent, type Transport } from '../src/index.js'
-import { InProcessBroker } from '../src/internal.js'
+import { createMicroservice, defineGateway, nodeOfConnection, type Client, type ConnectionEvent } from '../src/index.js'
 import { brokerSkipReason, brokerUrls } from '../src/testing/index.js'
 import { startGatewayNode } from './helpers/bridge-processes.js'
-import { cleanUpBroker, createTestTransport, type TransportSpec } from './helpers/bridge-transports.js'
+import { cleanUpBroker, createTestTransport, transportsFor, type TransportSpec } from './helpers/bridge-transports.js'
 import { eventually, startGateway } from './helpers/start-gateway.js'
 import { TestSocket } from './helpers/test-socket.js'
 
@@ -19,16 +18,7 @@ const KINDS: Array<{ kind: TransportSpec['kind']; broker?: 'amqp' | 'nats' | 're
 ]
 let runs = 0
 
-function transports(t: TestContext, kind: TransportSpec['kind']): () => Transport {
-  const spec: TransportSpec = { kind, url: kind === 'amqp' ? brokerUrls.amqp : kind === 'redis' ? brokerUrls.redis : brokerUrls.nats, prefix: `ce${process.pid}x${runs++}` }
-  const broker = new InProcessBroker()
-  t.after(() => cleanUpBroker(spec))
-  return () => {
-    const transport = kind === 'in-process' ? inProcessTransport({ broker }) : createTestTransport(spec)
-    t.after(() => transport.close())
-    return transport
-  }
-}
+const transports = (t: TestContext, kind: TransportSpec['kind']) => transportsFor(t, kind, `ce${process.pid}x${runs++}`)
 
 for (const { kind, broker } of KINDS) {
   test(`${kind}: connected, joined, left, and one disconnected with its close code and reason; a gateway that did not ask publishes nothing`, { skip: broker && (await brokerSkipReason(broker)), timeout: 30_000 }, async (t) => {

@@ -18,8 +18,9 @@ import { runLoad, type Framework, type LoadResult } from './load.js'
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean)
 const brokers = list('BENCH_BROKERS', 'amqp,nats,redis') as Broker[]
 const frameworks = list('BENCH_FRAMEWORKS', 'gangway,gangway-nest,nest') as Framework[]
-/** The worker each framework's gateway calls: `gangway-nest` is gangway's gateway in front of the NestJS worker. */
-const workerOf = (framework: Framework) => (framework === 'gangway-nest' ? 'nest' : framework)
+/** The processes of each framework: `gangway-nest` is gangway's gateway (in NestJS's wire) in front of the NestJS worker. */
+const processesOf = (framework: Framework) =>
+  framework === 'gangway-nest' ? { worker: ['nest-worker'], gateway: ['gangway-gateway', 'nest'] } : { worker: [`${framework}-worker`], gateway: [`${framework}-gateway`] }
 const concurrencies = list('BENCH_CONCURRENCY', '1,16,256').map(Number)
 const quick = process.argv.includes('--quick')
 const repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 1 : 3))
@@ -49,8 +50,8 @@ function cpuTime(pid: number | undefined): number | undefined {
 
 const script = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url))
 
-function start(name: string, broker: Broker): Promise<{ child: ChildProcess; port: number | undefined }> {
-  const child = spawn(process.execPath, [script(name), broker], { env: { ...process.env, BENCH_RUN_ID: runId }, stdio: ['ignore', 'pipe', 'inherit'] })
+function start([name, ...args]: string[], broker: Broker): Promise<{ child: ChildProcess; port: number | undefined }> {
+  const child = spawn(process.execPath, [script(name!), broker, ...args], { env: { ...process.env, BENCH_RUN_ID: runId }, stdio: ['ignore', 'pipe', 'inherit'] })
   return new Promise((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => reject(new Error(`${name} ${broker} did not start: ${out}`)), 30_000)
@@ -88,8 +89,8 @@ for (const broker of brokers) {
     let worker: ChildProcess | undefined
     let gateway: ChildProcess | undefined
     try {
-      worker = (await start(`${workerOf(framework)}-worker`, broker)).child
-      const started = await start(`${framework}-gateway`, broker)
+      worker = (await start(processesOf(framework).worker, broker)).child
+      const started = await start(processesOf(framework).gateway, broker)
       gateway = started.child
       const url = `ws://127.0.0.1:${started.port}/ws`
       for (const concurrency of concurrencies) {
@@ -128,28 +129,21 @@ const ratio = (a: Row | undefined, b: Row | undefined) => (a && b ? `${(a.median
 const lines = [
   `Bridge round trips, median of ${repeats} × ${durationMs / 1000} s: req/s (p50 / p99 ms), and gateway + worker CPU µs per request. ${cpus().length} cores, Node ${process.version}.`,
 ]
-if (frameworks.includes('gangway') && frameworks.includes('nest')) {
-  lines.push('', 'gangway gateway → gangway service vs NestJS gateway → NestJS service:', '')
-  lines.push('| broker | concurrency | gangway | NestJS | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |', '|---|---:|---:|---:|---:|---:|---:|')
+/** One comparison table: framework `a` against `b`, per broker and concurrency. */
+function compare(a: Framework, b: Framework, title: string, columns: [string, string]): void {
+  if (!frameworks.includes(a) || !frameworks.includes(b)) return
+  lines.push('', title, '')
+  lines.push(`| broker | concurrency | ${columns[0]} | ${columns[1]} | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |`, '|---|---:|---:|---:|---:|---:|---:|')
   for (const broker of brokers) {
     for (const concurrency of concurrencies) {
-      const g = find(broker, 'gangway', concurrency)
-      const n = find(broker, 'nest', concurrency)
-      lines.push(`| ${broker} | ${concurrency} | ${fmt(g)} | ${fmt(n)} | ${ratio(g, n)} | ${cpu(g)} | ${cpu(n)} |`)
+      const x = find(broker, a, concurrency)
+      const y = find(broker, b, concurrency)
+      lines.push(`| ${broker} | ${concurrency} | ${fmt(x)} | ${fmt(y)} | ${ratio(x, y)} | ${cpu(x)} | ${cpu(y)} |`)
     }
   }
 }
-if (frameworks.includes('gangway-nest') && frameworks.includes('nest')) {
-  lines.push('', 'The same unmodified NestJS service behind a gangway gateway (`wire: \'nest\'`) vs behind the NestJS gateway:', '')
-  lines.push('| broker | concurrency | gangway → NestJS service | NestJS → NestJS service | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |', '|---|---:|---:|---:|---:|---:|---:|')
-  for (const broker of brokers) {
-    for (const concurrency of concurrencies) {
-      const g = find(broker, 'gangway-nest', concurrency)
-      const n = find(broker, 'nest', concurrency)
-      lines.push(`| ${broker} | ${concurrency} | ${fmt(g)} | ${fmt(n)} | ${ratio(g, n)} | ${cpu(g)} | ${cpu(n)} |`)
-    }
-  }
-}
+compare('gangway', 'nest', 'gangway gateway → gangway service vs NestJS gateway → NestJS service:', ['gangway', 'NestJS'])
+compare('gangway-nest', 'nest', "The same unmodified NestJS service behind a gangway gateway (`wire: 'nest'`) vs behind the NestJS gateway:", ['gangway → NestJS service', 'NestJS → NestJS service'])
 const table = lines.join('\n')
 console.log(table)
 // The Redis streams gangway left behind (RabbitMQ queues expire by themselves; NATS keeps nothing).

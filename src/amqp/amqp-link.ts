@@ -3,6 +3,7 @@ import { GatewayError, type BrokerLink, type BrokerState, type ConsumeOptions, t
 import { AmqpBrokerConnection } from './amqp-broker-connection.js'
 import type { AmqpChannelSource, AmqpConnectionLike } from './amqp-connection-like.js'
 import { resolveAmqpLinkOptions, type AmqpLinkOptions, type ResolvedAmqpLinkOptions } from './amqp-options.js'
+import { sendConfirmed } from './send-confirmed.js'
 
 interface ConsumerSpec {
   readonly queue: string
@@ -126,19 +127,13 @@ export class AmqpLink implements BrokerLink {
     await this.#declare(queue, () => publisher.assertQueue(queue, this.#requestQueueOptions))
     this.#connection.admit(body.byteLength)
     const ttl = info.expiresAt === undefined ? undefined : Math.max(1, info.expiresAt - Date.now())
+    const persistent = ttl === undefined ? this.#options.persistEvents : this.#options.persistRequests
     this.#unconfirmed++
-    await new Promise<void>((resolve, reject) => {
-      try {
-        publisher.sendToQueue(queue, body, { persistent: ttl === undefined ? this.#options.persistEvents : this.#options.persistRequests, expiration: ttl === undefined ? undefined : String(ttl), contentType: 'application/json' }, (err) => {
-          this.#unconfirmed--
-          if (err) reject(new GatewayError('UNAVAILABLE', 'RabbitMQ did not confirm the request', { cause: err }))
-          else resolve()
-        })
-      } catch (err) {
-        this.#unconfirmed--
-        reject(new GatewayError('UNAVAILABLE', 'The AMQP channel is closed', { cause: err }))
-      }
-    })
+    try {
+      await sendConfirmed(publisher, queue, body, { persistent, expiration: ttl === undefined ? undefined : String(ttl), contentType: 'application/json' })
+    } finally {
+      this.#unconfirmed--
+    }
   }
 
   async sendToInbox(id: string, body: Buffer): Promise<void> {

@@ -3,6 +3,7 @@ import { deadlineOf, GatewayError, type ConsumeOptions, type Logger, type NestIn
 import type { AmqpBrokerConnection } from './amqp-broker-connection.js'
 import type { AmqpChannelSource } from './amqp-connection-like.js'
 import type { ResolvedNestAmqpOptions } from './amqp-options.js'
+import { sendConfirmed } from './send-confirmed.js'
 
 /** RabbitMQ's direct reply-to pseudo-queue, NestJS's default reply queue. */
 const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to'
@@ -69,18 +70,11 @@ export class NestAmqpLink implements NestWire {
       properties.correlationId = message.id
     }
     this.#unconfirmed++
-    await new Promise<void>((resolve, reject) => {
-      try {
-        channel.sendToQueue(this.#options.queue, body, properties, (err) => {
-          this.#unconfirmed--
-          if (err) reject(new GatewayError('UNAVAILABLE', 'RabbitMQ did not confirm the request', { cause: err }))
-          else resolve()
-        })
-      } catch (err) {
-        this.#unconfirmed--
-        reject(new GatewayError('UNAVAILABLE', 'The AMQP channel is closed', { cause: err }))
-      }
-    })
+    try {
+      await sendConfirmed(channel, this.#options.queue, body, properties)
+    } finally {
+      this.#unconfirmed--
+    }
   }
 
   async serve(_route: string, options: ConsumeOptions, receive: (incoming: NestIncoming) => void): Promise<void> {

@@ -66,13 +66,7 @@ export function encodeNestRequest(route: string, data: unknown, metadata: Record
 
 /** Sorts one reply frame the way a NestJS 12 client does (a body that is not JSON is one string value, as on RabbitMQ). */
 export function readNestReply(body: Uint8Array): NestReplyFrame {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString()
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    value = text
-  }
+  const value = parseBody(body)
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.keys(value).every((key) => ENVELOPE_KEYS.has(key))) {
     // Not an envelope: NestJS delivers the whole value as the one response.
     return { kind: 'done', id: undefined, response: value, hasResponse: true }
@@ -108,13 +102,7 @@ export function wireErrorOfNest(err: unknown): { code: string; message: string }
  * event on `channel`.
  */
 export function readNestRequest(body: Uint8Array, channel: string | undefined): NestIncomingPacket {
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString()
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    value = text
-  }
+  const value = parseBody(body)
   if (typeof value === 'object' && value !== null && ((value as { pattern?: unknown }).pattern !== undefined || (value as { data?: unknown }).data !== undefined)) {
     const packet = value as { pattern?: unknown; data?: unknown; id?: unknown; metadata?: unknown }
     const metadata = typeof packet.metadata === 'object' && packet.metadata !== null ? (packet.metadata as Record<string, unknown>) : undefined
@@ -138,4 +126,14 @@ export function encodeNestReply(answer: ReplyRecord | ErrorRecord, id: unknown):
 /** The reply to a request no handler of this service takes, as a NestJS RabbitMQ server words it. */
 export function encodeNestNoHandler(id: unknown): Buffer {
   return Buffer.from(JSON.stringify({ id, err: NEST_NO_HANDLER, status: 'error' }))
+}
+
+/** A message body as NestJS reads it: JSON, or else the text itself. */
+function parseBody(body: Uint8Array): unknown {
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString()
+  try {
+    return JSON.parse(text)
+  } catch {
+    return text
+  }
 }
