@@ -5,7 +5,7 @@ import { test, type TestContext } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { RpcException } from '@nestjs/microservices'
 import { lastValueFrom, of, timeout } from 'rxjs'
-import { createMicroservice, defineGateway, forward, WsError, type Transport } from '../src/index.js'
+import { createMicroservice, defineGateway, forward, nestRoute, WsError, type Transport } from '../src/index.js'
 import { amqpTransport } from '../src/amqp/index.js'
 import { natsTransport } from '../src/nats/index.js'
 import { redisTransport } from '../src/redis/index.js'
@@ -239,5 +239,18 @@ test('no NestJS service at all: UNAVAILABLE at once where the broker can tell, T
     const waited = await answer(nestWireTransport('amqp', `${p}_q`))
     assert.equal(waited.code, 'TIMEOUT')
     assert.ok(waited.ms >= 790, `at the deadline (${waited.ms} ms)`)
+  }
+})
+
+test("nestRoute agrees with NestJS's own transformPatternToRoute on generated patterns", async () => {
+  const { transformPatternToRoute } = (await import('@nestjs/microservices/utils/transform-pattern.utils.js' as string)) as { transformPatternToRoute(p: unknown): unknown }
+  const keys = ['b', 'a', 'B', '_z', '1', 'Z', 'cmd', 'é', 'e', 'role', 'A1', 'a-b', 'q"t']
+  const values = [0, 1.5, -2, 'x', 'a.b', 'q"uote', true, false, null, [1, 'two'], { nested: 'yes', Deep: { z: 1, y: 2 } }]
+  let seed = 7
+  const pick = <T>(list: readonly T[]) => list[(seed = (seed * 48271) % 2147483647) % list.length]!
+  for (let n = 0; n < 500; n++) {
+    const pattern: Record<string, unknown> = {}
+    for (let k = 0; k < 1 + (n % 6); k++) pattern[pick(keys)] = pick(values)
+    assert.equal(nestRoute(pattern), transformPatternToRoute(pattern), JSON.stringify(pattern))
   }
 })

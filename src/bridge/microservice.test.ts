@@ -112,3 +112,26 @@ test('a request cancelled before this instance takes it is skipped when it arriv
   assert.deepEqual(service.stats.cancelled, 2)
   assert.equal(sent.length, 1, 'the aborted handler still answers; the gateway discards it')
 })
+
+test('every microservice on one transport hears the cancellations (the service broadcast is opened once)', async () => {
+  const { link, push } = fakeLink()
+  let opened = 0
+  let cancel: ((body: Uint8Array) => void) | undefined
+  link.openServiceBroadcast = async (receive) => void (opened++, (cancel = receive))
+  const transport = new Transport(link)
+  let aborted: unknown
+  const first = createMicroservice({ transport }).handle('a', () => 1)
+  const second = createMicroservice({ transport }).handle('b', async (_n: number, ctx) => {
+    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))
+    aborted = ctx.signal.reason
+  })
+  await first.listen()
+  await second.listen() // the fake link delivers to the last consumer: the second service
+  assert.equal(opened, 1)
+  push([{ t: 'q', c: '9', p: 'b', d: 1, m: {}, r: 'gw1', x: Date.now() + 10_000 }], 1)
+  await settle()
+  cancel!(Buffer.from(JSON.stringify([{ t: 'k', c: '9', r: 'gw1', w: 'cancelled' }])))
+  await settle()
+  assert.equal((aborted as { code?: string }).code, 'CANCELLED', 'the second service, not only the first, heard it')
+  assert.deepEqual([first.stats.cancelled, second.stats.cancelled], [0, 1])
+})

@@ -120,6 +120,7 @@ export class Transport implements ReportsBrokerState {
   readonly #broadcasts: RecordBatcher<''>
   readonly #cancels: RecordBatcher<''>
   #serviceBroadcast: Promise<void> | undefined
+  readonly #cancelListeners = new Set<(record: CancelRecord) => void>()
   #id: string
   #replyInbox: Promise<void> | undefined
   #broadcast: Promise<void> | undefined
@@ -297,16 +298,28 @@ export class Transport implements ReportsBrokerState {
   }
 
   /**
-   * Service side: receives the cancellations requesters send to every service
-   * (once per transport; links that cannot carry them resolve at once).
+   * Service side: receives the cancellations requesters send to every service (the
+   * link's service broadcast is opened once per transport, for every microservice on
+   * it; links that cannot carry cancellations resolve at once).
    */
   listenForCancels(receive: (record: CancelRecord) => void): Promise<void> {
+    this.#cancelListeners.add(receive)
     if (this.link.openServiceBroadcast === undefined) return Promise.resolve()
-    this.#serviceBroadcast ??= this.link.connect().then(() =>
-      this.link.openServiceBroadcast!((body) => {
-        for (const record of decodeRecords(body) ?? []) if (record.t === 'k' && typeof record.c === 'string' && typeof record.r === 'string') receive(record)
-      }),
-    )
+    if (this.#serviceBroadcast === undefined) {
+      const opened = this.link.connect().then(() =>
+        this.link.openServiceBroadcast!((body) => {
+          for (const record of decodeRecords(body) ?? []) {
+            if (record.t !== 'k' || typeof record.c !== 'string' || typeof record.r !== 'string') continue
+            for (const listener of this.#cancelListeners) listener(record)
+          }
+        }),
+      )
+      this.#serviceBroadcast = opened
+      // A failed open is tried again by the next listener.
+      opened.catch(() => {
+        if (this.#serviceBroadcast === opened) this.#serviceBroadcast = undefined
+      })
+    }
     return this.#serviceBroadcast
   }
 
