@@ -36,7 +36,7 @@ test('resolveAmqpLinkOptions: an invalid option throws CONFIG_INVALID naming it'
 test("the NestJS wire's options: a queue is required, queueOptions copied and frozen; wire is 'gangway' or 'nest'", () => {
   const queueOptions = { durable: false }
   const resolved = resolveNestAmqpOptions({ queue: 'orders', queueOptions })
-  assert.deepEqual(resolved, { queue: 'orders', queueOptions: { durable: false }, noAssert: false, persistent: false, maxUnconfirmed: 10_000 })
+  assert.deepEqual(resolved, { queue: 'orders', queueOptions: { durable: false }, noAssert: false, persistent: false, expireRequests: false, maxUnconfirmed: 10_000 })
   assert.ok(Object.isFrozen(resolved) && Object.isFrozen(resolved.queueOptions) && resolved.queueOptions !== queueOptions)
   assert.throws(() => resolveNestAmqpOptions({}), invalid('queue'))
   assert.throws(() => resolveNestAmqpOptions({ queue: 'q', noAssert: 1 as never }), invalid('noAssert'))

@@ -121,6 +121,15 @@ export interface NestAmqpOptions {
   noAssert?: boolean
   /** Publish requests and events as persistent messages (NestJS's `persistent`). @default false */
   persistent?: boolean
+  /**
+   * Give each request its deadline as a per-message TTL, so RabbitMQ drops it if it is
+   * still queued then. Off by default: a NestJS server consumes without acknowledgements
+   * and without a prefetch limit, so requests do not wait in its queue while it runs, and a
+   * TTL makes RabbitMQ decode every message's properties (the deadline always travels in
+   * `x-deadline` and the metadata). Turn it on for a service that may be down for a while,
+   * or that limits its prefetch. @default false
+   */
+  expireRequests?: boolean
 }
 
 export interface ResolvedNestAmqpOptions {
@@ -128,11 +137,12 @@ export interface ResolvedNestAmqpOptions {
   readonly queueOptions: Readonly<Record<string, unknown>>
   readonly noAssert: boolean
   readonly persistent: boolean
+  readonly expireRequests: boolean
   readonly maxUnconfirmed: number
 }
 
 /** The defaults of `NestAmqpOptions` (there is no default queue: NestJS's `''` makes RabbitMQ name a new one). */
-export const DEFAULT_NEST_AMQP_OPTIONS = Object.freeze({ queueOptions: Object.freeze({}), noAssert: false, persistent: false })
+export const DEFAULT_NEST_AMQP_OPTIONS = Object.freeze({ queueOptions: Object.freeze({}), noAssert: false, persistent: false, expireRequests: false })
 
 /** Checks the NestJS wire's options and returns a new frozen object; other fields of `options` are ignored. */
 export function resolveNestAmqpOptions(options: NestAmqpOptions & { maxUnconfirmed?: number } = {}): ResolvedNestAmqpOptions {
@@ -143,6 +153,7 @@ export function resolveNestAmqpOptions(options: NestAmqpOptions & { maxUnconfirm
   if (resolved.queueOptions === null || typeof resolved.queueOptions !== 'object') invalidOption('queueOptions', 'must be an object')
   checkBoolean('noAssert', resolved.noAssert)
   checkBoolean('persistent', resolved.persistent)
+  checkBoolean('expireRequests', resolved.expireRequests)
   checkPositiveInteger('maxUnconfirmed', resolved.maxUnconfirmed)
   return Object.freeze({ ...resolved, queueOptions: Object.freeze({ ...resolved.queueOptions }) })
 }

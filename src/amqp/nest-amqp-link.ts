@@ -14,9 +14,10 @@ const DIRECT_REPLY_TO = 'amq.rabbitmq.reply-to'
  *
  * - requests: `sendToQueue(queue, { pattern, data, metadata, id }, { replyTo:
  *   'amq.rabbitmq.reply-to', correlationId: id })` on a confirm channel that also
- *   consumes direct reply-to (RabbitMQ requires both on one channel), with the
- *   deadline as a per-message TTL and an `x-deadline` header, `mandatory` so a
- *   message no queue takes comes back and is answered `UNAVAILABLE` at once;
+ *   consumes direct reply-to (RabbitMQ requires both on one channel), with an
+ *   `x-deadline` header (and the deadline as a per-message TTL with
+ *   `expireRequests`); with `noAssert`, `mandatory`, so a message no queue takes
+ *   comes back and is answered `UNAVAILABLE` at once;
  *   replies are matched by correlation id. After a reconnect the old reply-to
  *   address is gone, so requests in flight are answered `UNAVAILABLE`.
  * - serving (a NestJS `ClientProxy` calling gangway handlers): the one queue every
@@ -62,9 +63,9 @@ export class NestAmqpLink implements NestWire {
     if (channel === undefined || this.#connection.state.current !== 'connected') throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
     await this.#declareQueue(channel)
     this.#connection.admit(body.byteLength)
-    const ttl = message.deadline === undefined ? undefined : Math.max(1, message.deadline - Date.now())
-    const properties: Options.Publish = { persistent: this.#options.persistent, mandatory: true, headers: message.headers }
-    if (ttl !== undefined) properties.expiration = String(ttl)
+    // Without declaring the queue we cannot know it exists: mandatory makes RabbitMQ return what no queue takes.
+    const properties: Options.Publish = { persistent: this.#options.persistent, mandatory: this.#options.noAssert, headers: message.headers }
+    if (this.#options.expireRequests && message.deadline !== undefined) properties.expiration = String(Math.max(1, message.deadline - Date.now()))
     if (message.id !== undefined) {
       properties.replyTo = DIRECT_REPLY_TO
       properties.correlationId = message.id

@@ -4,7 +4,7 @@ import type { Logger } from '../logging/logger.js'
 import { decodeRecords, type BridgeRecord, type ErrorRecord, type ForwardMeta, type ReplyRecord, type RequestRecord } from './bridge-records.js'
 import type { BrokerLink, ConsumeOptions, Delivery, RequestInfo } from './broker-link.js'
 import { nestRouteOfBodyPattern } from './nest-route.js'
-import { encodeNestNoHandler, encodeNestReply, encodeNestRequest, nestMetadata, readNestReply, readNestRequest, wireErrorOfNest } from './nest-packets.js'
+import { encodeNestNoHandler, encodeNestReply, encodeNestRequest, nestHeaders, nestMetadata, readNestReply, readNestRequest, wireErrorOfNest } from './nest-packets.js'
 import type { NestIncoming, NestWire } from './nest-wire.js'
 
 /** The `wire` option of `amqpTransport`, `natsTransport` and `redisTransport`. */
@@ -137,10 +137,11 @@ export class NestLink implements BrokerLink {
   sendRecord(record: RequestRecord): Promise<void> {
     const id = record.r === undefined ? undefined : `${record.r}-${record.c}`
     const deadline = record.x
+    const metadata = nestMetadata(record.m ?? {}, deadline)
     // Encoded before anything is tracked: data that is not JSON throws here, for its caller.
-    const packet = encodeNestRequest(record.p, record.d, nestMetadata(record.m ?? {}, deadline), id)
+    const packet = encodeNestRequest(record.p, record.d, metadata, id)
     if (id !== undefined) this.#track(id, record, deadline ?? Date.now())
-    return this.#wire.send(record.p, packet, { id, deadline, headers: headersOf(record.m ?? {}, deadline) }).catch((err: unknown) => {
+    return this.#wire.send(record.p, packet, { id, deadline, headers: nestHeaders(metadata) }).catch((err: unknown) => {
       if (id !== undefined) this.#inflight.delete(id)
       throw err
     })
@@ -249,15 +250,6 @@ export class NestLink implements BrokerLink {
       },
     })
   }
-}
-
-/** NestJS headers of a request: its deadline and who sent it (RabbitMQ and NATS handlers read them from their context). */
-function headersOf(meta: ForwardMeta, deadline: number | undefined): Record<string, string> {
-  const headers: Record<string, string> = {}
-  if (deadline !== undefined) headers['x-deadline'] = String(deadline)
-  if (typeof meta.connectionId === 'string') headers['x-connection-id'] = meta.connectionId
-  if (typeof meta.traceId === 'string') headers['x-trace-id'] = meta.traceId
-  return headers
 }
 
 /** A deadline header or metadata value: epoch ms as a string (or number). */

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { patternRoute } from './message-pattern.js'
-import { bodyPattern, encodeNestReply, encodeNestRequest, NEST_NO_HANDLER, nestMetadata, readNestReply, readNestRequest, wireErrorOfNest } from './nest-packets.js'
+import { bodyPattern, encodeNestReply, encodeNestRequest, NEST_NO_HANDLER, nestHeaders, nestMetadata, readNestReply, readNestRequest, wireErrorOfNest } from './nest-packets.js'
 import { nestRoute, nestRouteOfBodyPattern } from './nest-route.js'
 
 const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value))
@@ -29,9 +29,11 @@ test('patterns: names as they are, objects (or their JSON) normalized, anything 
   assert.equal(bodyPattern('demo.ask'), 'demo.ask')
 })
 
-test('requests in NestJS key order; metadata keeps strings and numbers, and the deadline', () => {
-  const metadata = nestMetadata({ connectionId: 'n-1', requestId: 7, user: { id: 1 }, skip: undefined }, 1700000000000)
-  assert.deepEqual(metadata, { connectionId: 'n-1', requestId: '7', deadline: '1700000000000' })
+test('requests in NestJS key order; metadata and headers carry the deadline, the connection and the trace id', () => {
+  const metadata = nestMetadata({ connectionId: 'n-1', traceId: 't', requestId: 7, user: { id: 1 } }, 1700000000000)
+  assert.deepEqual(metadata, { deadline: '1700000000000', connectionId: 'n-1', traceId: 't' })
+  assert.deepEqual(nestHeaders(metadata), { 'x-deadline': '1700000000000', 'x-connection-id': 'n-1', 'x-trace-id': 't' })
+  assert.deepEqual(nestHeaders(nestMetadata({}, undefined)), {}, 'an event of a process without a gateway: nothing')
   assert.equal(encodeNestRequest('{"cmd":"sum"}', [1, 2], {}, 'i-1').toString(), '{"pattern":{"cmd":"sum"},"data":[1,2],"metadata":{},"id":"i-1"}')
   assert.equal(encodeNestRequest('evt', undefined, {}, undefined).toString(), '{"pattern":"evt","data":null,"metadata":{}}', 'an event has no id; data is never undefined')
 })

@@ -43,18 +43,25 @@ export function bodyPattern(route: string): unknown {
 
 /**
  * The `metadata` of a NestJS packet (`Record<string, string>`; NestJS 12 hands it to
- * Redis handlers as `ctx.getMetadata()`): gangway's forward metadata that is a
- * string or a number, and the deadline (epoch ms, as a string).
+ * Redis handlers as `ctx.getMetadata()`): the request's deadline (epoch ms), and who
+ * asked — the connection id (to push to it) and the trace id. Kept to these three: every
+ * byte is parsed by the NestJS service, every request.
  */
 export function nestMetadata(meta: ForwardMeta, deadline: number | undefined): Record<string, string> {
   const metadata: Record<string, string> = {}
-  for (const key of Object.keys(meta)) {
-    const value = meta[key]
-    if (typeof value === 'string') metadata[key] = value
-    else if (typeof value === 'number' && Number.isFinite(value)) metadata[key] = String(value)
-  }
   if (deadline !== undefined) metadata.deadline = String(deadline)
+  if (typeof meta.connectionId === 'string') metadata.connectionId = meta.connectionId
+  if (typeof meta.traceId === 'string') metadata.traceId = meta.traceId
   return metadata
+}
+
+/** The same as headers, for the brokers that have them (RabbitMQ, NATS): `x-deadline`, `x-connection-id`, `x-trace-id`. */
+export function nestHeaders(metadata: Readonly<Record<string, string>>): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (metadata.deadline !== undefined) headers['x-deadline'] = metadata.deadline
+  if (metadata.connectionId !== undefined) headers['x-connection-id'] = metadata.connectionId
+  if (metadata.traceId !== undefined) headers['x-trace-id'] = metadata.traceId
+  return headers
 }
 
 /** A request or event body, keys in NestJS's order (`pattern, data, metadata, id`). */
