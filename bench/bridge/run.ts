@@ -33,8 +33,8 @@ interface Row {
   broker: Broker
   framework: Framework
   concurrency: number
-  runs: Array<LoadResult & { cpuUs: number | undefined }>
-  median: { rps: number; p50: number; p99: number; errors: number; cpuUs: number | undefined }
+  runs: Array<LoadResult & { cpuUs: number | undefined; gatewayCpuUs: number | undefined }>
+  median: { rps: number; p50: number; p99: number; errors: number; cpuUs: number | undefined; gatewayCpuUs: number | undefined }
 }
 
 /** CPU time (user + system) a process has used, in µs; undefined where /proc is missing. */
@@ -76,6 +76,7 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer)
 }
 
+const medianOf = (values: Array<number | undefined>) => (values.includes(undefined) ? undefined : median(values as number[]))
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
@@ -94,14 +95,18 @@ for (const broker of brokers) {
       gateway = started.child
       const url = `ws://127.0.0.1:${started.port}/ws`
       for (const concurrency of concurrencies) {
-        const runs: Array<LoadResult & { cpuUs: number | undefined }> = []
+        const runs: Row['runs'] = []
         for (let r = 0; r < repeats && Date.now() < deadline; r++) {
           const before = [cpuTime(gateway.pid), cpuTime(worker.pid)]
           const result = await runLoad({ url, framework, concurrency, warmupMs, durationMs })
           const after = [cpuTime(gateway.pid), cpuTime(worker.pid)]
           // Gateway + worker CPU per round trip: steadier than req/s on a shared machine.
-          const cpuUs = before.includes(undefined) || after.includes(undefined) ? undefined : (after[0]! - before[0]! + after[1]! - before[1]!) / (result.requests + result.warmupRequests)
-          runs.push({ ...result, cpuUs })
+          const measured = !before.includes(undefined) && !after.includes(undefined)
+          const perRequest = (us: number) => us / (result.requests + result.warmupRequests)
+          const cpuUs = measured ? perRequest(after[0]! - before[0]! + after[1]! - before[1]!) : undefined
+          // The gateway's share alone: the worker is the same process for gangway-nest and nest.
+          const gatewayCpuUs = measured ? perRequest(after[0]! - before[0]!) : undefined
+          runs.push({ ...result, cpuUs, gatewayCpuUs })
           console.error(`  ${broker} ${framework} c=${concurrency} run ${r + 1}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${result.errors}, gateway+worker CPU ${cpuUs?.toFixed(1) ?? '?'} µs/request`)
         }
         if (runs.length === 0) continue
@@ -110,7 +115,7 @@ for (const broker of brokers) {
           framework,
           concurrency,
           runs,
-          median: { rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0), cpuUs: runs.some((r) => r.cpuUs === undefined) ? undefined : median(runs.map((r) => r.cpuUs!)) },
+          median: { rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0), cpuUs: medianOf(runs.map((r) => r.cpuUs)), gatewayCpuUs: medianOf(runs.map((r) => r.gatewayCpuUs)) },
         })
       }
     } catch (err) {
@@ -123,27 +128,29 @@ for (const broker of brokers) {
 }
 
 const fmt = (row: Row | undefined) => (row ? `${row.median.rps.toFixed(0)} (${row.median.p50.toFixed(2)} / ${row.median.p99.toFixed(2)})` : '–')
-const cpu = (row: Row | undefined) => (row?.median.cpuUs === undefined ? '–' : row.median.cpuUs.toFixed(0))
+const cpu = (row: Row | undefined, which: 'cpuUs' | 'gatewayCpuUs' = 'cpuUs') => (row?.median[which] === undefined ? '–' : row.median[which]!.toFixed(0))
 const find = (broker: Broker, framework: Framework, concurrency: number) => rows.find((r) => r.broker === broker && r.framework === framework && r.concurrency === concurrency)
 const ratio = (a: Row | undefined, b: Row | undefined) => (a && b ? `${(a.median.rps / b.median.rps).toFixed(2)}×` : '–')
 const lines = [
   `Bridge round trips, median of ${repeats} × ${durationMs / 1000} s: req/s (p50 / p99 ms), and gateway + worker CPU µs per request. ${cpus().length} cores, Node ${process.version}.`,
 ]
-/** One comparison table: framework `a` against `b`, per broker and concurrency. */
-function compare(a: Framework, b: Framework, title: string, columns: [string, string]): void {
+/** One comparison table: framework `a` against `b`, per broker and concurrency; `gateway` adds the gateways' own CPU. */
+function compare(a: Framework, b: Framework, title: string, columns: [string, string], gateway = false): void {
   if (!frameworks.includes(a) || !frameworks.includes(b)) return
+  const extra = gateway ? ' gateway CPU µs/req gangway | gateway CPU µs/req NestJS |' : ''
   lines.push('', title, '')
-  lines.push(`| broker | concurrency | ${columns[0]} | ${columns[1]} | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |`, '|---|---:|---:|---:|---:|---:|---:|')
+  lines.push(`| broker | concurrency | ${columns[0]} | ${columns[1]} | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |${extra}`, `|---|---:|---:|---:|---:|---:|---:|${gateway ? '---:|---:|' : ''}`)
   for (const broker of brokers) {
     for (const concurrency of concurrencies) {
       const x = find(broker, a, concurrency)
       const y = find(broker, b, concurrency)
-      lines.push(`| ${broker} | ${concurrency} | ${fmt(x)} | ${fmt(y)} | ${ratio(x, y)} | ${cpu(x)} | ${cpu(y)} |`)
+      const gatewayCpu = gateway ? ` ${cpu(x, 'gatewayCpuUs')} | ${cpu(y, 'gatewayCpuUs')} |` : ''
+      lines.push(`| ${broker} | ${concurrency} | ${fmt(x)} | ${fmt(y)} | ${ratio(x, y)} | ${cpu(x)} | ${cpu(y)} |${gatewayCpu}`)
     }
   }
 }
 compare('gangway', 'nest', 'gangway gateway → gangway service vs NestJS gateway → NestJS service:', ['gangway', 'NestJS'])
-compare('gangway-nest', 'nest', "The same unmodified NestJS service behind a gangway gateway (`wire: 'nest'`) vs behind the NestJS gateway:", ['gangway → NestJS service', 'NestJS → NestJS service'])
+compare('gangway-nest', 'nest', "The same unmodified NestJS service behind a gangway gateway (`wire: 'nest'`) vs behind the NestJS gateway:", ['gangway → NestJS service', 'NestJS → NestJS service'], true)
 const table = lines.join('\n')
 console.log(table)
 // The Redis streams gangway left behind (RabbitMQ queues expire by themselves; NATS keeps nothing).
