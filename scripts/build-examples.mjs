@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc')
 
-for (const name of ['nest']) {
+for (const name of ['nest', 'nest-microservice']) {
   const dir = join(root, 'examples', name)
   const modules = join(dir, 'node_modules')
   const link = join(modules, 'gangway-ws')

@@ -77,7 +77,7 @@ export {
 export { DEFAULT_LIMITS, DEFAULT_MAX_PAYLOAD, type LimitOptions } from './protocol/limit-options.js'
 export type { Envelope, RequestId } from './protocol/envelope.js'
 export { PROTOCOL, type HelloData } from './protocol/hello.js'
-export { PING_EVENT, PRESENCE_EVENT, RESERVED_EVENT_PREFIX } from './protocol/control-events.js'
+export { CANCEL_EVENT, PING_EVENT, PRESENCE_EVENT, RESERVED_EVENT_PREFIX } from './protocol/control-events.js'
 export type { TextFrame } from './protocol/text-frame.js'
 
 // Errors.
@@ -102,15 +102,25 @@ export { DEFAULT_CLUSTER_OPTIONS, resolveClusterOptions, type ClusterOptions, ty
 
 // The microservice bridge.
 export { forward, type ForwardOptions } from './bridge/forward.js'
+export { patternRoute, type MessagePattern } from './bridge/message-pattern.js'
+export { nestRoute } from './bridge/nest-route.js'
+export type { WireOptions } from './bridge/nest-link.js'
+export {
+  CONNECTION_EVENTS_PATTERN,
+  type ConnectionEvent,
+  type ConnectionEventStats,
+  type ConnectionEventSubject,
+} from './bridge/connection-events.js'
 export {
   Transport,
   DEFAULT_MAX_PENDING,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  type CancellableRequest,
   type RequestOptions,
   type TransportOptions,
   type TransportStats,
 } from './bridge/transport.js'
-export type { ForwardMeta } from './bridge/bridge-records.js'
+export type { CancelReason, ForwardMeta } from './bridge/bridge-records.js'
 export { inProcessTransport, type InProcessTransportOptions } from './bridge/in-process-transport.js'
 export {
   createMicroservice,

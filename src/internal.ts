@@ -10,7 +10,9 @@
 export * from './index.js'
 
 export type { BrokerLink, ConsumeOptions, Delivery, RequestInfo } from './bridge/broker-link.js'
-export type { BridgeRecord, ErrorRecord, PushRecord, ReplyRecord, RequestRecord } from './bridge/bridge-records.js'
+export type { BridgeRecord, CancelRecord, ErrorRecord, PushRecord, ReplyRecord, RequestRecord } from './bridge/bridge-records.js'
+export { NestLink, NEST_REPLY_INBOX, deadlineOf, linkForWire } from './bridge/nest-link.js'
+export type { NestIncoming, NestOutgoing, NestWire, NestWireReplies } from './bridge/nest-wire.js'
 export { defaultInProcessBroker, InProcessBroker } from './bridge/in-process-transport.js'
 export type { PushSink } from './bridge/transport.js'
 export { definitionOfAny } from './asyncapi/gateway-definitions.js'

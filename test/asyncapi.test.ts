@@ -45,6 +45,7 @@ test('the demo gateway\'s document is valid AsyncAPI 3.0: channel, operations, s
     'send ws.left',
     'receive ws._ping',
     'send ws._presence',
+    'receive ws._cancel',
     'send ws.protocolError',
   ])
   // Presence frames: the first with everyone, then joins and leaves per user.
@@ -52,6 +53,11 @@ test('the demo gateway\'s document is valid AsyncAPI 3.0: channel, operations, s
   assert.equal(presence.event.const, '$presence')
   assert.deepEqual(presence.data.oneOf.map((o: Json) => o.required), [['room', 'members'], ['room', 'joins', 'leaves']])
   assert.deepEqual(presence.data.oneOf[0].properties.members.items.required, ['userId', 'connections'])
+
+  // The protocol's $cancel: a receive operation without a reply; requests may carry a deadline.
+  assert.equal(doc.operations['ws._cancel'].reply, undefined)
+  assert.deepEqual(doc.components.messages.cancel.payload.required, ['event', 'id'])
+  assert.equal(doc.components.messages['ws.join.request'].payload.properties.deadline.type, 'number')
 
   // Payload schemas come from the zod validators.
   const join = doc.components.messages['ws.join.request'].payload
@@ -87,7 +93,7 @@ test('schemas that cannot become JSON Schema, odd event names, several gateways 
   assert.deepEqual(Object.keys(doc.channels), ['chat', 'admin_ws'])
   assert.equal(doc.channels.admin_ws.address, '/admin/ws')
   assert.equal(doc.channels.admin_ws.title, 'Admin')
-  assert.deepEqual(Object.keys(doc.operations), ['chat.room_join', 'chat.odd_event_name', 'chat.room_join_2', 'chat._ping', 'chat._presence', 'chat.protocolError', 'admin_ws.purge', 'admin_ws._ping', 'admin_ws._presence', 'admin_ws.protocolError'])
+  assert.deepEqual(Object.keys(doc.operations), ['chat.room_join', 'chat.odd_event_name', 'chat.room_join_2', 'chat._ping', 'chat._presence', 'chat._cancel', 'chat.protocolError', 'admin_ws.purge', 'admin_ws._ping', 'admin_ws._presence', 'admin_ws._cancel', 'admin_ws.protocolError'])
   const odd = doc.components.messages['chat.odd_event_name.request'].payload
   assert.equal(odd.properties.event.const, 'odd event/name')
   assert.match(odd.properties.data.description, /cannot be expressed/)

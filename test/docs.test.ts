@@ -4,12 +4,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join, relative } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import { brokerSkipReason } from '../src/testing/index.js'
 
 // Every ```ts test``` block of docs/*.md and README.md is a complete program: it is
 // compiled with the project's settings (importing gangway and its subpaths by
 // name) and run with a 30 s limit; it must exit 0. A block marked ```ts test nest```
 // is compiled the way Nest apps are: CommonJS, experimentalDecorators,
-// emitDecoratorMetadata.
+// emitDecoratorMetadata. A block that reads AMQP_URL, NATS_URL or REDIS_URL needs
+// that broker: outside CI it is skipped when the broker is not reachable.
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const work = join(root, 'test', 'artifacts', 'docs')
@@ -18,6 +20,7 @@ const RUN_LIMIT_MS = 30_000
 
 interface Snippet {
   readonly source: string // e.g. docs/protocol.md:42
+  readonly brokers: ReadonlyArray<'amqp' | 'nats' | 'redis'>
   readonly file: string // the .ts/.cts written
   readonly output: string // the compiled .js/.cjs
   readonly nest: boolean
@@ -40,7 +43,8 @@ function extract(): Snippet[] {
       const name = `${page.replace(/[^A-Za-z0-9]+/g, '-')}-L${start}`
       const file = join(work, nest ? 'nest' : 'esm', `${name}.${nest ? 'cts' : 'ts'}`)
       const output = join(work, 'out', nest ? 'nest' : 'esm', `${name}.${nest ? 'cjs' : 'js'}`)
-      snippets.push({ source: `${page}:${start}`, file, output, nest })
+      const brokers = (['amqp', 'nats', 'redis'] as const).filter((kind) => body.some((line) => line.includes(`process.env.${kind.toUpperCase()}_URL`)))
+      snippets.push({ source: `${page}:${start}`, brokers, file, output, nest })
       mkdirSync(join(work, nest ? 'nest' : 'esm'), { recursive: true })
       // Keep the block's line numbers: compiler errors point into the page.
       writeFileSync(file, `${'\n'.repeat(start)}${body.join('\n')}\n`)
@@ -85,7 +89,8 @@ test('the docs have runnable snippets', () => {
 })
 
 for (const snippet of snippets) {
-  test(`${snippet.source} compiles and runs`, { timeout: RUN_LIMIT_MS + 5000 }, async () => {
+  const skip = (await Promise.all(snippet.brokers.map(brokerSkipReason))).find((reason) => reason !== undefined)
+  test(`${snippet.source} compiles and runs`, { timeout: RUN_LIMIT_MS + 5000, skip }, async () => {
     const problems = errors.get(snippet.file)
     assert.equal(problems, undefined, `does not compile:\n${problems?.map((p) => p.replace(relative(work, snippet.file), snippet.source.split(':')[0]!)).join('\n')}`)
     const { code, signal, output } = await run(snippet.output)

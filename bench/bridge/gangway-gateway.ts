@@ -1,9 +1,12 @@
-// The gangway gateway of the benchmark: `ask` is forwarded to `bench.ask` over the broker.
+// The gangway gateway of the benchmark: `ask` is forwarded to `bench.ask` over the broker, to the
+// gangway worker — or, with a second argument `nest`, in NestJS's own wire (`wire: 'nest'`) to the
+// unmodified NestJS worker (nest-worker.ts), on the NestJS service's queue.
 import { createGateway, defineGateway, forward, silentLogger } from 'gangway-ws'
 import type { Broker } from './brokers.js'
-import { gangwayTransport } from './gangway-transport.js'
+import { gangwayNestTransport, gangwayTransport } from './gangway-transport.js'
 
-const transport = await gangwayTransport(process.argv[2] as Broker)
+const broker = process.argv[2] as Broker
+const transport = await (process.argv[3] === 'nest' ? gangwayNestTransport(broker) : gangwayTransport(broker))
 const gateway = defineGateway({ path: '/ws' }).subscribe('ask', forward('bench.ask', { timeoutMs: 30_000 }))
 // No rate limit: the benchmark client is deliberately a firehose (NestJS has none either).
 const app = createGateway({ gateways: [gateway], transport, logger: silentLogger, rateLimit: false, heartbeat: false })

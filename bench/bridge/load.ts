@@ -1,6 +1,10 @@
 import WebSocket from 'ws'
 
-export type Framework = 'gangway' | 'nest'
+/**
+ * `gangway`: gangway gateway → gangway service; `gangway-nest`: gangway gateway → the unmodified
+ * NestJS service (`wire: 'nest'`); `nest`: NestJS gateway → the same NestJS service.
+ */
+export type Framework = 'gangway' | 'gangway-nest' | 'nest'
 
 /** One measured run. */
 export interface LoadResult {
@@ -43,7 +47,7 @@ export async function runLoad(options: { url: string; framework: Framework; conc
     const pending = new Map<number, { start: number; lane: Lane }>()
     ws.on('message', (raw: Buffer) => {
       const frame = JSON.parse(raw.toString()) as { id?: number; data?: { id?: number }; error?: unknown }
-      const id = framework === 'gangway' ? frame.id : frame.data?.id
+      const id = framework === 'nest' ? frame.data?.id : frame.id
       const entry = id === undefined ? undefined : pending.get(id)
       if (!entry) return
       pending.delete(id!)
@@ -61,7 +65,7 @@ export async function runLoad(options: { url: string; framework: Framework; conc
           pending.set(id, { start: performance.now(), lane })
           inflight++
           const payload = { n: id, text: 'how many roads must a man walk down' }
-          ws.send(framework === 'gangway' ? JSON.stringify({ event: 'ask', data: payload, id }) : JSON.stringify({ event: 'ask', data: { id, payload } }))
+          ws.send(framework === 'nest' ? JSON.stringify({ event: 'ask', data: { id, payload } }) : JSON.stringify({ event: 'ask', data: payload, id }))
         },
       }
       lane.send()

@@ -1,7 +1,9 @@
 // `npm run bench:bridge`: client → gateway → broker → worker → gateway → client round trips,
 // gangway vs NestJS (ClientProxy.send) on RabbitMQ, NATS and Redis, gateway and worker as separate
-// processes. Each configuration runs BENCH_REPEATS times (default 3); medians are reported.
-// Options (env): BENCH_BROKERS=amqp,nats,redis BENCH_FRAMEWORKS=gangway,nest BENCH_CONCURRENCY=1,16,256
+// processes; and the gangway gateway in front of the unmodified NestJS microservice (`wire: 'nest'`)
+// vs the NestJS gateway in front of the same service. Each configuration runs BENCH_REPEATS times
+// (default 3); medians are reported.
+// Options (env): BENCH_BROKERS=amqp,nats,redis BENCH_FRAMEWORKS=gangway,gangway-nest,nest BENCH_CONCURRENCY=1,16,256
 // BENCH_REPEATS=3 BENCH_SECONDS=4 BENCH_WARMUP_SECONDS=1 BENCH_MAX_SECONDS=1200.
 // --quick (as `npm run bench -- --quick --extras` passes it): 1 run of 1.5 s per configuration, for
 // checking a change; explicit BENCH_* values still win.
@@ -15,7 +17,10 @@ import { runLoad, type Framework, type LoadResult } from './load.js'
 
 const list = (name: string, fallback: string) => (process.env[name] ?? fallback).split(',').map((s) => s.trim()).filter(Boolean)
 const brokers = list('BENCH_BROKERS', 'amqp,nats,redis') as Broker[]
-const frameworks = list('BENCH_FRAMEWORKS', 'gangway,nest') as Framework[]
+const frameworks = list('BENCH_FRAMEWORKS', 'gangway,gangway-nest,nest') as Framework[]
+/** The processes of each framework: `gangway-nest` is gangway's gateway (in NestJS's wire) in front of the NestJS worker. */
+const processesOf = (framework: Framework) =>
+  framework === 'gangway-nest' ? { worker: ['nest-worker'], gateway: ['gangway-gateway', 'nest'] } : { worker: [`${framework}-worker`], gateway: [`${framework}-gateway`] }
 const concurrencies = list('BENCH_CONCURRENCY', '1,16,256').map(Number)
 const quick = process.argv.includes('--quick')
 const repeats = Number(process.env.BENCH_REPEATS ?? (quick ? 1 : 3))
@@ -28,8 +33,8 @@ interface Row {
   broker: Broker
   framework: Framework
   concurrency: number
-  runs: Array<LoadResult & { cpuUs: number | undefined }>
-  median: { rps: number; p50: number; p99: number; errors: number; cpuUs: number | undefined }
+  runs: Array<LoadResult & { cpuUs: number | undefined; gatewayCpuUs: number | undefined }>
+  median: { rps: number; p50: number; p99: number; errors: number; cpuUs: number | undefined; gatewayCpuUs: number | undefined }
 }
 
 /** CPU time (user + system) a process has used, in µs; undefined where /proc is missing. */
@@ -45,8 +50,8 @@ function cpuTime(pid: number | undefined): number | undefined {
 
 const script = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url))
 
-function start(name: string, broker: Broker): Promise<{ child: ChildProcess; port: number | undefined }> {
-  const child = spawn(process.execPath, [script(name), broker], { env: { ...process.env, BENCH_RUN_ID: runId }, stdio: ['ignore', 'pipe', 'inherit'] })
+function start([name, ...args]: string[], broker: Broker): Promise<{ child: ChildProcess; port: number | undefined }> {
+  const child = spawn(process.execPath, [script(name!), broker, ...args], { env: { ...process.env, BENCH_RUN_ID: runId }, stdio: ['ignore', 'pipe', 'inherit'] })
   return new Promise((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => reject(new Error(`${name} ${broker} did not start: ${out}`)), 30_000)
@@ -71,6 +76,7 @@ async function stop(child: ChildProcess): Promise<void> {
   clearTimeout(timer)
 }
 
+const medianOf = (values: Array<number | undefined>) => (values.includes(undefined) ? undefined : median(values as number[]))
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b)
   return sorted[Math.floor(sorted.length / 2)]!
@@ -84,19 +90,23 @@ for (const broker of brokers) {
     let worker: ChildProcess | undefined
     let gateway: ChildProcess | undefined
     try {
-      worker = (await start(`${framework}-worker`, broker)).child
-      const started = await start(`${framework}-gateway`, broker)
+      worker = (await start(processesOf(framework).worker, broker)).child
+      const started = await start(processesOf(framework).gateway, broker)
       gateway = started.child
       const url = `ws://127.0.0.1:${started.port}/ws`
       for (const concurrency of concurrencies) {
-        const runs: Array<LoadResult & { cpuUs: number | undefined }> = []
+        const runs: Row['runs'] = []
         for (let r = 0; r < repeats && Date.now() < deadline; r++) {
           const before = [cpuTime(gateway.pid), cpuTime(worker.pid)]
           const result = await runLoad({ url, framework, concurrency, warmupMs, durationMs })
           const after = [cpuTime(gateway.pid), cpuTime(worker.pid)]
           // Gateway + worker CPU per round trip: steadier than req/s on a shared machine.
-          const cpuUs = before.includes(undefined) || after.includes(undefined) ? undefined : (after[0]! - before[0]! + after[1]! - before[1]!) / (result.requests + result.warmupRequests)
-          runs.push({ ...result, cpuUs })
+          const measured = !before.includes(undefined) && !after.includes(undefined)
+          const perRequest = (us: number) => us / (result.requests + result.warmupRequests)
+          const cpuUs = measured ? perRequest(after[0]! - before[0]! + after[1]! - before[1]!) : undefined
+          // The gateway's share alone: the worker is the same process for gangway-nest and nest.
+          const gatewayCpuUs = measured ? perRequest(after[0]! - before[0]!) : undefined
+          runs.push({ ...result, cpuUs, gatewayCpuUs })
           console.error(`  ${broker} ${framework} c=${concurrency} run ${r + 1}: ${result.rps.toFixed(0)} req/s, p50 ${result.p50.toFixed(2)} ms, p99 ${result.p99.toFixed(2)} ms, errors ${result.errors}, gateway+worker CPU ${cpuUs?.toFixed(1) ?? '?'} µs/request`)
         }
         if (runs.length === 0) continue
@@ -105,7 +115,7 @@ for (const broker of brokers) {
           framework,
           concurrency,
           runs,
-          median: { rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0), cpuUs: runs.some((r) => r.cpuUs === undefined) ? undefined : median(runs.map((r) => r.cpuUs!)) },
+          median: { rps: median(runs.map((r) => r.rps)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), errors: runs.reduce((n, r) => n + r.errors, 0), cpuUs: medianOf(runs.map((r) => r.cpuUs)), gatewayCpuUs: medianOf(runs.map((r) => r.gatewayCpuUs)) },
         })
       }
     } catch (err) {
@@ -118,21 +128,29 @@ for (const broker of brokers) {
 }
 
 const fmt = (row: Row | undefined) => (row ? `${row.median.rps.toFixed(0)} (${row.median.p50.toFixed(2)} / ${row.median.p99.toFixed(2)})` : '–')
-const cpu = (row: Row | undefined) => (row?.median.cpuUs === undefined ? '–' : row.median.cpuUs.toFixed(0))
+const cpu = (row: Row | undefined, which: 'cpuUs' | 'gatewayCpuUs' = 'cpuUs') => (row?.median[which] === undefined ? '–' : row.median[which]!.toFixed(0))
+const find = (broker: Broker, framework: Framework, concurrency: number) => rows.find((r) => r.broker === broker && r.framework === framework && r.concurrency === concurrency)
+const ratio = (a: Row | undefined, b: Row | undefined) => (a && b ? `${(a.median.rps / b.median.rps).toFixed(2)}×` : '–')
 const lines = [
   `Bridge round trips, median of ${repeats} × ${durationMs / 1000} s: req/s (p50 / p99 ms), and gateway + worker CPU µs per request. ${cpus().length} cores, Node ${process.version}.`,
-  '',
-  '| broker | concurrency | gangway | NestJS | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |',
-  '|---|---:|---:|---:|---:|---:|---:|',
 ]
-for (const broker of brokers) {
-  for (const concurrency of concurrencies) {
-    const g = rows.find((r) => r.broker === broker && r.framework === 'gangway' && r.concurrency === concurrency)
-    const n = rows.find((r) => r.broker === broker && r.framework === 'nest' && r.concurrency === concurrency)
-    const ratio = g && n ? `${(g.median.rps / n.median.rps).toFixed(2)}×` : '–'
-    lines.push(`| ${broker} | ${concurrency} | ${fmt(g)} | ${fmt(n)} | ${ratio} | ${cpu(g)} | ${cpu(n)} |`)
+/** One comparison table: framework `a` against `b`, per broker and concurrency; `gateway` adds the gateways' own CPU. */
+function compare(a: Framework, b: Framework, title: string, columns: [string, string], gateway = false): void {
+  if (!frameworks.includes(a) || !frameworks.includes(b)) return
+  const extra = gateway ? ' gateway CPU µs/req gangway | gateway CPU µs/req NestJS |' : ''
+  lines.push('', title, '')
+  lines.push(`| broker | concurrency | ${columns[0]} | ${columns[1]} | gangway ÷ NestJS | CPU µs/req gangway | CPU µs/req NestJS |${extra}`, `|---|---:|---:|---:|---:|---:|---:|${gateway ? '---:|---:|' : ''}`)
+  for (const broker of brokers) {
+    for (const concurrency of concurrencies) {
+      const x = find(broker, a, concurrency)
+      const y = find(broker, b, concurrency)
+      const gatewayCpu = gateway ? ` ${cpu(x, 'gatewayCpuUs')} | ${cpu(y, 'gatewayCpuUs')} |` : ''
+      lines.push(`| ${broker} | ${concurrency} | ${fmt(x)} | ${fmt(y)} | ${ratio(x, y)} | ${cpu(x)} | ${cpu(y)} |${gatewayCpu}`)
+    }
   }
 }
+compare('gangway', 'nest', 'gangway gateway → gangway service vs NestJS gateway → NestJS service:', ['gangway', 'NestJS'])
+compare('gangway-nest', 'nest', "The same unmodified NestJS service behind a gangway gateway (`wire: 'nest'`) vs behind the NestJS gateway:", ['gangway → NestJS service', 'NestJS → NestJS service'], true)
 const table = lines.join('\n')
 console.log(table)
 // The Redis streams gangway left behind (RabbitMQ queues expire by themselves; NATS keeps nothing).

@@ -3,6 +3,7 @@ import { GatewayError, type BrokerLink, type BrokerState, type ConsumeOptions, t
 import { AmqpBrokerConnection } from './amqp-broker-connection.js'
 import type { AmqpChannelSource, AmqpConnectionLike } from './amqp-connection-like.js'
 import { resolveAmqpLinkOptions, type AmqpLinkOptions, type ResolvedAmqpLinkOptions } from './amqp-options.js'
+import { sendConfirmed } from './send-confirmed.js'
 
 interface ConsumerSpec {
   readonly queue: string
@@ -21,7 +22,9 @@ interface ConsumerSpec {
  *   requester's deadline), consumed with manual acks and a prefetch;
  * - inboxes: a queue per gateway node / requester, `x-expires` so a dead
  *   node's queue disappears; consumed without acks;
- * - broadcast: a fanout exchange, each node binding an exclusive queue.
+ * - broadcast: a fanout exchange, each node binding an exclusive queue;
+ * - the services' broadcast (cancellations): another fanout exchange, each
+ *   service binding an exclusive queue.
  */
 export class AmqpLink implements BrokerLink {
   readonly kind = 'amqp'
@@ -32,9 +35,14 @@ export class AmqpLink implements BrokerLink {
   readonly #requestQueueOptions: { durable: true; arguments?: Record<string, number> }
   readonly #logger: () => Logger
   readonly #inboxes = new Map<string, (body: Uint8Array) => void>()
-  readonly #broadcasts = new Set<(body: Uint8Array) => void>()
+  /** Broadcast subscriptions: a gateway node's (pushes) or a service's (cancellations), by fanout exchange. */
+  readonly #broadcasts: Array<{ readonly exchange: string; readonly receive: (body: Uint8Array) => void }> = []
   readonly #consumers: ConsumerSpec[] = []
-  readonly #declared = new Set<string>()
+  /**
+   * Queues and exchanges declared on the current connection, by name. Senders share one
+   * declaration and wait for it in call order, so a later message never overtakes an earlier one.
+   */
+  readonly #declared = new Map<string, Promise<unknown>>()
   /** What was declared on the current connection. */
   readonly #topology = new Set<string>()
   #unconfirmed = 0
@@ -57,6 +65,11 @@ export class AmqpLink implements BrokerLink {
         this.#declared.clear()
       }
     })
+  }
+
+  /** The broker connection the link is built on (the NestJS wire shares it). */
+  get connection(): AmqpBrokerConnection {
+    return this.#connection
   }
 
   unavailable(): 'UNAVAILABLE' | 'BUSY' | undefined {
@@ -89,10 +102,21 @@ export class AmqpLink implements BrokerLink {
     await this.#main?.deleteQueue(this.#inboxQueue(id)).catch(() => {})
   }
 
-  async openBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
-    this.#broadcasts.add(receive)
+  openBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
+    return this.#openFanout(this.#broadcastExchange(), receive)
+  }
+
+  openServiceBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
+    return this.#openFanout(this.#servicesExchange(), receive)
+  }
+
+  async #openFanout(exchange: string, receive: (body: Uint8Array) => void): Promise<void> {
+    // Opening again after a failed attempt must not subscribe twice: every message would arrive twice.
+    let n = this.#broadcasts.findIndex((each) => each.exchange === exchange && each.receive === receive) + 1
+    if (n === 0) n = this.#broadcasts.push({ exchange, receive })
+    const spec = this.#broadcasts[n - 1]!
     await this.connect()
-    await this.#once(`broadcast:${this.#broadcasts.size}`, (main) => this.#declareBroadcast(main, receive))
+    await this.#once(`broadcast:${n}`, (main) => this.#declareBroadcast(main, spec))
   }
 
   async sendRequest(pattern: string, body: Buffer, info: RequestInfo): Promise<void> {
@@ -100,28 +124,20 @@ export class AmqpLink implements BrokerLink {
     const queue = this.#requestQueue(pattern)
     const publisher = this.#publisher
     if (!publisher || !this.#up) throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
-    if (!this.#declared.has(queue)) {
-      await publisher.assertQueue(queue, this.#requestQueueOptions)
-      this.#declared.add(queue)
-    }
+    await this.#declare(queue, () => publisher.assertQueue(queue, this.#requestQueueOptions))
     this.#connection.admit(body.byteLength)
     const ttl = info.expiresAt === undefined ? undefined : Math.max(1, info.expiresAt - Date.now())
+    const persistent = ttl === undefined ? this.#options.persistEvents : this.#options.persistRequests
     this.#unconfirmed++
-    await new Promise<void>((resolve, reject) => {
-      try {
-        publisher.sendToQueue(queue, body, { persistent: ttl === undefined ? this.#options.persistEvents : this.#options.persistRequests, expiration: ttl === undefined ? undefined : String(ttl), contentType: 'application/json' }, (err) => {
-          this.#unconfirmed--
-          if (err) reject(new GatewayError('UNAVAILABLE', 'RabbitMQ did not confirm the request', { cause: err }))
-          else resolve()
-        })
-      } catch (err) {
-        this.#unconfirmed--
-        reject(new GatewayError('UNAVAILABLE', 'The AMQP channel is closed', { cause: err }))
-      }
-    })
+    try {
+      await sendConfirmed(publisher, queue, body, { persistent, expiration: ttl === undefined ? undefined : String(ttl), contentType: 'application/json' })
+    } finally {
+      this.#unconfirmed--
+    }
   }
 
   async sendToInbox(id: string, body: Buffer): Promise<void> {
+    if (this.#main === undefined) await this.#firstConnection()
     const main = this.#main
     if (!main || !this.#up) throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
     this.#connection.admit(body.byteLength)
@@ -129,10 +145,22 @@ export class AmqpLink implements BrokerLink {
   }
 
   async broadcast(body: Buffer): Promise<void> {
+    if (this.#main === undefined) await this.#firstConnection()
     const main = this.#main
     if (!main || !this.#up) throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
     this.#connection.admit(body.byteLength)
     main.publish(this.#broadcastExchange(), '', body, { contentType: 'application/json' })
+  }
+
+  async broadcastToServices(body: Buffer): Promise<void> {
+    if (this.#main === undefined) await this.#firstConnection()
+    const main = this.#main
+    if (!main || !this.#up) throw new GatewayError('UNAVAILABLE', 'The AMQP connection is down')
+    const exchange = this.#servicesExchange()
+    // Publishing to an exchange nobody declared yet would close the channel.
+    await this.#declare(exchange, () => main.assertExchange(exchange, 'fanout', { durable: true }))
+    this.#connection.admit(body.byteLength)
+    main.publish(exchange, '', body, { contentType: 'application/json' })
   }
 
   async consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void> {
@@ -169,9 +197,31 @@ export class AmqpLink implements BrokerLink {
     this.#consumer = consumer
     for (const [id, receive] of this.#inboxes) await this.#once(`inbox:${id}`, () => this.#declareInbox(main, id, receive))
     let n = 0
-    for (const receive of this.#broadcasts) await this.#once(`broadcast:${++n}`, () => this.#declareBroadcast(main, receive))
+    for (const spec of this.#broadcasts) await this.#once(`broadcast:${++n}`, () => this.#declareBroadcast(main, spec))
     n = 0
     for (const spec of this.#consumers) await this.#once(`consumer:${++n}`, () => this.#declareConsumer(consumer, spec))
+  }
+
+  /**
+   * A process that only pushes (a cron job's `service.server()`) connects on its first send.
+   * Once connected there is nothing to wait for: a reply is handed to the channel in the same
+   * turn, before the acknowledgement that follows it.
+   */
+  async #firstConnection(): Promise<void> {
+    if (!this.#connection.state.everConnected) await this.connect().catch(() => {})
+  }
+
+  /** Declares what a publish needs once per connection; a failed declaration is tried again by the next publish. */
+  #declare(name: string, declare: () => Promise<unknown>): Promise<unknown> {
+    let declared = this.#declared.get(name)
+    if (declared === undefined) {
+      declared = declare()
+      this.#declared.set(name, declared)
+      declared.catch(() => {
+        if (this.#declared.get(name) === declared) this.#declared.delete(name)
+      })
+    }
+    return declared
   }
 
   /** Declares a piece of topology once per connection (setup and a concurrent open may both ask). */
@@ -187,8 +237,7 @@ export class AmqpLink implements BrokerLink {
     await channel.consume(queue, (message) => message && receive(message.content), { noAck: true })
   }
 
-  async #declareBroadcast(channel: Channel, receive: (body: Uint8Array) => void): Promise<void> {
-    const exchange = this.#broadcastExchange()
+  async #declareBroadcast(channel: Channel, { exchange, receive }: { exchange: string; receive: (body: Uint8Array) => void }): Promise<void> {
     await channel.assertExchange(exchange, 'fanout', { durable: true })
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true })
     await channel.bindQueue(queue, exchange, '')
@@ -233,5 +282,9 @@ export class AmqpLink implements BrokerLink {
 
   #broadcastExchange(): string {
     return `${this.#options.prefix}.nodes`
+  }
+
+  #servicesExchange(): string {
+    return `${this.#options.prefix}.services`
   }
 }

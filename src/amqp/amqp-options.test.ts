@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { DEFAULT_AMQP_LINK_OPTIONS, DEFAULT_MAX_BLOCKED_BYTES, resolveAmqpLinkOptions } from './amqp-options.js'
+import { DEFAULT_AMQP_LINK_OPTIONS, DEFAULT_MAX_BLOCKED_BYTES, resolveAmqpLinkOptions, resolveNestAmqpOptions } from './amqp-options.js'
+import { amqpTransport } from './amqp-transport.js'
 
 const invalid = (option: string) => (err: unknown) => (err as { code?: string }).code === 'CONFIG_INVALID' && (err as Error).message.includes(`"${option}"`)
 
@@ -30,4 +31,15 @@ test('resolveAmqpLinkOptions: an invalid option throws CONFIG_INVALID naming it'
   assert.throws(() => resolveAmqpLinkOptions({ requestQueueExpiresMs: -1 }), invalid('requestQueueExpiresMs'))
   assert.throws(() => resolveAmqpLinkOptions({ maxUnconfirmed: 0 }), invalid('maxUnconfirmed'))
   assert.throws(() => resolveAmqpLinkOptions({ prefix: 'has space' }), invalid('prefix'))
+})
+
+test("the NestJS wire's options: a queue is required, queueOptions copied and frozen; wire is 'gangway' or 'nest'", () => {
+  const queueOptions = { durable: false }
+  const resolved = resolveNestAmqpOptions({ queue: 'orders', queueOptions })
+  assert.deepEqual(resolved, { queue: 'orders', queueOptions: { durable: false }, noAssert: false, persistent: false, expireRequests: false, maxUnconfirmed: 10_000 })
+  assert.ok(Object.isFrozen(resolved) && Object.isFrozen(resolved.queueOptions) && resolved.queueOptions !== queueOptions)
+  assert.throws(() => resolveNestAmqpOptions({}), invalid('queue'))
+  assert.throws(() => resolveNestAmqpOptions({ queue: 'q', noAssert: 1 as never }), invalid('noAssert'))
+  assert.throws(() => amqpTransport('amqp://127.0.0.1', { wire: 'nest' }), invalid('queue'))
+  assert.throws(() => amqpTransport('amqp://127.0.0.1', { wire: 'nestjs' as never }), invalid('wire'))
 })

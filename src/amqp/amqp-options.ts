@@ -102,3 +102,58 @@ export function resolveAmqpLinkOptions(options: AmqpLinkOptions = {}): ResolvedA
   checkPositiveInteger('maxUnconfirmed', resolved.maxUnconfirmed)
   return Object.freeze({ ...resolved, reconnect })
 }
+
+/**
+ * Options of the NestJS wire on RabbitMQ (`amqpTransport(url, { wire: 'nest', queue })`):
+ * NestJS's `Transport.RMQ` server consumes one queue for every pattern, and its
+ * clients reply through RabbitMQ's direct reply-to.
+ */
+export interface NestAmqpOptions {
+  /** The queue the NestJS service consumes (its `options.queue`). Required with `wire: 'nest'`. */
+  queue?: string
+  /**
+   * How the queue is declared, as in the NestJS service's `queueOptions` (amqplib's
+   * `assertQueue` options; a mismatch makes RabbitMQ close the channel).
+   * @default {} (amqplib's defaults: durable, as NestJS's)
+   */
+  queueOptions?: Readonly<Record<string, unknown>>
+  /** Do not declare the queue (NestJS's `noAssert`): a request to a queue that does not exist is answered `UNAVAILABLE`. @default false */
+  noAssert?: boolean
+  /** Publish requests and events as persistent messages (NestJS's `persistent`). @default false */
+  persistent?: boolean
+  /**
+   * Give each request its deadline as a per-message TTL, so RabbitMQ drops it if it is
+   * still queued then. Off by default: a NestJS server consumes without acknowledgements
+   * and without a prefetch limit, so requests do not wait in its queue while it runs, and a
+   * TTL makes RabbitMQ decode every message's properties (the deadline always travels in
+   * `x-deadline` and the metadata). Turn it on for a service that may be down for a while,
+   * or that limits its prefetch. @default false
+   */
+  expireRequests?: boolean
+}
+
+export interface ResolvedNestAmqpOptions {
+  readonly queue: string
+  readonly queueOptions: Readonly<Record<string, unknown>>
+  readonly noAssert: boolean
+  readonly persistent: boolean
+  readonly expireRequests: boolean
+  readonly maxUnconfirmed: number
+}
+
+/** The defaults of `NestAmqpOptions` (there is no default queue: NestJS's `''` makes RabbitMQ name a new one). */
+export const DEFAULT_NEST_AMQP_OPTIONS = Object.freeze({ queueOptions: Object.freeze({}), noAssert: false, persistent: false, expireRequests: false })
+
+/** Checks the NestJS wire's options and returns a new frozen object; other fields of `options` are ignored. */
+export function resolveNestAmqpOptions(options: NestAmqpOptions & { maxUnconfirmed?: number } = {}): ResolvedNestAmqpOptions {
+  const resolved = withDefaults({ ...DEFAULT_NEST_AMQP_OPTIONS, queue: '', maxUnconfirmed: DEFAULT_AMQP_LINK_OPTIONS.maxUnconfirmed }, checkOptionsObject(options))
+  if (typeof resolved.queue !== 'string' || resolved.queue.length === 0 || resolved.queue.length > 255) {
+    invalidOption('queue', "must name the NestJS service's queue (1-255 characters) with wire: 'nest'")
+  }
+  if (resolved.queueOptions === null || typeof resolved.queueOptions !== 'object') invalidOption('queueOptions', 'must be an object')
+  checkBoolean('noAssert', resolved.noAssert)
+  checkBoolean('persistent', resolved.persistent)
+  checkBoolean('expireRequests', resolved.expireRequests)
+  checkPositiveInteger('maxUnconfirmed', resolved.maxUnconfirmed)
+  return Object.freeze({ ...resolved, queueOptions: Object.freeze({ ...resolved.queueOptions }) })
+}

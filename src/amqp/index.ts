@@ -11,11 +11,16 @@
  */
 export { amqpTransport, type AmqpTransportOptions } from './amqp-transport.js'
 export { AmqpLink } from './amqp-link.js'
+export { NestAmqpLink } from './nest-amqp-link.js'
 export {
   DEFAULT_AMQP_CONNECTION_OPTIONS,
   DEFAULT_AMQP_LINK_OPTIONS,
   DEFAULT_MAX_BLOCKED_BYTES,
+  DEFAULT_NEST_AMQP_OPTIONS,
   resolveAmqpLinkOptions,
+  resolveNestAmqpOptions,
+  type NestAmqpOptions,
+  type ResolvedNestAmqpOptions,
   type AmqpConnectionOptions,
   type AmqpLinkOptions,
   type ResolvedAmqpConnectionOptions,

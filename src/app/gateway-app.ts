@@ -1,9 +1,11 @@
 import { createServer, type Server as HttpServer } from 'node:http'
 import type { Server as HttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { ConnectionEventPublisher } from '../bridge/connection-events.js'
 import { GatewayBridge } from '../bridge/gateway-bridge.js'
 import { inProcessTransport } from '../bridge/in-process-transport.js'
-import type { Connection } from '../connection/connection.js'
+import type { Connection, ConnectionEventSink } from '../connection/connection.js'
+import { ClusterAdapter } from '../cluster/cluster-adapter.js'
 import { ConnectionIds, randomNodeId } from '../connection/connection-id.js'
 import { Heartbeat } from '../connection/heartbeat.js'
 import type { Server } from '../contracts/client-server.js'
@@ -47,6 +49,7 @@ export class GatewayApp implements GatewayHost {
   readonly #emptyWaiters: Array<() => void> = []
   readonly #brokers = new Map<string, BrokerState>()
   readonly #bridge: GatewayBridge | undefined
+  readonly #connectionEvents: ConnectionEventPublisher | undefined
   #ownedServer: HttpServer | undefined
   readonly #heartbeat: Heartbeat<Connection> | undefined
   #draining = false
@@ -66,7 +69,8 @@ export class GatewayApp implements GatewayHost {
     this.addressLimiter = options.maxConnectionsPerAddress === false ? undefined : new AddressLimiter(options.maxConnectionsPerAddress)
     this.handshakeRateLimiter = options.handshakeRateLimit === false ? undefined : new HandshakeRateLimiter(options.handshakeRateLimit)
     const forwards = definitions.some((definition) => GatewayBridge.forwards(definition))
-    if (options.transport !== undefined || forwards) {
+    const publishes = definitions.some((definition) => definition.connectionEvents)
+    if (options.transport !== undefined || forwards || publishes) {
       const transport = options.transport ?? inProcessTransport({ logger: options.logger })
       const bridge = new GatewayBridge(transport, this.nodeId, (ns, target, frame) => this.#namespaces.get(ns)?.deliverLocal(target, frame) ?? 0, options.logger, options.transport === undefined)
       this.#bridge = bridge
@@ -74,6 +78,7 @@ export class GatewayApp implements GatewayHost {
       if (reportsBrokerState(transport)) transport.reportBrokerStateTo(this.reportBrokerState)
       definitions = definitions.map((definition) => bridge.bind(definition))
       bridge.open().catch(() => {}) // logged by the bridge; requests answer UNAVAILABLE meanwhile
+      if (publishes) this.#connectionEvents = this.#publishConnectionEvents(transport)
     }
     this.#mounts = Object.freeze(definitions.map((definition) => new MountedGateway(this, definition, this.#registry(definition.namespace))))
     this.#heartbeat = options.heartbeat ? new Heartbeat(options.heartbeat, options.logger) : undefined
@@ -100,6 +105,11 @@ export class GatewayApp implements GatewayHost {
    */
   async ready(): Promise<void> {
     await this.#bridge?.open()
+  }
+
+  /** Where gateways with `connectionEvents` report their connections' lifecycle. */
+  get connectionEvents(): ConnectionEventSink | undefined {
+    return this.#connectionEvents
   }
 
   /** Open connections across every gateway of this app on this node. */
@@ -224,9 +234,30 @@ export class GatewayApp implements GatewayHost {
     for (const router of this.#routers) for (const mount of this.#mounts) router.unmount(mount.definition.path, mount)
     for (const mount of this.#mounts) mount.close()
     await this.#adapter.close()
+    // The connections' `disconnected` events go out before the transport closes.
+    await this.#connectionEvents?.flush(this.options.closeTimeoutMs)
     await this.#bridge?.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the bridge failed'))
     owned?.closeAllConnections()
     await serverClosed
+  }
+
+  /**
+   * The publisher of connection events. With a cluster adapter, a node that dies
+   * without closing its connections is reported once, as `nodeLost`, by the
+   * surviving node with the lowest id (each survivor knows the others from the
+   * cluster's heartbeats; services deduplicate the rare second report).
+   */
+  #publishConnectionEvents(transport: GatewayBridge['transport']): ConnectionEventPublisher {
+    const publisher = new ConnectionEventPublisher(transport, this.nodeId, this.logger)
+    const adapter = this.#adapter
+    if (adapter instanceof ClusterAdapter) {
+      adapter.on('nodeLeft', (nodeId, why) => {
+        if (why !== 'silent' || this.#draining) return
+        const reporter = [this.nodeId, ...adapter.nodes()].sort()[0]
+        if (reporter === this.nodeId) publisher.nodeLost(nodeId)
+      })
+    }
+    return publisher
   }
 
   #allClosed(): Promise<void> {

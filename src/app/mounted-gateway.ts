@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { Connection, type ConnectionHost, type ConnectionSettings } from '../connection/connection.js'
+import { Connection, type ConnectionEventSink, type ConnectionHost, type ConnectionSettings } from '../connection/connection.js'
 import type { ConnectionGuard } from '../contracts/guards.js'
 import type { GatewayDefinition } from '../definition/gateway-definition.js'
 import type { Dispatcher } from '../dispatch/dispatcher.js'
@@ -29,6 +29,8 @@ export interface GatewayHost extends ConnectionHost {
   readonly addressLimiter: AddressLimiter | undefined
   /** Per-address handshake rate shared by the app's gateways, unless `handshakeRateLimit` is false. */
   readonly handshakeRateLimiter: HandshakeRateLimiter | undefined
+  /** Where gateways with `connectionEvents` report their connections' lifecycle. */
+  readonly connectionEvents: ConnectionEventSink | undefined
   nextConnectionId(): string
 }
 
@@ -89,6 +91,7 @@ export class MountedGateway implements UpgradeTarget {
       logger: options.logger,
       ambient: options.context !== undefined,
       host,
+      events: definition.connectionEvents ? host.connectionEvents : undefined,
     })
     this.#wss = new WebSocketServer(webSocketServerOptions(options))
   }

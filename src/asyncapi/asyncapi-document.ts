@@ -1,6 +1,6 @@
 import { ERROR_CODES } from '../errors/error-codes.js'
 import type { GatewayDefinition } from '../definition/gateway-definition.js'
-import { PING_EVENT, PRESENCE_EVENT, RESERVED_EVENT_PREFIX } from '../protocol/control-events.js'
+import { CANCEL_EVENT, PING_EVENT, PRESENCE_EVENT, RESERVED_EVENT_PREFIX } from '../protocol/control-events.js'
 import { PROTOCOL } from '../protocol/hello.js'
 import { readSource, type AsyncApiSource } from './gateway-definitions.js'
 import { jsonSchemaOf, type JsonSchema, type JsonSchemaConverter, type SchemaLike } from './json-schema-of.js'
@@ -182,6 +182,17 @@ export function asyncApiDocument(source: AsyncApiSource, options: AsyncApiOption
       summary: PRESENCE_MESSAGE.summary,
       messages: [addShared(PRESENCE_EVENT, 'presence')],
     }
+    operations[operationKeys.scoped(channelId, CANCEL_EVENT)] = {
+      action: 'receive',
+      channel: channelRef,
+      title: CANCEL_EVENT,
+      summary: 'Gives up on a request sent earlier on this connection; no answer of its own.',
+      description:
+        'The request it names by "id", if it is a forwarded one still in flight, is answered CANCELLED at once and the service working on it ' +
+        'sees its signal abort; its late reply is discarded. A request already answered is left alone. gangway-ws/client sends it when a ' +
+        "request's signal aborts after it was sent, and when a request it sent times out.",
+      messages: [addShared(CANCEL_EVENT, 'cancel')],
+    }
     operations[operationKeys.scoped(channelId, 'protocolError')] = {
       action: 'send',
       channel: channelRef,
@@ -230,6 +241,16 @@ export function asyncApiDocument(source: AsyncApiSource, options: AsyncApiOption
           correlationId: { $ref: '#/components/correlationIds/requestId' },
           payload: envelope(PING_EVENT, { type: 'null', description: 'Absent or null.' }, 'optional'),
         },
+        cancel: {
+          name: CANCEL_EVENT,
+          title: 'cancel',
+          correlationId: { $ref: '#/components/correlationIds/requestId' },
+          payload: {
+            type: 'object',
+            required: ['event', 'id'],
+            properties: { event: { type: 'string', const: CANCEL_EVENT }, id: { $ref: '#/components/schemas/requestId' } },
+          },
+        },
         pong: {
           name: PING_EVENT,
           title: 'pong',
@@ -259,8 +280,16 @@ function envelope(event: string, data: JsonSchema, id: 'optional' | 'required', 
       event: { type: 'string', const: event },
       data: note ? { ...data, description: note } : data,
       id: { $ref: '#/components/schemas/requestId' },
+      ...(id === 'optional' ? { deadline: DEADLINE } : {}),
     },
   }
+}
+
+const DEADLINE: JsonSchema = {
+  type: 'number',
+  description:
+    "Requests: when the client stops waiting (epoch ms, the client's clock). A forwarded request ends at the earlier of it and its forward " +
+    "timeout; a value that is not later than the gateway's clock is ignored.",
 }
 
 function pushEnvelope(event: string, data: JsonSchema): JsonSchema {

@@ -79,7 +79,23 @@ export interface PushRecord {
   readonly d: unknown
 }
 
-export type BridgeRecord = RequestRecord | ReplyRecord | ErrorRecord | PushRecord
+/** Why a requester gave up on a request before its answer: the client cancelled it, or its connection closed. */
+export type CancelReason = 'cancelled' | 'disconnected'
+
+/**
+ * A requester gave up on request `c` of inbox `r` (sent to every service: the
+ * requester cannot know which instance took it). The service aborts the
+ * handler's `ctx.signal`, or skips the request if it has not started it yet.
+ */
+export interface CancelRecord {
+  readonly t: 'k'
+  readonly c: string
+  readonly r: string
+  /** Why. */
+  readonly w: CancelReason
+}
+
+export type BridgeRecord = RequestRecord | ReplyRecord | ErrorRecord | PushRecord | CancelRecord
 
 /** Encodes records into one broker message body. */
 export function encodeRecords(records: readonly BridgeRecord[]): Buffer {

@@ -1,4 +1,5 @@
 import type { BrokerState } from '../broker/broker-state.js'
+import type { BridgeRecord, RequestRecord } from './bridge-records.js'
 
 /**
  * The bridge's role on a broker connection (each broker folder builds one on
@@ -28,8 +29,12 @@ export interface BrokerLink {
   unavailable(): 'UNAVAILABLE' | 'BUSY' | undefined
   /** Connects; idempotent. Rejects with `UNAVAILABLE` if the broker cannot be reached. */
   connect(): Promise<void>
-  /** Starts receiving what is addressed to inbox `id`. May be called for several ids. */
-  openInbox(id: string, receive: (body: Uint8Array) => void): Promise<void>
+  /**
+   * Starts receiving what is addressed to inbox `id`. May be called for several ids. A
+   * link that builds the records itself (the NestJS wire, translating replies) may hand
+   * them over decoded instead of as a body.
+   */
+  openInbox(id: string, receive: (body: Uint8Array | readonly BridgeRecord[]) => void): Promise<void>
   /** Stops receiving for inbox `id` (the broker forgets it: exclusive, auto-delete or expiring). */
   closeInbox(id: string): Promise<void>
   /** Starts receiving broadcasts (gateway nodes only). */
@@ -40,6 +45,14 @@ export interface BrokerLink {
    * rejects with a `GatewayError` coded `UNAVAILABLE` or `BUSY` otherwise.
    */
   sendRequest(pattern: string, body: Buffer, info: RequestInfo): Promise<void>
+  /**
+   * For links that translate each request into a message of their own (the NestJS
+   * wire): sends one request or event record, encoded the link's way, instead of a
+   * batch body — the transport then neither batches nor serializes it. Throws (a
+   * `TypeError` or `RangeError`) when the data cannot be serialized; the promise
+   * settles as `sendRequest`'s does.
+   */
+  sendRecord?(record: RequestRecord): Promise<void>
   /** Sends a body to an inbox. Fire and forget: failures are logged by the link. */
   sendToInbox(id: string, body: Buffer): Promise<void>
   /** Sends a body to every gateway node. */
@@ -51,6 +64,14 @@ export interface BrokerLink {
    * mid-message gets it redelivered where the broker supports that.
    */
   consume(pattern: string, deliver: (delivery: Delivery) => void, options: ConsumeOptions): Promise<void>
+  /**
+   * Service side: starts receiving what requesters send to every service
+   * process (cancellations). Links without it cannot carry a cancellation to
+   * a service: the requester still answers `CANCELLED` at once.
+   */
+  openServiceBroadcast?(receive: (body: Uint8Array) => void): Promise<void>
+  /** Sends a body to every service process that opened the service broadcast. Fire and forget. */
+  broadcastToServices?(body: Buffer): Promise<void>
   /** Closes what the link opened on its broker connection (never a client the user passed in). Idempotent. */
   close(): Promise<void>
   /**

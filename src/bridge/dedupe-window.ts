@@ -1,7 +1,10 @@
 import type { ReplyRecord, ErrorRecord } from './bridge-records.js'
 
-/** What a service remembers of a request it has seen. */
-export type SeenRequest = { readonly state: 'running' } | { readonly state: 'done'; readonly answer: ReplyRecord | ErrorRecord | undefined }
+/** What a service remembers of a request it has seen (or been told to skip: `cancelled`). */
+export type SeenRequest =
+  | { readonly state: 'running' }
+  | { readonly state: 'done'; readonly answer: ReplyRecord | ErrorRecord | undefined }
+  | { readonly state: 'cancelled' }
 
 /**
  * The requests a service handled recently, by correlation key, so a message
@@ -10,6 +13,9 @@ export type SeenRequest = { readonly state: 'running' } | { readonly state: 'don
  * it, the remembered answer is sent again (the gateway keeps the first answer
  * it gets and discards the rest). Bounded in entries and age; redeliveries
  * that land on another instance are the handler's to make idempotent.
+ *
+ * It also remembers requests cancelled before they arrived here, so one taken
+ * from the queue after its cancellation is skipped: the same bound applies.
  */
 export class DedupeWindow {
   readonly #entries = new Map<string, { seen: SeenRequest; at: number }>()

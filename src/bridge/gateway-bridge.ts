@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import type { BroadcastTarget } from '../registry/namespace-adapter.js'
 import type { Client } from '../contracts/client-server.js'
-import type { FrameInfo, Handler } from '../contracts/handler.js'
+import type { CancellableRequests, FrameInfo, Handler } from '../contracts/handler.js'
 import type { GatewayDefinition, HandlerDefinition } from '../definition/gateway-definition.js'
 import type { Logger } from '../logging/logger.js'
 import { encodePush } from '../registry/broadcast.js'
@@ -113,7 +113,14 @@ export class GatewayBridge {
     return (data: unknown, client: Client, frame?: FrameInfo) => {
       const meta = this.#meta(client, frame, extra)
       if (frame !== undefined && frame.id === undefined) return transport.emit(pattern, data, { meta }).then(() => undefined)
-      return transport.request(pattern, data, { timeoutMs, meta })
+      const { answer, cancel } = transport.requestCancellable(pattern, data, { timeoutMs, deadline: frame?.deadline, meta })
+      // The client's `$cancel` and the connection's close reach the request through its connection.
+      const tracker = client as Partial<CancellableRequests>
+      if (frame?.id !== undefined && typeof tracker.trackRequest === 'function') {
+        const untrack = tracker.trackRequest(frame.id, cancel)
+        answer.then(untrack, untrack)
+      }
+      return answer
     }
   }
 

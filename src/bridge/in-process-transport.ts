@@ -34,6 +34,7 @@ export class InProcessBroker {
   readonly #queues = new Map<string, PatternQueue>()
   readonly #inboxes = new Map<string, (body: Uint8Array) => void>()
   readonly #broadcast = new Set<(body: Uint8Array) => void>()
+  readonly #services = new Set<(body: Uint8Array) => void>()
 
   /** Messages waiting in a pattern's queue (not yet delivered). */
   queued(pattern: string): number {
@@ -65,6 +66,7 @@ export class InProcessBroker {
     }
     for (const [id, receive] of this.#inboxes) if (link.owns(receive)) this.#inboxes.delete(id)
     for (const receive of this.#broadcast) if (link.owns(receive)) this.#broadcast.delete(receive)
+    for (const receive of this.#services) if (link.owns(receive)) this.#services.delete(receive)
   }
 
   setInbox(id: string, receive: (body: Uint8Array) => void): void {
@@ -86,6 +88,14 @@ export class InProcessBroker {
 
   broadcast(body: Uint8Array): void {
     for (const receive of this.#broadcast) queueMicrotask(() => receive(body))
+  }
+
+  addServiceBroadcast(receive: (body: Uint8Array) => void): void {
+    this.#services.add(receive)
+  }
+
+  broadcastToServices(body: Uint8Array): void {
+    for (const receive of this.#services) queueMicrotask(() => receive(body))
   }
 
   /** Called by a consumer's `done()`. */
@@ -165,6 +175,15 @@ export class InProcessLink implements BrokerLink {
   async openBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
     this.#receivers.add(receive)
     this.#broker.addBroadcast(receive)
+  }
+
+  async openServiceBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
+    this.#receivers.add(receive)
+    this.#broker.addServiceBroadcast(receive)
+  }
+
+  async broadcastToServices(body: Buffer): Promise<void> {
+    this.#broker.broadcastToServices(body)
   }
 
   async sendRequest(pattern: string, body: Buffer): Promise<void> {

@@ -84,3 +84,54 @@ test('a reply that is not JSON becomes INTERNAL; a stray message is acknowledged
   assert.deepEqual(sent[0]!.records, [{ t: 'e', c: '1', e: { code: 'INTERNAL', message: 'Internal error' } }])
   assert.deepEqual(acked, [1])
 })
+
+test('a request cancelled before this instance takes it is skipped when it arrives, and counted; a running one has its signal aborted', async () => {
+  const { link, sent, acked, push } = fakeLink()
+  let cancel: ((body: Uint8Array) => void) | undefined
+  link.openServiceBroadcast = async (receive) => void (cancel = receive)
+  let runs = 0
+  let aborted: unknown
+  const service = createMicroservice({ transport: new Transport(link) }).handle('p', async (_n: number, ctx) => {
+    runs++
+    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))
+    aborted = ctx.signal.reason
+  })
+  await service.listen()
+  const cancelRecord = (c: string, w: 'cancelled' | 'disconnected'): BridgeRecord => ({ t: 'k', c, r: 'gw1', w })
+  cancel!(Buffer.from(JSON.stringify([cancelRecord('1', 'cancelled')])))
+  push([{ t: 'q', c: '1', p: 'p', d: 1, m: {}, r: 'gw1', x: Date.now() + 10_000 }], 1)
+  await settle()
+  assert.equal(runs, 0, 'cancelled before it arrived: never run')
+  assert.deepEqual(acked, [1], 'and acknowledged')
+  push([{ t: 'q', c: '2', p: 'p', d: 1, m: {}, r: 'gw1', x: Date.now() + 10_000 }], 2)
+  await settle()
+  assert.equal(runs, 1)
+  cancel!(Buffer.from(JSON.stringify([cancelRecord('2', 'disconnected')])))
+  await settle()
+  assert.equal((aborted as { code?: string }).code, 'CANCELLED')
+  assert.deepEqual(service.stats.cancelled, 2)
+  assert.equal(sent.length, 1, 'the aborted handler still answers; the gateway discards it')
+})
+
+test('every microservice on one transport hears the cancellations (the service broadcast is opened once)', async () => {
+  const { link, push } = fakeLink()
+  let opened = 0
+  let cancel: ((body: Uint8Array) => void) | undefined
+  link.openServiceBroadcast = async (receive) => void (opened++, (cancel = receive))
+  const transport = new Transport(link)
+  let aborted: unknown
+  const first = createMicroservice({ transport }).handle('a', () => 1)
+  const second = createMicroservice({ transport }).handle('b', async (_n: number, ctx) => {
+    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve))
+    aborted = ctx.signal.reason
+  })
+  await first.listen()
+  await second.listen() // the fake link delivers to the last consumer: the second service
+  assert.equal(opened, 1)
+  push([{ t: 'q', c: '9', p: 'b', d: 1, m: {}, r: 'gw1', x: Date.now() + 10_000 }], 1)
+  await settle()
+  cancel!(Buffer.from(JSON.stringify([{ t: 'k', c: '9', r: 'gw1', w: 'cancelled' }])))
+  await settle()
+  assert.equal((aborted as { code?: string }).code, 'CANCELLED', 'the second service, not only the first, heard it')
+  assert.deepEqual([first.stats.cancelled, second.stats.cancelled], [0, 1])
+})

@@ -1,12 +1,14 @@
 import { GatewayError, isWireSafe } from '../errors/gateway-error.js'
 import type { Logger } from '../logging/logger.js'
-import { decodeRecords, type ErrorRecord, type ForwardMeta, type ReplyRecord, type RequestRecord } from './bridge-records.js'
+import { decodeRecords, type CancelRecord, type ErrorRecord, type ForwardMeta, type ReplyRecord, type RequestRecord } from './bridge-records.js'
 import type { Delivery } from './broker-link.js'
 import { DedupeWindow } from './dedupe-window.js'
 import { inProcessTransport } from './in-process-transport.js'
 import { RemotePush, type RemotePushOperator } from './remote-push.js'
+import { CONNECTION_EVENTS_PATTERN, type ConnectionEvent } from './connection-events.js'
+import { patternRoute, type MessagePattern } from './message-pattern.js'
 import { RequestContext, type ServiceContext } from './service-context.js'
-import type { Transport } from './transport.js'
+import { cancelledError, type Transport } from './transport.js'
 
 /** A service handler: its return value (or resolved value) is the reply; a thrown `WsError` reaches the client as is. */
 export type ServiceHandler<In = unknown, Out = unknown, Meta extends ForwardMeta = ForwardMeta> = (data: In, ctx: ServiceContext<Meta>) => Out | Promise<Out>
@@ -23,7 +25,11 @@ export interface MicroserviceOptions {
   group?: string
   /** Messages this instance takes before acknowledging any, per pattern. @default 64 */
   prefetch?: number
-  /** Requests remembered to drop redeliveries this instance already handled; 0 turns it off. @default 10000 */
+  /**
+   * Requests remembered to drop redeliveries this instance already handled, and
+   * requests cancelled before they reached it (skipped when they do); 0 turns it off.
+   * @default 10000
+   */
   dedupeEntries?: number
   /** How long a handled request is remembered. @default 120000 */
   dedupeTtlMs?: number
@@ -41,8 +47,10 @@ export interface MicroserviceStats {
   failed: number
   /** Redeliveries this instance had already handled or was handling (not run again). */
   duplicates: number
-  /** Requests dropped unhandled because their requester had already given up. */
+  /** Requests dropped unhandled because their deadline had passed (the requester answered `TIMEOUT`). */
   expired: number
+  /** Requests their requester cancelled: aborted while running (`ctx.signal`), or skipped before they started. */
+  cancelled: number
 }
 
 export const DEFAULT_PREFETCH = 64
@@ -63,8 +71,10 @@ export const DEFAULT_PREFETCH = 64
  */
 export class Microservice {
   readonly transport: Transport
-  readonly stats: MicroserviceStats = { handled: 0, failed: 0, duplicates: 0, expired: 0 }
+  readonly stats: MicroserviceStats = { handled: 0, failed: 0, duplicates: 0, expired: 0, cancelled: 0 }
   readonly #handlers = new Map<string, ServiceHandler>()
+  /** Handlers running now, by `<reply inbox>/<correlation>`: a cancellation aborts their signal. */
+  readonly #running = new Map<string, RequestContext>()
   readonly #consuming = new Set<string>()
   readonly #dedupe: DedupeWindow
   readonly #ownsTransport: boolean
@@ -92,19 +102,50 @@ export class Microservice {
     this.#dedupe = new DedupeWindow(options.dedupeEntries ?? 10_000, options.dedupeTtlMs ?? 120_000)
   }
 
-  /** Handles `pattern`. Can be called before or after `listen()`. */
-  handle<In = unknown, Out = unknown>(pattern: string, handler: ServiceHandler<In, Out>): this {
-    if (typeof handler !== 'function') throw new GatewayError('CONFIG_INVALID', `The handler of "${pattern}" must be a function`)
-    if (this.#handlers.has(pattern)) throw new GatewayError('CONFIG_INVALID', `"${pattern}" is handled twice`)
-    this.#handlers.set(pattern, handler as ServiceHandler<unknown, unknown>)
-    if (this.#listening) void this.#consume(pattern).catch((err: unknown) => this.#logger.error({ pattern, err }, 'could not consume'))
+  /**
+   * Handles `pattern`: a string, or an object pattern (`{ cmd: 'sum' }`, as a
+   * NestJS `ClientProxy` sends it on a `wire: 'nest'` transport). Can be called
+   * before or after `listen()`.
+   */
+  handle<In = unknown, Out = unknown>(pattern: MessagePattern, handler: ServiceHandler<In, Out>): this {
+    let route: string
+    try {
+      route = patternRoute(pattern)
+    } catch (cause) {
+      throw new GatewayError('CONFIG_INVALID', (cause as Error).message, { cause })
+    }
+    if (typeof handler !== 'function') throw new GatewayError('CONFIG_INVALID', `The handler of "${route}" must be a function`)
+    if (this.#handlers.has(route)) throw new GatewayError('CONFIG_INVALID', `"${route}" is handled twice`)
+    this.#handlers.set(route, handler as ServiceHandler<unknown, unknown>)
+    if (this.#listening) void this.#consume(route).catch((err: unknown) => this.#logger.error({ pattern: route, err }, 'could not consume'))
     return this
+  }
+
+  /**
+   * Receives the connection lifecycle events of gateways that publish them
+   * (`connectionEvents: true` on a gateway): connected, disconnected (with close
+   * code and reason), joined / left a room, and `nodeLost` for every connection of
+   * a gateway node that died without closing them. The place to release state a
+   * service keeps per connection. Events go to one instance of a service group,
+   * like any pattern (`gangway.connection`).
+   *
+   * @example
+   * service.onConnectionEvent((event) => {
+   *   if (event.type === 'disconnected') sessions.delete(event.connectionId)
+   *   if (event.type === 'nodeLost') sessions.deleteWhere((id) => nodeOfConnection(id) === event.nodeId)
+   * })
+   */
+  onConnectionEvent(listener: (event: ConnectionEvent, ctx: ServiceContext) => unknown): this {
+    return this.handle(CONNECTION_EVENTS_PATTERN, listener as ServiceHandler)
   }
 
   /** Starts taking messages for every handled pattern. Resolves once the broker delivers to this instance. */
   listen(): Promise<void> {
     if (this.#closed) return Promise.reject(new GatewayError('CLOSED', 'This microservice is closed'))
-    this.#listening ??= Promise.all([...this.#handlers.keys()].map((pattern) => this.#consume(pattern))).then(() => undefined)
+    this.#listening ??= Promise.all([
+      ...[...this.#handlers.keys()].map((pattern) => this.#consume(pattern)),
+      this.transport.listenForCancels((record) => this.#cancelled(record)),
+    ]).then(() => undefined)
     return this.#listening
   }
 
@@ -194,6 +235,11 @@ export class Microservice {
     }
     const key = `${record.r ?? ''}/${record.c}`
     const seen = this.#dedupe.get(key, now)
+    if (seen?.state === 'cancelled') {
+      // Its requester answered CANCELLED already; nobody reads what it would return.
+      this.stats.cancelled++
+      return finish()
+    }
     if (seen !== undefined) {
       this.stats.duplicates++
       if (seen.state === 'done' && seen.answer && record.r !== undefined) this.transport.sendToInbox(record.r, seen.answer)
@@ -206,20 +252,39 @@ export class Microservice {
     }
     this.#dedupe.set(key, { state: 'running' }, now)
     this.#inflight++
+    const ctx = new RequestContext(this.transport, record, redelivered)
+    this.#running.set(key, ctx)
+    const done = () => {
+      ctx.settle()
+      if (this.#running.get(key) === ctx) this.#running.delete(key)
+      finish()
+    }
     let result: unknown
     try {
-      result = handler(record.d, new RequestContext(this.transport, record, redelivered))
+      result = handler(record.d, ctx)
     } catch (err) {
-      return this.#failed(record, key, err, finish)
+      return this.#failed(record, key, err, done)
     }
     if (result instanceof Promise) {
       result.then(
-        (value) => this.#succeeded(record, key, value, finish),
-        (err: unknown) => this.#failed(record, key, err, finish),
+        (value) => this.#succeeded(record, key, value, done),
+        (err: unknown) => this.#failed(record, key, err, done),
       )
     } else {
-      this.#succeeded(record, key, result, finish)
+      this.#succeeded(record, key, result, done)
     }
+  }
+
+  /** A requester gave up: abort the handler's signal, or remember to skip the request when it arrives. */
+  #cancelled(record: CancelRecord): void {
+    const key = `${record.r}/${record.c}`
+    const running = this.#running.get(key)
+    if (running !== undefined) {
+      this.stats.cancelled++
+      running.abort(cancelledError(record.w === 'disconnected' ? 'disconnected' : 'cancelled'))
+      return
+    }
+    if (this.#dedupe.get(key, Date.now()) === undefined) this.#dedupe.set(key, { state: 'cancelled' }, Date.now())
   }
 
   #succeeded(record: RequestRecord, key: string, value: unknown, finish: () => void): void {

@@ -2,9 +2,10 @@ import { randomNodeId } from '../connection/connection-id.js'
 import { isWellFormedCode } from '../errors/error-codes.js'
 import { GatewayError, WsError } from '../errors/gateway-error.js'
 import { silentLogger, type Logger } from '../logging/logger.js'
-import { decodeRecords, type BridgeRecord, type ErrorRecord, type ForwardMeta, type PushRecord, type RequestRecord } from './bridge-records.js'
+import { decodeRecords, type BridgeRecord, type CancelReason, type CancelRecord, type ErrorRecord, type ForwardMeta, type PushRecord, type RequestRecord } from './bridge-records.js'
 import type { BrokerLink, ConsumeOptions, Delivery } from './broker-link.js'
 import type { BrokerStateListener, ReportsBrokerState } from '../broker/broker-state.js'
+import { patternRoute, type MessagePattern } from './message-pattern.js'
 import { RecordBatcher } from './record-batcher.js'
 
 /** Options of a transport (every broker's factory accepts these too). */
@@ -27,8 +28,26 @@ export interface TransportOptions {
 export interface RequestOptions {
   /** How long to wait for the reply before failing with `TIMEOUT`. @default the transport's `timeoutMs` */
   timeoutMs?: number
+  /**
+   * An absolute deadline (epoch ms): the request fails `TIMEOUT` then if `timeoutMs`
+   * has not ended it earlier. The service sees the earlier of the two as `ctx.deadline`.
+   * @default none (`timeoutMs` alone)
+   */
+  deadline?: number
+  /**
+   * Aborting it fails the request `CANCELLED` at once and tells the service, whose
+   * `ctx.signal` aborts (a late reply is discarded). @default none
+   */
+  signal?: AbortSignal
   /** Metadata the service sees as `ctx.meta`. @default {} */
   meta?: ForwardMeta
+}
+
+/** A request the caller can cancel without an `AbortSignal` of its own (the gateway's forwarded requests). */
+export interface CancellableRequest<R> {
+  readonly answer: Promise<R>
+  /** Fails the request `CANCELLED` (if it is still waiting) and tells the service. */
+  cancel(why: CancelReason): void
 }
 
 /** Counters of one transport, for metrics and tests. */
@@ -45,7 +64,9 @@ export interface TransportStats {
   unavailable: number
   /** Requests refused because too many were in flight or the broker applied flow control. */
   busy: number
-  /** Replies that arrived after their request timed out (or twice), and were discarded. */
+  /** Requests the caller cancelled (an aborted signal, a client's `$cancel`, a closed connection) before their answer. */
+  cancelled: number
+  /** Replies that arrived after their request timed out or was cancelled (or twice), and were discarded. */
   lateReplies: number
   /** Pushes that arrived at this node for connections it no longer has. */
   pushesDropped: number
@@ -63,6 +84,9 @@ interface PendingRequest {
   reject(error: unknown): void
   timer: NodeJS.Timeout
   pattern: string
+  /** The caller's signal and our listener on it, removed when the request settles. */
+  signal?: AbortSignal
+  onAbort?: () => void
 }
 
 /** Receives pushes arriving at a gateway node's inbox. */
@@ -89,13 +113,16 @@ export class Transport implements ReportsBrokerState {
   readonly logger: Logger
   readonly timeoutMs: number
   readonly maxPending: number
-  readonly stats: TransportStats = { requests: 0, replies: 0, errors: 0, timeouts: 0, unavailable: 0, busy: 0, lateReplies: 0, pushesDropped: 0, sendsRefused: 0 }
+  readonly stats: TransportStats = { requests: 0, replies: 0, errors: 0, timeouts: 0, unavailable: 0, busy: 0, cancelled: 0, lateReplies: 0, pushesDropped: 0, sendsRefused: 0 }
   readonly #pending = new Map<string, PendingRequest>()
   readonly #inboxes = new Map<string, Promise<void>>()
   readonly #sinks = new Map<string, PushSink>()
   readonly #requests: RecordBatcher<string>
   readonly #inboxBatcher: RecordBatcher<string>
   readonly #broadcasts: RecordBatcher<''>
+  readonly #cancels: RecordBatcher<''>
+  #serviceBroadcast: Promise<void> | undefined
+  readonly #cancelListeners = new Set<(record: CancelRecord) => void>()
   #id: string
   #replyInbox: Promise<void> | undefined
   #broadcast: Promise<void> | undefined
@@ -123,6 +150,7 @@ export class Transport implements ReportsBrokerState {
     this.#requests = new RecordBatcher((pattern, body, records) => this.#sendRequests(pattern, body, records), !link.batchRequests)
     this.#inboxBatcher = new RecordBatcher((inbox, body, records) => this.#send('inbox', this.link.sendToInbox(inbox, body), records.length))
     this.#broadcasts = new RecordBatcher((_key, body, records) => this.#send('broadcast', this.link.broadcast(body), records.length))
+    this.#cancels = new RecordBatcher((_key, body, records) => this.#send('cancel', this.link.broadcastToServices!(body), records.length))
   }
 
   /** The broker kind: `amqp`, `nats`, `redis` or `in-process`. */
@@ -149,38 +177,75 @@ export class Transport implements ReportsBrokerState {
   /**
    * Sends `data` to the service handling `pattern` and resolves with its reply.
    * Rejects with a `WsError`: the service's own (wire-safe) error, `INTERNAL`,
-   * `TIMEOUT`, `UNAVAILABLE` (broker down, no service listening where the broker
-   * can tell) or `BUSY`.
+   * `TIMEOUT` (at `timeoutMs` or `deadline`, whichever comes first), `CANCELLED`
+   * (the `signal` aborted), `UNAVAILABLE` (broker down, no service listening where
+   * the broker can tell) or `BUSY`.
+   *
+   * A pattern is a string of letters, digits, `.`, `:`, `_` and `-`, or an object
+   * (a NestJS message pattern such as `{ cmd: 'sum' }`, normalized like NestJS does).
    */
-  request<R = unknown>(pattern: string, data: unknown, options: RequestOptions = {}): Promise<R> {
+  request<R = unknown>(pattern: MessagePattern, data: unknown, options: RequestOptions = {}): Promise<R> {
+    const { signal } = options
+    if (signal?.aborted) {
+      this.stats.cancelled++
+      return Promise.reject(cancelledError('cancelled'))
+    }
+    const started = this.#start<R>(pattern, data, options)
+    const { correlation } = started
+    const pending = correlation === undefined ? undefined : this.#pending.get(correlation)
+    if (signal !== undefined && pending !== undefined) {
+      pending.signal = signal
+      pending.onAbort = () => this.#cancel(correlation!, 'cancelled')
+      signal.addEventListener('abort', pending.onAbort, { once: true })
+    }
+    return started.answer
+  }
+
+  /**
+   * @internal The gateway's request: like `request`, and `cancel` fails it `CANCELLED`
+   * and tells the service, without an `AbortSignal` per request.
+   */
+  requestCancellable<R = unknown>(pattern: MessagePattern, data: unknown, options: RequestOptions = {}): CancellableRequest<R> {
+    const { answer, correlation } = this.#start<R>(pattern, data, options)
+    return { answer, cancel: correlation === undefined ? noop : (why) => this.#cancel(correlation, why) }
+  }
+
+  #start<R>(pattern: MessagePattern, data: unknown, options: RequestOptions): { answer: Promise<R>; correlation: string | undefined } {
+    let route: string
     let refused: WsError | undefined
     try {
-      refused = this.#refusal(pattern)
+      route = patternRoute(pattern)
+      refused = this.#refusal()
     } catch (err) {
-      return Promise.reject(err)
+      return { answer: Promise.reject(err), correlation: undefined }
     }
-    if (refused) return Promise.reject(refused)
-    const timeoutMs = options.timeoutMs ?? this.timeoutMs
+    if (refused) return { answer: Promise.reject(refused), correlation: undefined }
+    const now = Date.now()
+    let expiresAt = now + (options.timeoutMs ?? this.timeoutMs)
+    if (options.deadline !== undefined && options.deadline < expiresAt) expiresAt = options.deadline
     const correlation = (this.#nextCorrelation++).toString(36)
-    const record: RequestRecord = { t: 'q', c: correlation, p: pattern, d: data, m: options.meta ?? {}, r: this.#id, x: Date.now() + timeoutMs }
+    const record: RequestRecord = { t: 'q', c: correlation, p: route, d: data, m: options.meta ?? {}, r: this.#id, x: expiresAt }
     this.stats.requests++
     const answer = new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(() => this.#timeout(correlation), timeoutMs)
-      this.#pending.set(correlation, { resolve: resolve as (value: unknown) => void, reject, timer, pattern })
+      const timer = setTimeout(() => this.#timeout(correlation), Math.max(0, expiresAt - now))
+      this.#pending.set(correlation, { resolve: resolve as (value: unknown) => void, reject, timer, pattern: route })
     })
     if (this.#replyInboxOpen) this.#queueRequest(record)
     else this.#openReplyInbox().then(() => this.#queueRequest(record), (err: unknown) => this.#fail(correlation, unavailable(err)))
-    return answer
+    return { answer, correlation }
   }
 
   /** Sends `data` to one service handling `pattern`, with no reply. Resolves once the broker took it. */
-  async emit(pattern: string, data: unknown, options: { meta?: ForwardMeta } = {}): Promise<void> {
-    const refused = this.#refusal(pattern)
+  async emit(pattern: MessagePattern, data: unknown, options: { meta?: ForwardMeta; id?: string } = {}): Promise<void> {
+    const route = patternRoute(pattern)
+    const refused = this.#refusal()
     if (refused) throw refused
-    // Events carry no reply inbox, so their id names this transport: services dedupe on it.
-    const record: RequestRecord = { t: 'q', c: `${this.#id}.${(this.#nextCorrelation++).toString(36)}`, p: pattern, d: data, m: options.meta ?? {} }
+    // Events carry no reply inbox, so their id names this transport (or the caller's idempotency key): services dedupe on it.
+    const id = options.id ?? `${this.#id}.${(this.#nextCorrelation++).toString(36)}`
+    const record: RequestRecord = { t: 'q', c: id, p: route, d: data, m: options.meta ?? {} }
     await this.link.connect()
-    await this.link.sendRequest(pattern, Buffer.from(`[${JSON.stringify(record)}]`), { expiresAt: undefined, replyInbox: undefined, correlationIds: [record.c] })
+    if (this.link.sendRecord !== undefined) await this.link.sendRecord(record)
+    else await this.link.sendRequest(route, Buffer.from(`[${JSON.stringify(record)}]`), { expiresAt: undefined, replyInbox: undefined, correlationIds: [record.c] })
   }
 
   /**
@@ -236,6 +301,32 @@ export class Transport implements ReportsBrokerState {
     await this.link.consume(pattern, deliver, options)
   }
 
+  /**
+   * Service side: receives the cancellations requesters send to every service (the
+   * link's service broadcast is opened once per transport, for every microservice on
+   * it; links that cannot carry cancellations resolve at once).
+   */
+  listenForCancels(receive: (record: CancelRecord) => void): Promise<void> {
+    this.#cancelListeners.add(receive)
+    if (this.link.openServiceBroadcast === undefined) return Promise.resolve()
+    if (this.#serviceBroadcast === undefined) {
+      const opened = this.link.connect().then(() =>
+        this.link.openServiceBroadcast!((body) => {
+          for (const record of decodeRecords(body) ?? []) {
+            if (record.t !== 'k' || typeof record.c !== 'string' || typeof record.r !== 'string') continue
+            for (const listener of this.#cancelListeners) listener(record)
+          }
+        }),
+      )
+      this.#serviceBroadcast = opened
+      // A failed open is tried again by the next listener.
+      opened.catch(() => {
+        if (this.#serviceBroadcast === opened) this.#serviceBroadcast = undefined
+      })
+    }
+    return this.#serviceBroadcast
+  }
+
   /** Queues a record for an inbox (a reply, or a push to a node's connections). Throws if it cannot be serialized. */
   sendToInbox(inbox: string, record: BridgeRecord): void {
     this.#inboxBatcher.add(inbox, record)
@@ -258,6 +349,7 @@ export class Transport implements ReportsBrokerState {
       this.#requests.flush()
       this.#inboxBatcher.flush()
       this.#broadcasts.flush()
+      this.#cancels.flush()
       for (const correlation of [...this.#pending.keys()]) this.#fail(correlation, new WsError('UNAVAILABLE', 'The service is unavailable'))
       await this.link.close()
     })()
@@ -268,10 +360,7 @@ export class Transport implements ReportsBrokerState {
     if (this.#closed) throw new GatewayError('CLOSED', 'This transport is closed')
   }
 
-  #refusal(pattern: string): WsError | undefined {
-    if (typeof pattern !== 'string' || !/^[A-Za-z0-9_.:-]{1,200}$/.test(pattern)) {
-      throw new GatewayError('INVALID_ARGUMENT', `A pattern is 1-200 characters of letters, digits, ".", ":", "_" or "-", got ${JSON.stringify(pattern)}`)
-    }
+  #refusal(): WsError | undefined {
     const code = this.#closed ? 'UNAVAILABLE' : this.link.unavailable()
     if (code === undefined && this.#pending.size < this.maxPending) return undefined
     if (code === 'UNAVAILABLE') {
@@ -279,7 +368,7 @@ export class Transport implements ReportsBrokerState {
       return new WsError('UNAVAILABLE', 'The service is unavailable')
     }
     this.stats.busy++
-    if (code === undefined) this.logger.warn({ pattern, pending: this.#pending.size }, 'too many requests in flight; answering BUSY')
+    if (code === undefined) this.logger.warn({ pending: this.#pending.size }, 'too many requests in flight; answering BUSY')
     return new WsError('BUSY', 'The service is busy; retry later')
   }
 
@@ -307,12 +396,20 @@ export class Transport implements ReportsBrokerState {
 
   #queueRequest(record: RequestRecord): void {
     if (!this.#pending.has(record.c)) return // timed out while the inbox opened
+    let sent: Promise<void> | undefined
     try {
-      this.#requests.add(record.p, record)
+      // A link that encodes each record itself sends it now; the others get it batched.
+      if (this.link.sendRecord !== undefined) sent = this.link.sendRecord(record)
+      else this.#requests.add(record.p, record)
     } catch (err) {
       this.logger.warn({ pattern: record.p, err }, 'request data cannot be serialized')
       this.#fail(record.c, new WsError('INVALID_PAYLOAD', 'The data cannot be serialized'))
+      return
     }
+    sent?.catch((err: unknown) => {
+      this.logger.warn({ pattern: record.p, err }, 'the broker did not take a request')
+      this.#fail(record.c, unavailable(err))
+    })
   }
 
   #sendRequests(pattern: string, body: Buffer, records: readonly BridgeRecord[]): void {
@@ -334,10 +431,10 @@ export class Transport implements ReportsBrokerState {
     })
   }
 
-  #receive(body: Uint8Array, sink: PushSink | undefined): void {
-    const records = decodeRecords(body)
+  #receive(body: Uint8Array | readonly BridgeRecord[], sink: PushSink | undefined): void {
+    const records = Array.isArray(body) ? (body as readonly BridgeRecord[]) : decodeRecords(body as Uint8Array)
     if (records === undefined) {
-      this.logger.warn({ link: this.link.kind, bytes: body.byteLength }, 'discarded a message that is not a bridge record batch')
+      this.logger.warn({ link: this.link.kind, bytes: (body as Uint8Array).byteLength }, 'discarded a message that is not a bridge record batch')
       return
     }
     for (const record of records) {
@@ -357,8 +454,7 @@ export class Transport implements ReportsBrokerState {
       this.stats.lateReplies++
       return
     }
-    this.#pending.delete(correlation)
-    clearTimeout(pending.timer)
+    this.#forget(correlation, pending)
     if (error === undefined) {
       this.stats.replies++
       pending.resolve(data)
@@ -384,7 +480,7 @@ export class Transport implements ReportsBrokerState {
   #timeout(correlation: string): void {
     const pending = this.#pending.get(correlation)
     if (pending === undefined) return
-    this.#pending.delete(correlation)
+    this.#forget(correlation, pending)
     this.stats.timeouts++
     this.logger.info({ pattern: pending.pattern, correlation }, 'request timed out')
     pending.reject(new WsError('TIMEOUT', 'The service did not answer in time'))
@@ -393,12 +489,36 @@ export class Transport implements ReportsBrokerState {
   #fail(correlation: string, error: WsError): void {
     const pending = this.#pending.get(correlation)
     if (pending === undefined) return
-    this.#pending.delete(correlation)
-    clearTimeout(pending.timer)
+    this.#forget(correlation, pending)
     if (error.code === 'BUSY') this.stats.busy++
     else this.stats.unavailable++
     pending.reject(error)
   }
+
+  /** The caller gave up: answer `CANCELLED` now, and tell the service (which may not have started yet). */
+  #cancel(correlation: string, why: CancelReason): void {
+    const pending = this.#pending.get(correlation)
+    if (pending === undefined) return
+    this.#forget(correlation, pending)
+    this.stats.cancelled++
+    pending.reject(cancelledError(why))
+    if (this.link.broadcastToServices === undefined) return
+    const record: CancelRecord = { t: 'k', c: correlation, r: this.#id, w: why }
+    this.#cancels.add('', record)
+  }
+
+  #forget(correlation: string, pending: PendingRequest): void {
+    this.#pending.delete(correlation)
+    clearTimeout(pending.timer)
+    if (pending.onAbort !== undefined) pending.signal!.removeEventListener('abort', pending.onAbort)
+  }
+}
+
+function noop(): void {}
+
+/** The answer to a request its caller gave up on. */
+export function cancelledError(why: CancelReason): WsError {
+  return new WsError('CANCELLED', why === 'disconnected' ? 'The connection closed before the answer' : 'The request was cancelled')
 }
 
 /** The wire error for a broker failure: the link's own `BUSY`/`UNAVAILABLE`, else `UNAVAILABLE`. */

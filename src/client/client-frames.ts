@@ -24,10 +24,15 @@ export function serializeData(event: string, data: unknown): string | undefined 
   }
 }
 
-/** `{ "event", "data"?, "id"? }` — the envelope the gateway reads. */
-export function encodeClientFrame(event: string, dataJson: string | undefined, id: number | undefined): string {
+/** `{ "event", "data"?, "id"?, "deadline"? }` — the envelope the gateway reads; `deadline` is epoch ms. */
+export function encodeClientFrame(event: string, dataJson: string | undefined, id: number | undefined, deadline?: number): string {
   const data = dataJson === undefined ? '' : `,"data":${dataJson}`
-  return `{"event":${JSON.stringify(event)}${data}${id === undefined ? '' : `,"id":${id}`}}`
+  return `{"event":${JSON.stringify(event)}${data}${id === undefined ? '' : `,"id":${id}`}${deadline === undefined ? '' : `,"deadline":${deadline}`}}`
+}
+
+/** `{ "event": "$cancel", "id" }` — gives up on a request sent earlier (no answer of its own). */
+export function encodeCancelFrame(id: number): string {
+  return `{"event":"$cancel","id":${id}}`
 }
 
 /** Sorts one text frame from the server: a reply, an error frame, a push, or something malformed. Never throws. */

@@ -38,8 +38,17 @@ export interface StatusChange {
 
 /** Options of one request. */
 export interface RequestOptions {
-  /** Limit for this request, counted from the call. @default the client's `requestTimeoutMs` */
+  /**
+   * Limit for this request, counted from the call. It also travels with the request
+   * as its deadline, so a service behind the gateway stops working on it then.
+   * @default the client's `requestTimeoutMs`
+   */
   timeoutMs?: number
+  /**
+   * Aborting it rejects the request `CANCELLED` at once; if it was sent already, a
+   * `$cancel` frame tells the gateway, which cancels it on the service. @default none
+   */
+  signal?: AbortSignal
 }
 
 /** Where an error reported to `onError` came from. */

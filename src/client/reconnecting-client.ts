@@ -70,7 +70,9 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
     if (typeof url !== 'function') toWebSocketUrl(url) // a bad static URL throws here, where the mistake is
     this.#url = url
     this.#options = options
-    this.#ledger = new RequestLedger(options)
+    this.#ledger = new RequestLedger(options, (text) => {
+      if (this.#ready && this.#socket !== undefined) this.#send(this.#socket, text)
+    })
     void this.#connect()
   }
 
@@ -370,7 +372,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
       return Promise.reject(new GatewayError('INVALID_ARGUMENT', `timeoutMs must be a positive integer, got ${String(timeoutMs)}`))
     }
-    const answer = this.#ledger.request(event, dataJson, timeoutMs)
+    const answer = this.#ledger.request(event, dataJson, timeoutMs, undefined, options.signal)
     if (this.#ready) this.#pump()
     return answer
   }

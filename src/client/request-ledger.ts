@@ -1,6 +1,6 @@
 // Pure module: the client's browser bundle includes it, so no Node built-ins here.
 import { GatewayError } from '../errors/gateway-error.js'
-import { encodeClientFrame } from './client-frames.js'
+import { encodeCancelFrame, encodeClientFrame } from './client-frames.js'
 
 type Timer = ReturnType<typeof setTimeout>
 
@@ -14,6 +14,9 @@ interface Outstanding {
   readonly timer: Timer
   sent: boolean
   settled: boolean
+  /** The caller's signal and our listener on it, removed when the request settles. */
+  signal?: AbortSignal
+  onAbort?: () => void
 }
 
 /** An emit waiting for a connection: no id, no outcome. */
@@ -30,22 +33,32 @@ export interface LedgerLimits {
   readonly maxInFlight: number
 }
 
+/** Writes a control frame on the open socket, if there is one (`$cancel`). */
+export type ControlSender = (text: string) => void
+
 /**
  * Every request the client has made and not yet settled, queued or in flight.
  * Each gets exactly one outcome: its reply, the server's error, `TIMEOUT`,
- * `DISCONNECTED` (the socket dropped after it was sent), `CLOSED` (the client
- * closed before it was sent) or `QUEUE_FULL` (never queued). Settling removes
- * the entry and its timer, so the maps stay as small as what is outstanding.
+ * `CANCELLED` (its signal aborted), `DISCONNECTED` (the socket dropped after it
+ * was sent), `CLOSED` (the client closed before it was sent) or `QUEUE_FULL`
+ * (never queued). Settling removes the entry and its timer, so the maps stay as
+ * small as what is outstanding.
+ *
+ * A request that was sent and then given up here (cancelled, or timed out) is
+ * cancelled on the server too: a `$cancel` frame with its id, so a service still
+ * working on it stops.
  */
 export class RequestLedger {
   readonly #limits: LedgerLimits
+  readonly #sendControl: ControlSender
   readonly #inFlight = new Map<number, Outstanding>()
   #queue: Queued[] = []
   // Ids are never reused in a client's life, across reconnects included.
   #lastId = 0
 
-  constructor(limits: LedgerLimits) {
+  constructor(limits: LedgerLimits, sendControl: ControlSender = () => {}) {
     this.#limits = limits
+    this.#sendControl = sendControl
   }
 
   /** Requests sent and waiting for their answer. */
@@ -61,9 +74,12 @@ export class RequestLedger {
   /**
    * Registers a request with a fresh id. It waits in the queue until `pump` sends
    * it, or goes straight in flight with `immediate` (re-joins after a reconnect,
-   * which must not wait behind the queue). Its timer starts now.
+   * which must not wait behind the queue). Its timer starts now, and its frame
+   * carries the deadline (`deadline`: now + `timeoutMs`, epoch ms) for the server.
+   * Aborting `signal` settles it `CANCELLED` at once.
    */
-  request(event: string, dataJson: string | undefined, timeoutMs: number, immediate?: (text: string) => void): Promise<unknown> {
+  request(event: string, dataJson: string | undefined, timeoutMs: number, immediate?: (text: string) => void, signal?: AbortSignal): Promise<unknown> {
+    if (signal?.aborted) return Promise.reject(cancelledError(event))
     if (immediate === undefined && this.#queue.length >= this.#limits.maxQueued) {
       return Promise.reject(new GatewayError('QUEUE_FULL', `${this.#queue.length} requests are already waiting to be sent; "${event}" was not sent`))
     }
@@ -72,7 +88,13 @@ export class RequestLedger {
       const timer = setTimeout(() => {
         this.#settle(entry, new GatewayError('TIMEOUT', `No answer to "${event}" within ${timeoutMs} ms`))
       }, timeoutMs)
-      const entry: Outstanding = { id, event, text: encodeClientFrame(event, dataJson, id), resolve, reject, timer, sent: false, settled: false }
+      const text = encodeClientFrame(event, dataJson, id, Date.now() + timeoutMs)
+      const entry: Outstanding = { id, event, text, resolve, reject, timer, sent: false, settled: false }
+      if (signal !== undefined) {
+        entry.signal = signal
+        entry.onAbort = () => this.#settle(entry, cancelledError(event))
+        signal.addEventListener('abort', entry.onAbort, { once: true })
+      }
       if (immediate === undefined) {
         this.#queue.push(entry)
       } else {
@@ -142,8 +164,11 @@ export class RequestLedger {
     if (entry.settled) return
     entry.settled = true
     clearTimeout(entry.timer)
+    if (entry.onAbort !== undefined) entry.signal!.removeEventListener('abort', entry.onAbort)
     if (entry.sent) {
       this.#inFlight.delete(entry.id)
+      // Given up here while the server may still be working on it: tell the server.
+      if (outcome instanceof GatewayError && (outcome.code === 'CANCELLED' || outcome.code === 'TIMEOUT')) this.#sendControl(encodeCancelFrame(entry.id))
     } else {
       const index = this.#queue.indexOf(entry)
       if (index !== -1) this.#queue.splice(index, 1)
@@ -151,4 +176,8 @@ export class RequestLedger {
     if (outcome instanceof GatewayError) entry.reject(outcome)
     else entry.resolve(outcome.data)
   }
+}
+
+function cancelledError(event: string): GatewayError {
+  return new GatewayError('CANCELLED', `"${event}" was cancelled`)
 }

@@ -61,8 +61,12 @@ export interface ClusterAdapterEvents {
   state: [state: ClusterState, previous: ClusterState]
   /** Another node appeared (its first heartbeat). */
   nodeJoined: [nodeId: string]
-  /** Another node said goodbye or went silent for `nodeTimeoutMs`. */
-  nodeLeft: [nodeId: string]
+  /**
+   * Another node said goodbye (`'goodbye'`: it closed its connections itself) or
+   * went silent for `nodeTimeoutMs` (`'silent'`: killed, frozen or cut off, its
+   * connections never closed cleanly).
+   */
+  nodeLeft: [nodeId: string, why: 'goodbye' | 'silent']
   /**
    * Cross-node broadcasts were lost and counted: `publishDropped` on this node
    * (the broker was away when it published), `broadcastsMissed` on this node
@@ -437,7 +441,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     if (body.t === 'bye') {
       // A clean goodbye: it sent everything (a later process with its id has another epoch anyway).
       this.#gaps.forgetSender(sender)
-      if (this.#nodes.remove(sender)) this.#nodeGone(sender)
+      if (this.#nodes.remove(sender)) this.#nodeGone(sender, 'goodbye')
       return
     }
     const joined = this.#nodes.touch(sender, Date.now())
@@ -501,9 +505,9 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     pending.resolve({ value: pending.value, nodes: pending.nodes, missing, complete: missing.length === 0 })
   }
 
-  #nodeGone(nodeId: string): void {
+  #nodeGone(nodeId: string, why: 'goodbye' | 'silent'): void {
     this.#presence.nodeGone(nodeId)
-    this.emit('nodeLeft', nodeId)
+    this.emit('nodeLeft', nodeId, why)
     for (const pending of [...this.#requests.values()]) {
       if (pending.expected.delete(nodeId)) {
         pending.missing.push(nodeId)
@@ -518,7 +522,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
     this.#sendControl(this.channels.control, { t: 'alive' })
     for (const nodeId of this.#nodes.expire(Date.now(), this.options.nodeTimeoutMs)) {
       this.options.logger.info({ bus: this.bus.name, nodeId }, 'cluster node went silent; forgetting it')
-      this.#nodeGone(nodeId)
+      this.#nodeGone(nodeId, 'silent')
     }
   }
 

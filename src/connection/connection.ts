@@ -1,14 +1,14 @@
 import type { Duplex } from 'node:stream'
 import type { WebSocket } from 'ws'
 import type { Client, JoinOptions, Server } from '../contracts/client-server.js'
-import type { LifecycleHook } from '../contracts/handler.js'
+import type { CancellableRequests, LifecycleHook } from '../contracts/handler.js'
 import { runWithClient } from '../dispatch/ambient-context.js'
 import type { Dispatcher, DispatchTarget } from '../dispatch/dispatcher.js'
 import type { RouteTable } from '../dispatch/route-table.js'
 import { loggableError, type Logger } from '../logging/logger.js'
 import type { GatewayObserver } from '../observability/gateway-observer.js'
-import { encodePong, PING_EVENT } from '../protocol/control-events.js'
-import { type EnvelopeLimits, isEnvelopeFailure, parseEnvelope } from '../protocol/envelope.js'
+import { CANCEL_EVENT, encodePong, PING_EVENT } from '../protocol/control-events.js'
+import { type EnvelopeLimits, isEnvelopeFailure, parseEnvelope, type RequestId } from '../protocol/envelope.js'
 import { encodeError } from '../protocol/frames.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 import { encodePush } from '../registry/broadcast.js'
@@ -37,6 +37,17 @@ export interface ConnectionHost {
 }
 
 /**
+ * What a connection reports of its lifecycle, for gateways that publish
+ * connection events to services. Called after the fact; never awaited.
+ */
+export interface ConnectionEventSink {
+  opened(client: Client): void
+  closed(client: Client, code: number, reason: string): void
+  joined(client: Client, room: string): void
+  left(client: Client, room: string): void
+}
+
+/**
  * What every connection of one mounted gateway is made with: built once at
  * mount and frozen. Only `host.draining` changes while connections live.
  */
@@ -57,6 +68,8 @@ export interface ConnectionSettings {
   /** Whether hooks and dispatch run inside AsyncLocalStorage (the app captures a `context`). */
   readonly ambient: boolean
   readonly host: ConnectionHost
+  /** Where lifecycle events go, when the gateway publishes them (`connectionEvents`). */
+  readonly events: ConnectionEventSink | undefined
 }
 
 /** What one connection is created from. */
@@ -76,7 +89,7 @@ export interface ConnectionInit {
  * socket, coalescing what is ready together into one `writev`. A client that
  * stops reading fills its outbox and is closed; nobody else waits for it.
  */
-export class Connection implements Client, DispatchTarget, RegisteredConnection {
+export class Connection implements Client, DispatchTarget, RegisteredConnection, CancellableRequests {
   readonly id: string
   readonly user: unknown
   readonly userId: string | undefined
@@ -98,6 +111,8 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   #dirty = false
   #pendingClose: { code: number; reason: string } | undefined
   #closeTimer: NodeJS.Timeout | undefined
+  /** Forwarded requests in flight, by id: `$cancel` and the close cancel them. */
+  #cancellable: Map<RequestId, (why: 'cancelled' | 'disconnected') => void> | undefined
 
   constructor(init: ConnectionInit, settings: ConnectionSettings) {
     this.id = init.id
@@ -154,12 +169,31 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   }
 
   join(room: string, options?: JoinOptions): Promise<void> {
-    return this.#settings.registry.join(this, room, options)
+    const { events } = this.#settings
+    if (events === undefined) return this.#settings.registry.join(this, room, options)
+    const had = this.roomSet.has(room)
+    const joined = this.#settings.registry.join(this, room, options)
+    if (!had && this.roomSet.has(room)) events.joined(this, room)
+    return joined
   }
 
   leave(room: string): Promise<void> {
+    const had = this.roomSet.has(room)
     this.#settings.registry.leave(this, room)
+    if (had) this.#settings.events?.left(this, room)
     return Promise.resolve()
+  }
+
+  trackRequest(id: RequestId, cancel: (why: 'cancelled' | 'disconnected') => void): () => void {
+    if (this.#state === State.Closed) {
+      queueMicrotask(() => cancel('disconnected'))
+      return noop
+    }
+    const cancellable = (this.#cancellable ??= new Map())
+    cancellable.set(id, cancel)
+    return () => {
+      if (cancellable.get(id) === cancel) cancellable.delete(id)
+    }
   }
 
   emit(event: string, data?: unknown): boolean {
@@ -253,6 +287,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     settings.observer?.connectionOpened?.(settings.path, settings.registry.name)
     settings.logger.debug({ connectionId: this.id, userId: this.userId, path: settings.path, remoteAddress: this.remoteAddress }, 'connection opened')
     const joined = settings.registry.add(this)
+    settings.events?.opened(this)
     if (hello) this.send(hello)
     const hooks = settings.onConnect
     if (hooks.length === 0) return
@@ -286,6 +321,11 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     if (envelope.event === PING_EVENT) {
       // Liveness, answered even while draining: no guard or handler runs. Without an id it only marks the peer alive.
       if (envelope.id !== undefined) this.send(encodePong(null, envelope.id))
+      return
+    }
+    if (envelope.event === CANCEL_EVENT) {
+      // No answer of its own: the request it names is answered CANCELLED by its handler's rejection.
+      if (envelope.id !== undefined) this.#cancellable?.get(envelope.id)?.('cancelled')
       return
     }
     if (settings.host.draining) {
@@ -357,10 +397,16 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
   }
 
   /** Runs after the socket closed: `onDisconnect` hooks while still registered, then removal. */
-  handleClose(code: number): void {
+  handleClose(code: number, reason = ''): void {
     if (this.#state === State.Closed) return
     this.#state = State.Closed
     this.#dropQueue()
+    const cancellable = this.#cancellable
+    if (cancellable !== undefined) {
+      this.#cancellable = undefined
+      // Nobody will read these answers: services stop working on them.
+      for (const cancel of cancellable.values()) cancel('disconnected')
+    }
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer)
     this.#socket.off('drain', onSocketDrain)
     const settings = this.#settings
@@ -371,6 +417,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection 
     void hooksDone
       .catch((err: unknown) => settings.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onDisconnect', err: loggableError(err) }, 'onDisconnect hook failed'))
       .finally(() => {
+        settings.events?.closed(this, code, reason)
         settings.registry.remove(this)
         settings.host.closed(this)
       })
@@ -402,9 +449,11 @@ function onWsError(this: Tagged<WebSocket>, err: Error): void {
   this[kConnection]?.handleError(err)
 }
 
-function onWsClose(this: Tagged<WebSocket>, code: number): void {
-  this[kConnection]?.handleClose(code)
+function onWsClose(this: Tagged<WebSocket>, code: number, reason: Buffer): void {
+  this[kConnection]?.handleClose(code, reason.toString())
 }
+
+function noop(): void {}
 
 function onSocketDrain(this: Tagged<Duplex>): void {
   this[kConnection]?.flush()

@@ -5,6 +5,18 @@ import type { Client } from './client-server.js'
 export interface FrameInfo {
   readonly event: string
   readonly id: RequestId | undefined
+  /** The client's deadline for the answer (epoch ms), when its frame carried a valid one. */
+  readonly deadline?: number | undefined
+}
+
+/**
+ * A connection's requests that can be cancelled (forwarded ones): the client's
+ * `$cancel` frame and the connection's close call `cancel` of the request they
+ * concern. Implemented by the gateway's connections.
+ */
+export interface CancellableRequests {
+  /** Registers `cancel` for request `id` of this connection; call the returned function once the request settled. */
+  trackRequest(id: RequestId, cancel: (why: 'cancelled' | 'disconnected') => void): () => void
 }
 
 /** A handler: receives the (validated) `data` and the client; its return value is the reply. */

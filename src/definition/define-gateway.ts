@@ -141,6 +141,8 @@ export function buildDefinition(
   if (typeof namespace !== 'string' || namespace.length === 0) {
     throw new GatewayError('CONFIG_INVALID', `Gateway namespace must be a non-empty string, got ${JSON.stringify(namespace)}`)
   }
+  const connectionEvents = config.connectionEvents ?? false
+  if (typeof connectionEvents !== 'boolean') throw new GatewayError('CONFIG_INVALID', `Gateway ${path}: "connectionEvents" must be true or false`)
   const seen = new Set<string>()
   for (const { event } of handlers) {
     if (seen.has(event)) throw new GatewayError('CONFIG_INVALID', `Gateway ${path} subscribes "${event}" twice`)
@@ -155,6 +157,7 @@ export function buildDefinition(
     handlers: Object.freeze([...handlers]),
     onConnect: Object.freeze([...onConnect]),
     onDisconnect: Object.freeze([...onDisconnect]),
+    connectionEvents,
   })
 }
 

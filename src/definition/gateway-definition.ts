@@ -24,6 +24,14 @@ export interface GatewayConfig {
   messageGuards?: readonly AnyMessageGuard[]
   /** A name for logs and generated documents. @default the class name, or the path */
   name?: string
+  /**
+   * Publish this gateway's connection lifecycle (connected, disconnected with
+   * close code and reason, joined / left a room) to services over the app's
+   * transport, on the pattern `gangway.connection`: see
+   * `Microservice.onConnectionEvent`. Off the message path: published after the
+   * fact, never awaited by a handler. @default false
+   */
+  connectionEvents?: boolean
 }
 
 /** A gateway as the core mounts it, whether it came from decorators or the builder. Frozen. */
@@ -36,6 +44,8 @@ export interface GatewayDefinition {
   readonly handlers: readonly HandlerDefinition[]
   readonly onConnect: readonly LifecycleHook[]
   readonly onDisconnect: readonly LifecycleHook[]
+  /** Whether the gateway publishes connection events to services. */
+  readonly connectionEvents: boolean
 }
 
 /** The default namespace, shared by every gateway that names none. */

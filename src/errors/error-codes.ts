@@ -47,6 +47,11 @@ export const ERROR_CODES = {
     closeCode: 1011,
   },
   TIMEOUT: { description: 'The operation did not complete in time.', wire: true },
+  CANCELLED: {
+    description:
+      'The client cancelled the request (a `$cancel` frame, an aborted `signal` in `gangway-ws/client`), or its connection closed while a service was working on it; the gateway answers at once and discards a late reply.',
+    wire: true,
+  },
   UNAVAILABLE: {
     description: 'The gateway or a service behind it cannot take the message now (draining, broker down).',
     wire: true,

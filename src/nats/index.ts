@@ -22,6 +22,7 @@ export { natsCluster, type NatsClusterOptions } from './nats-cluster.js'
 export { natsTransport, type NatsTransportOptions } from './nats-transport.js'
 export { NatsBus } from './nats-bus.js'
 export { NatsLink } from './nats-link.js'
+export { NestNatsLink } from './nest-nats-link.js'
 export {
   DEFAULT_JETSTREAM_OPTIONS,
   DEFAULT_NATS_BUS_OPTIONS,

@@ -39,6 +39,11 @@ export class NatsLink implements BrokerLink {
     this.guarantee = this.#options.jetstream ? 'at-least-once' : 'at-most-once'
   }
 
+  /** The broker connection the link is built on (the NestJS wire shares it). */
+  get connection(): NatsBrokerConnection {
+    return this.#connection
+  }
+
   unavailable(): 'UNAVAILABLE' | undefined {
     return this.#closed || this.#connection.down ? 'UNAVAILABLE' : undefined
   }
@@ -77,6 +82,17 @@ export class NatsLink implements BrokerLink {
     const nc = await this.#nc()
     this.#subscribe(`broadcast:${this.#subscriptions.size}`, nc, `${this.#options.prefix}.nodes`, undefined, (msg) => receive(msg.data))
     await nc.flush()
+  }
+
+  async openServiceBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
+    const nc = await this.#nc()
+    this.#subscribe('services', nc, `${this.#options.prefix}.services`, undefined, (msg) => receive(msg.data))
+    await nc.flush()
+  }
+
+  async broadcastToServices(body: Buffer): Promise<void> {
+    const nc = await this.#nc()
+    nc.publish(`${this.#options.prefix}.services`, body)
   }
 
   async sendRequest(pattern: string, body: Buffer, info: RequestInfo): Promise<void> {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { natsTransport } from './nats-transport.js'
 import { test } from 'node:test'
 import { DEFAULT_JETSTREAM_OPTIONS, DEFAULT_NATS_BUS_OPTIONS, DEFAULT_NATS_LINK_OPTIONS, resolveNatsBusOptions, resolveNatsLinkOptions } from './nats-options.js'
 
@@ -26,4 +27,8 @@ test('resolveNatsLinkOptions / resolveNatsBusOptions: an invalid option throws C
   assert.throws(() => resolveNatsLinkOptions({ jetstream: { maxDeliver: -1 } }), invalid('jetstream.maxDeliver'))
   assert.throws(() => resolveNatsLinkOptions({ jetstream: { storage: 'disk' as never } }), invalid('jetstream.storage'))
   assert.throws(() => resolveNatsLinkOptions({ jetstream: { stream: 'a.b' } }), invalid('jetstream.stream'))
+})
+
+test("natsTransport: wire 'nest' speaks core NATS only", () => {
+  assert.throws(() => natsTransport('nats://127.0.0.1', { wire: 'nest', jetstream: true }), (err: { code?: string; message: string }) => err.code === 'CONFIG_INVALID' && err.message.includes('"jetstream"'))
 })

@@ -1,10 +1,11 @@
-import { silentLogger, Transport, type TransportOptions } from '../index.js'
+import { invalidOption, linkForWire, silentLogger, Transport, type TransportOptions, type WireOptions } from '../internal.js'
 import type { NatsConnectionLike } from './nats-connection-like.js'
 import { NatsLink } from './nats-link.js'
 import type { NatsLinkOptions } from './nats-options.js'
+import { NestNatsLink } from './nest-nats-link.js'
 
-/** Options of `natsTransport`: the transport's and the NATS link's. */
-export interface NatsTransportOptions extends TransportOptions, NatsLinkOptions {}
+/** Options of `natsTransport`: the transport's, the NATS link's, and the wire's. */
+export interface NatsTransportOptions extends TransportOptions, NatsLinkOptions, WireOptions {}
 
 /**
  * The bridge over NATS (`@nats-io/transport-node`). Core NATS queue groups by
@@ -16,10 +17,15 @@ export interface NatsTransportOptions extends TransportOptions, NatsLinkOptions 
  * @example
  * import { natsTransport } from 'gangway-ws/nats'
  * const transport = natsTransport('nats://127.0.0.1:4222', { prefix: 'chat' })
+ * // An unmodified NestJS microservice on Transport.NATS:
+ * const nest = natsTransport('nats://127.0.0.1:4222', { wire: 'nest' })
  */
 export function natsTransport(connection: string | readonly string[] | NatsConnectionLike, options: NatsTransportOptions = {}): Transport {
   let transport: Transport | undefined = undefined
-  const link = new NatsLink(connection, options, () => transport?.logger ?? silentLogger)
+  const logger = () => transport?.logger ?? silentLogger
+  if (options.wire === 'nest' && options.jetstream) invalidOption('jetstream', "cannot be combined with wire: 'nest' (NestJS speaks core NATS)")
+  const gangway = new NatsLink(connection, options, logger)
+  const link = linkForWire(options, gangway, () => new NestNatsLink(gangway.connection, logger), logger)
   transport = new Transport(link, options)
   return transport
 }

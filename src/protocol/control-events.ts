@@ -16,6 +16,15 @@ export const RESERVED_EVENT_PREFIX = '$'
  */
 export const PING_EVENT = '$ping'
 
+/**
+ * A client giving up on a request it sent: `{ "event": "$cancel", "id": <the request's id> }`.
+ * It has no answer of its own. The request it names gets exactly one answer, `CANCELLED`,
+ * from the gateway at once if it is still in flight and can be cancelled (a forwarded
+ * request); the service working on it sees its `ctx.signal` abort, and its late reply is
+ * discarded. A request already answered, or one that cannot be cancelled, is left alone.
+ */
+export const CANCEL_EVENT = '$cancel'
+
 /** Whether an event name is reserved for the protocol. */
 export function isReservedEvent(event: string): boolean {
   return event.startsWith(RESERVED_EVENT_PREFIX)

@@ -1,13 +1,27 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { isEnvelopeFailure, parseEnvelope } from './envelope.js'
+import { isEnvelopeFailure, MAX_DEADLINE_AHEAD_MS, parseEnvelope, readDeadline } from './envelope.js'
 
 const limits = { maxDepth: 8, maxEventLength: 16, maxIdLength: 8 }
 
 test('parses a request envelope', () => {
-  assert.deepEqual(parseEnvelope('{"event":"echo","data":{"a":1},"id":7}', limits), { event: 'echo', data: { a: 1 }, id: 7 })
-  assert.deepEqual(parseEnvelope('{"event":"echo","id":"r-1"}', limits), { event: 'echo', data: undefined, id: 'r-1' })
-  assert.deepEqual(parseEnvelope('{"event":"echo","data":null,"id":null}', limits), { event: 'echo', data: null, id: undefined })
+  assert.deepEqual(parseEnvelope('{"event":"echo","data":{"a":1},"id":7}', limits), { event: 'echo', data: { a: 1 }, id: 7, deadline: undefined })
+  assert.deepEqual(parseEnvelope('{"event":"echo","id":"r-1"}', limits), { event: 'echo', data: undefined, id: 'r-1', deadline: undefined })
+  assert.deepEqual(parseEnvelope('{"event":"echo","data":null,"id":null}', limits), { event: 'echo', data: null, id: undefined, deadline: undefined })
+})
+
+test('a deadline is a finite epoch-ms number later than now, clamped a day ahead; anything else is ignored', () => {
+  const now = Date.now()
+  const soon = now + 5000
+  assert.equal((parseEnvelope(`{"event":"echo","id":1,"deadline":${soon}}`, limits) as { deadline?: number }).deadline, soon)
+  for (const bad of ['"soon"', 'null', '0', `${now - 1}`, '-1', '{}', '[1]', 'true']) {
+    const parsed = parseEnvelope(`{"event":"echo","id":1,"deadline":${bad}}`, limits)
+    assert.equal(isEnvelopeFailure(parsed), false, bad)
+    assert.equal((parsed as { deadline?: number }).deadline, undefined, bad)
+  }
+  assert.equal(readDeadline(now - 10, now), undefined, 'past by our clock: perhaps a slow client clock')
+  assert.equal(readDeadline(Number.POSITIVE_INFINITY, now), undefined)
+  assert.equal(readDeadline(now + 10 * MAX_DEADLINE_AHEAD_MS, now), now + MAX_DEADLINE_AHEAD_MS)
 })
 
 test('rejects what is not an envelope, echoing a readable id', () => {

@@ -3,11 +3,34 @@ import { findForbiddenKey, nestingDepthExceeds } from './hostile-json.js'
 /** A request id: a client-chosen number or string echoed in the one answer. */
 export type RequestId = number | string
 
-/** A frame from a client: `{ "event", "data", "id"? }`. */
+/** A frame from a client: `{ "event", "data", "id"?, "deadline"? }`. */
 export interface Envelope {
   readonly event: string
   readonly data: unknown
   readonly id: RequestId | undefined
+  /**
+   * When the client stops waiting for the answer (epoch ms, by the client's clock; see
+   * `readDeadline`), or `undefined`. The gateway may shorten it, never extend it.
+   */
+  readonly deadline: number | undefined
+}
+
+/**
+ * The furthest ahead a client deadline may lie; later ones are clamped to it (a
+ * forwarded request is capped again by its `forward` timeout).
+ */
+export const MAX_DEADLINE_AHEAD_MS = 24 * 60 * 60 * 1000
+
+/**
+ * The `deadline` of a frame, checked against this gateway's clock: a finite epoch-ms
+ * number later than now, clamped to `MAX_DEADLINE_AHEAD_MS` ahead. Anything else is
+ * ignored (`undefined`): a deadline already past by our clock may as well be a client
+ * clock running behind ours, and honouring it would fail every request of that client
+ * at once. A client that gives up on a request it sent says so with `$cancel` instead.
+ */
+export function readDeadline(value: unknown, now: number): number | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= now) return undefined
+  return Math.min(value, now + MAX_DEADLINE_AHEAD_MS)
 }
 
 /** Why a frame is not a valid envelope; `id`/`event` are echoed when they were readable. */
@@ -61,7 +84,8 @@ export function parseEnvelope(text: string, limits: EnvelopeLimits): Envelope | 
   if (forbidden !== undefined) {
     return { failure: `Frame contains the forbidden key "${forbidden}"`, id }
   }
-  return { event, data: frame.data, id }
+  const deadline = frame.deadline === undefined ? undefined : readDeadline(frame.deadline, Date.now())
+  return { event, data: frame.data, id, deadline }
 }
 
 /** Whether a parse result is a failure. */

@@ -28,7 +28,8 @@ export function helloFrame(
     namespace: connection.namespace,
     path: connection.path,
     events,
-    envelope: '{ "event": string, "data": any, "id"?: number | string } — a frame with an id gets exactly one reply or error frame with that id',
+    envelope:
+      '{ "event": string, "data": any, "id"?: number | string, "deadline"?: epoch ms } — a frame with an id gets exactly one reply or error frame with that id; { "event": "$cancel", "id" } gives it up',
     maxPayload: settings.maxPayload,
     heartbeatMs: settings.heartbeatMs,
   }

@@ -20,6 +20,7 @@ export { redisCluster, type RedisClusterOptions } from './redis-cluster.js'
 export { redisTransport, type RedisTransportOptions } from './redis-transport.js'
 export { RedisBus } from './redis-bus.js'
 export { RedisLink } from './redis-link.js'
+export { NestRedisLink } from './nest-redis-link.js'
 export {
   DEFAULT_MAX_RECONNECT_DELAY_MS,
   DEFAULT_REDIS_BUS_OPTIONS,

@@ -6,7 +6,7 @@ import type { RedisClientLike, RedisConnectionLike } from './redis-client-like.j
 import { resolveRedisLinkOptions, type RedisLinkOptions, type ResolvedRedisLinkOptions } from './redis-options.js'
 
 /** Requests fail fast while disconnected (answered `UNAVAILABLE`); one retry covers a command cut by a reconnect. */
-const COMMAND: RedisClientRole = Object.freeze({
+export const COMMAND: RedisClientRole = Object.freeze({
   name: 'command',
   required: true,
   offlineQueue: false,
@@ -20,7 +20,7 @@ const COMMAND: RedisClientRole = Object.freeze({
 const READER: RedisClientRole = Object.freeze({ ...COMMAND, name: 'reader', required: false, offlineQueue: true, quitOnClose: false })
 
 /** Offline queue on, bounded by the inboxes: ioredis subscribes them again by itself after a reconnect. */
-const SUBSCRIBER: RedisClientRole = Object.freeze({ ...COMMAND, name: 'subscriber', required: false, offlineQueue: true, retriesPerRequest: null })
+export const SUBSCRIBER: RedisClientRole = Object.freeze({ ...COMMAND, name: 'subscriber', required: false, offlineQueue: true, retriesPerRequest: null })
 
 type StreamEntry = [id: Buffer, fields: Buffer[]]
 
@@ -71,6 +71,11 @@ export class RedisLink implements BrokerLink {
     this.#logger = logger
   }
 
+  /** The broker connection the link is built on (the NestJS wire shares it). */
+  get connection(): RedisBrokerConnection {
+    return this.#connection
+  }
+
   unavailable(): 'UNAVAILABLE' | undefined {
     if (this.#closed) return 'UNAVAILABLE'
     // Before the first connection is up, requests go ahead and wait for it, unless an attempt failed already.
@@ -103,6 +108,15 @@ export class RedisLink implements BrokerLink {
 
   async openBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
     await this.#subscribe(`${this.#options.prefix}:nodes`, receive)
+  }
+
+  async openServiceBroadcast(receive: (body: Uint8Array) => void): Promise<void> {
+    await this.#subscribe(`${this.#options.prefix}:services`, receive)
+  }
+
+  async broadcastToServices(body: Buffer): Promise<void> {
+    await this.connect()
+    await this.#command!.publish(`${this.#options.prefix}:services`, body)
   }
 
   async sendRequest(pattern: string, body: Buffer): Promise<void> {

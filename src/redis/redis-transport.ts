@@ -1,10 +1,11 @@
-import { silentLogger, Transport, type TransportOptions } from '../index.js'
+import { linkForWire, silentLogger, Transport, type TransportOptions, type WireOptions } from '../internal.js'
+import { NestRedisLink } from './nest-redis-link.js'
 import type { RedisClientLike } from './redis-client-like.js'
 import { RedisLink } from './redis-link.js'
-import type { RedisLinkOptions } from './redis-options.js'
+import { resolveRedisLinkOptions, type RedisLinkOptions } from './redis-options.js'
 
-/** Options of `redisTransport`: the transport's and the Redis link's. */
-export interface RedisTransportOptions extends TransportOptions, RedisLinkOptions {}
+/** Options of `redisTransport`: the transport's, the Redis link's, and the wire's. */
+export interface RedisTransportOptions extends TransportOptions, RedisLinkOptions, WireOptions {}
 
 /**
  * The bridge over Redis (ioredis): requests on Redis Streams with consumer
@@ -16,10 +17,14 @@ export interface RedisTransportOptions extends TransportOptions, RedisLinkOption
  * @example
  * import { redisTransport } from 'gangway-ws/redis'
  * const transport = redisTransport('redis://127.0.0.1:6379', { prefix: 'chat' })
+ * // An unmodified NestJS microservice on Transport.REDIS:
+ * const nest = redisTransport('redis://127.0.0.1:6379', { wire: 'nest' })
  */
 export function redisTransport(connection: string | RedisClientLike, options: RedisTransportOptions = {}): Transport {
   let transport: Transport | undefined = undefined
-  const link = new RedisLink(connection, options, () => transport?.logger ?? silentLogger)
+  const logger = () => transport?.logger ?? silentLogger
+  const gangway = new RedisLink(connection, options, logger)
+  const link = linkForWire(options, gangway, () => new NestRedisLink(gangway.connection, resolveRedisLinkOptions(options).connectTimeoutMs, logger), logger)
   transport = new Transport(link, options)
   return transport
 }

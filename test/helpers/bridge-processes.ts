@@ -66,9 +66,14 @@ function start(t: TestContext, file: string, spec: TransportSpec, env: Record<st
   return child
 }
 
-/** Starts a gateway node process; resolves with its port and node id once it listens. */
-export async function startGatewayNode(t: TestContext, spec: TransportSpec): Promise<{ child: Child; port: number; nodeId: string }> {
-  const child = start(t, './bridge-gateway-node.js', spec)
+/** Starts a gateway node process (by default `bridge-gateway-node.js`); resolves with its port and node id once it listens. */
+export async function startGatewayNode(
+  t: TestContext,
+  spec: TransportSpec,
+  script = './bridge-gateway-node.js',
+  env: Record<string, string> = {},
+): Promise<{ child: Child; port: number; nodeId: string }> {
+  const child = start(t, script, spec, env)
   const { port, nodeId } = await child.next((m) => m.port !== undefined, 20_000)
   return { child, port, nodeId }
 }

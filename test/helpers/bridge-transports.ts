@@ -1,4 +1,7 @@
+import type { TestContext } from 'node:test'
 import { inProcessTransport, type Transport } from '../../src/index.js'
+import { InProcessBroker } from '../../src/internal.js'
+import { brokerUrls } from '../../src/testing/index.js'
 import { amqpTransport } from '../../src/amqp/index.js'
 import { natsTransport } from '../../src/nats/index.js'
 import { redisTransport } from '../../src/redis/index.js'
@@ -53,5 +56,22 @@ export async function deleteJetStream(url: string, stream: string): Promise<void
     await jsm.streams.delete(stream).catch(() => {})
   } finally {
     await nc.close()
+  }
+}
+
+/**
+ * Transports of one kind for one test, on one broker (in-process: one private broker): each call
+ * makes another (a gateway's, each service instance's: their own broker connections). All are
+ * closed, and what they left on the broker removed, when the test ends.
+ */
+export function transportsFor(t: TestContext, kind: TransportSpec['kind'], prefix: string): () => Transport {
+  const url = kind === 'amqp' ? brokerUrls.amqp : kind === 'redis' ? brokerUrls.redis : brokerUrls.nats
+  const spec: TransportSpec = { kind, url, prefix }
+  const broker = new InProcessBroker()
+  t.after(() => cleanUpBroker(spec))
+  return () => {
+    const transport = kind === 'in-process' ? inProcessTransport({ broker }) : createTestTransport(spec)
+    t.after(() => transport.close())
+    return transport
   }
 }
