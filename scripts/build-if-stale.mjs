@@ -5,7 +5,8 @@
 // waits for the first one's build instead of building too.
 import { spawnSync } from 'node:child_process'
 import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { createHash } from 'node:crypto'
+import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -14,7 +15,7 @@ const lock = join(root, '.build.lock')
 const INPUTS = ['src', 'demo', 'test', 'scripts', 'examples/nest/src', 'package.json', 'tsconfig.json', 'demo/public/tsconfig.json']
 
 if (process.argv.includes('--stamp')) {
-  writeFileSync(stamp, `${new Date().toISOString()}\n`)
+  writeFileSync(stamp, `${inputs().list}\n`)
   process.exit(0)
 }
 
@@ -40,23 +41,32 @@ async function buildIfStale() {
   return 1
 }
 
-/** Whether any input is newer than the last build (or there was none). */
+/**
+ * Whether an input file is newer than the last build, or one was added or removed since (or there was none).
+ * Only files count: a directory's mtime also moves when a test writes its scratch files beside the sources.
+ */
 function stale() {
   if (!existsSync(stamp)) return true
-  const built = statSync(stamp).mtimeMs
-  return INPUTS.some((input) => newest(join(root, input)) > built)
+  const { list, latest } = inputs()
+  return latest > statSync(stamp).mtimeMs || readFileSync(stamp, 'utf8').trim() !== list
 }
 
-function newest(path) {
-  if (!existsSync(path)) return 0
+/** The input files: a digest of their paths, and the newest mtime among them. */
+function inputs() {
+  const files = []
+  for (const input of INPUTS) walk(join(root, input), files)
+  const list = createHash('sha256').update(files.map((file) => relative(root, file.path)).sort().join('\n')).digest('hex')
+  return { list, latest: Math.max(0, ...files.map((file) => file.mtimeMs)) }
+}
+
+function walk(path, files) {
+  if (!existsSync(path)) return
   const stats = statSync(path)
-  if (!stats.isDirectory()) return stats.mtimeMs
-  let latest = stats.mtimeMs
+  if (!stats.isDirectory()) return void files.push({ path, mtimeMs: stats.mtimeMs })
   for (const entry of readdirSync(path)) {
     if (entry === 'node_modules' || entry === 'dist' || entry === 'artifacts') continue
-    latest = Math.max(latest, newest(join(path, entry)))
+    walk(join(path, entry), files)
   }
-  return latest
 }
 
 /** Takes the build lock, or takes over one whose process is gone. */
