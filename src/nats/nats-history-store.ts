@@ -111,7 +111,12 @@ export class NatsHistoryStore implements HistoryStore {
     const jsm = this.#jsm
     if (jsm === undefined || this.#connection.down) throw new GatewayError('UNAVAILABLE', 'The JetStream history store is not connected')
     const subject = this.#subject('history', namespace, room)
-    const info = await jsm.streams.info(this.#stream, { subjects_filter: subject })
+    const info = await jsm.streams.info(this.#stream, { subjects_filter: subject }).catch(async (err: unknown) => {
+      // Gone: the next epoch starts now, with an empty stream.
+      if (!(await this.#streamMissing())) throw err
+      await this.#ensureStream(true)
+      return jsm.streams.info(this.#stream, { subjects_filter: subject })
+    })
     const epoch = epochOf(info.created)
     this.#epoch = epoch
     const top = info.state.last_seq
