@@ -3,6 +3,7 @@ import { nanos, type MsgHdrs } from '@nats-io/transport-node'
 import {
   escapeToken,
   GatewayError,
+  silentLogger,
   type HistoryAppend,
   type HistoryRange,
   type HistoryReadRequest,
@@ -64,7 +65,7 @@ export class NatsHistoryStore implements HistoryStore {
     this.#maxPerRoom = options.maxMessagesPerRoom ?? 1000
     this.#maxAgeMs = options.maxAgeMs ?? 86_400_000
     this.#storage = options.storage ?? 'file'
-    this.#connection = new NatsBrokerConnection(connection, resolveNatsBusOptions({}), { name: 'history', echo: true, setup: (nc) => this.#setup(nc) })
+    this.#connection = new NatsBrokerConnection(connection, resolveNatsBusOptions({}), { name: 'history', echo: true, setup: (nc) => this.#setup(nc) }, () => this.#events?.logger ?? silentLogger)
   }
 
   async start(events: HistoryStoreEvents): Promise<void> {
