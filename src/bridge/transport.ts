@@ -84,6 +84,8 @@ interface PendingRequest {
   reject(error: unknown): void
   timer: NodeJS.Timeout
   pattern: string
+  /** The request's deadline (epoch ms): a reply that arrives at or after it is late, whichever timer fires first. */
+  expiresAt: number
   /** The caller's signal and our listener on it, removed when the request settles. */
   signal?: AbortSignal
   onAbort?: () => void
@@ -228,7 +230,7 @@ export class Transport implements ReportsBrokerState {
     this.stats.requests++
     const answer = new Promise<R>((resolve, reject) => {
       const timer = setTimeout(() => this.#timeout(correlation, expiresAt), Math.max(0, expiresAt - now))
-      this.#pending.set(correlation, { resolve: resolve as (value: unknown) => void, reject, timer, pattern: route })
+      this.#pending.set(correlation, { resolve: resolve as (value: unknown) => void, reject, timer, pattern: route, expiresAt })
     })
     if (this.#replyInboxOpen) this.#queueRequest(record)
     else this.#openReplyInbox().then(() => this.#queueRequest(record), (err: unknown) => this.#fail(correlation, unavailable(err)))
@@ -453,6 +455,12 @@ export class Transport implements ReportsBrokerState {
     if (pending === undefined) {
       this.stats.lateReplies++
       return
+    }
+    if (Date.now() >= pending.expiresAt) {
+      // Past the deadline, though our timer has not fired yet (a busy loop): the client is owed its TIMEOUT,
+      // and a service whose signal aborted at the deadline may have answered just before the timer.
+      this.stats.lateReplies++
+      return this.#timeout(correlation, pending.expiresAt)
     }
     this.#forget(correlation, pending)
     if (error === undefined) {
