@@ -10,13 +10,16 @@ export interface Flushable {
 
 const dirty: Flushable[] = []
 let scheduled = false
+// A resolved promise's `then` queues the same microtask as `queueMicrotask` without the
+// AsyncResource that Node wraps around every `queueMicrotask` callback.
+const resolved = Promise.resolve()
 
 /** Flushes `target` at the end of the current tick. Call once per dirty period. */
 export function scheduleFlush(target: Flushable): void {
   dirty.push(target)
   if (!scheduled) {
     scheduled = true
-    queueMicrotask(flushAll)
+    void resolved.then(flushAll)
   }
 }
 
