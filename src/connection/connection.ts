@@ -10,7 +10,7 @@ import type { GatewayObserver } from '../observability/gateway-observer.js'
 import { CANCEL_EVENT, encodePong, PING_EVENT } from '../protocol/control-events.js'
 import { type EnvelopeLimits, isEnvelopeFailure, parseEnvelope, type RequestId } from '../protocol/envelope.js'
 import { encodeError } from '../protocol/frames.js'
-import type { TextFrame } from '../protocol/text-frame.js'
+import type { OutboundFrame, TextFrame } from '../protocol/text-frame.js'
 import { encodePush } from '../registry/broadcast.js'
 import type { NamespaceRegistry, RegisteredConnection } from '../registry/namespace-registry.js'
 import type { ResolvedOutboxOptions, ResolvedRateLimitOptions } from './connection-options.js'
@@ -106,7 +106,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
   readonly #highWaterMark: number
   #state = State.Open
   #data: Record<string, unknown> | undefined
-  #queue: TextFrame[] | undefined
+  #queue: OutboundFrame[] | undefined
   #queuedBytes = 0
   #dirty = false
   #pendingClose: { code: number; reason: string } | undefined
@@ -201,7 +201,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
   }
 
   /** Queues a framed message; false if the connection is closing or the outbox overflowed. */
-  send(frame: TextFrame): boolean {
+  send(frame: OutboundFrame): boolean {
     if (this.#state !== State.Open) return false
     const queue = (this.#queue ??= [])
     const { maxFrames, maxBytes } = this.#settings.outbox
@@ -233,17 +233,27 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     let written = 0
     let bytes = 0
     if (queue.length === 1) {
-      bytes = queue[0]!.length
-      socket.write(queue[0]!)
+      const frame = queue[0]!
+      bytes = frame.length
+      writeFrame(socket, frame)
       written = 1
     } else {
-      socket.cork()
-      while (written < queue.length && socket.writableLength < mark) {
+      // Take what fits below the mark (at least one frame), as writing them one by one would.
+      const room = mark - socket.writableLength
+      let strings = true
+      while (written < queue.length && bytes < room) {
         const frame = queue[written++]!
         bytes += frame.length
-        socket.write(frame)
+        if (typeof frame !== 'string') strings = false
       }
-      socket.uncork()
+      if (strings) {
+        // Latin1 frames joined: one string, one write, no buffer per frame.
+        socket.write(joinFrames(queue as string[], written), 'latin1')
+      } else {
+        socket.cork()
+        for (let i = 0; i < written; i++) writeFrame(socket, queue[i]!)
+        socket.uncork()
+      }
     }
     if (written === queue.length) queue.length = 0
     else queue.splice(0, written)
@@ -454,6 +464,17 @@ function onWsClose(this: Tagged<WebSocket>, code: number, reason: Buffer): void 
 }
 
 function noop(): void {}
+
+function writeFrame(socket: Duplex, frame: OutboundFrame): void {
+  if (typeof frame === 'string') socket.write(frame, 'latin1')
+  else socket.write(frame)
+}
+
+function joinFrames(frames: readonly string[], count: number): string {
+  let joined = frames[0]!
+  for (let i = 1; i < count; i++) joined += frames[i]!
+  return joined
+}
 
 function onSocketDrain(this: Tagged<Duplex>): void {
   this[kConnection]?.flush()
