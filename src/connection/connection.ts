@@ -3,7 +3,7 @@ import type { WebSocket } from 'ws'
 import type { Client, JoinOptions, Server } from '../contracts/client-server.js'
 import type { CancellableRequests, LifecycleHook } from '../contracts/handler.js'
 import { runWithClient } from '../dispatch/ambient-context.js'
-import type { Dispatcher, DispatchTarget } from '../dispatch/dispatcher.js'
+import { isPromiseLike, type Dispatcher, type DispatchTarget } from '../dispatch/dispatcher.js'
 import type { RouteTable } from '../dispatch/route-table.js'
 import { loggableError, type Logger } from '../logging/logger.js'
 import type { GatewayObserver } from '../observability/gateway-observer.js'
@@ -12,7 +12,7 @@ import { type EnvelopeLimits, isEnvelopeFailure, parseEnvelope, type RequestId }
 import { encodeError } from '../protocol/frames.js'
 import type { OutboundFrame, TextFrame } from '../protocol/text-frame.js'
 import { encodePush } from '../registry/broadcast.js'
-import type { NamespaceRegistry, RegisteredConnection } from '../registry/namespace-registry.js'
+import { NOTHING_PENDING, type NamespaceRegistry, type RegisteredConnection } from '../registry/namespace-registry.js'
 import type { ResolvedOutboxOptions, ResolvedRateLimitOptions } from './connection-options.js'
 import { scheduleFlush } from './flush-scheduler.js'
 import { safeClose } from './safe-close.js'
@@ -95,16 +95,21 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
   readonly userId: string | undefined
   readonly context: unknown
   readonly remoteAddress: string | undefined
-  readonly roomSet = new Set<string>()
   /** Cleared by the heartbeat before each ping; set again by a pong or a frame. */
   alive = true
+  /** Kept by the heartbeat. */
+  beatSlice: Set<unknown> | undefined = undefined
 
   readonly #settings: ConnectionSettings
   readonly #ws: WebSocket
   readonly #socket: Duplex
-  readonly #bucket: TokenBucket | undefined
+  /** Made on the first frame: an idle connection carries no bucket. */
+  #bucket: TokenBucket | undefined
   readonly #highWaterMark: number
   #state = State.Open
+  #rooms: Set<string> | undefined
+  /** Whether `onSocketDrain` listens: only while frames wait for the socket to drain. */
+  #awaitingDrain = false
   #data: Record<string, unknown> | undefined
   #queue: OutboundFrame[] | undefined
   #queuedBytes = 0
@@ -123,10 +128,8 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     this.#settings = settings
     this.#ws = init.ws
     this.#socket = init.socket
-    const { rateLimit, outbox } = settings
-    this.#bucket = rateLimit ? new TokenBucket(rateLimit.messagesPerSecond / 1000, rateLimit.burst, rateLimit.closeAfterRejectionsPerSecond) : undefined
     // Stop writing above our mark only once the socket also reports backpressure, so 'drain' is sure to follow.
-    this.#highWaterMark = Math.max(outbox.socketHighWaterMark, init.socket.writableHighWaterMark)
+    this.#highWaterMark = Math.max(settings.outbox.socketHighWaterMark, init.socket.writableHighWaterMark)
 
     const ws = init.ws as Tagged<WebSocket>
     const socket = init.socket as Tagged<Duplex>
@@ -136,7 +139,6 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     ws.on('pong', onWsPong)
     ws.on('error', onWsError)
     ws.on('close', onWsClose)
-    socket.on('drain', onSocketDrain)
   }
 
   get namespace(): string {
@@ -153,6 +155,11 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
 
   get rooms(): ReadonlySet<string> {
     return this.roomSet
+  }
+
+  /** The rooms joined, made on first use: most connections of a gateway never join one. */
+  get roomSet(): Set<string> {
+    return (this.#rooms ??= new Set())
   }
 
   get data(): Record<string, unknown> {
@@ -229,7 +236,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     }
     const socket = this.#socket
     const mark = this.#highWaterMark
-    if (socket.writableLength >= mark) return // 'drain' calls flush again
+    if (socket.writableLength >= mark) return this.#awaitDrain()
     let written = 0
     let bytes = 0
     if (queue.length === 1) {
@@ -260,6 +267,23 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     this.#queuedBytes -= bytes
     this.#settings.observer?.framesSent?.(this.#settings.path, written, bytes)
     if (queue.length === 0) this.#finishPendingClose()
+    else this.#awaitDrain()
+  }
+
+  /** Flushes again on the socket's 'drain', which follows whenever flush stopped at the mark. */
+  #awaitDrain(): void {
+    if (this.#awaitingDrain) return
+    this.#awaitingDrain = true
+    this.#socket.on('drain', onSocketDrain)
+  }
+
+  /** Called on 'drain': stop listening until the next time the mark is reached, and write what waits. */
+  drained(): void {
+    if (this.#awaitingDrain) {
+      this.#awaitingDrain = false
+      this.#socket.off('drain', onSocketDrain)
+    }
+    this.flush()
   }
 
   close(code = 1000, reason = ''): void {
@@ -301,16 +325,41 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     if (hello) this.send(hello)
     const hooks = settings.onConnect
     if (hooks.length === 0) return
+    // Synchronous hooks run right here; frames are held back only while something is awaited.
+    const rest = joined === NOTHING_PENDING ? this.#runHooksUntilAsync(hooks) : joined.then(() => this.#runHooks(hooks, 0))
+    if (rest === undefined) return
     this.#ws.pause()
-    const done = joined.then(() => this.#runHooks(hooks))
-    done.then(
+    rest.then(
       () => this.#ws.resume(),
       (err: unknown) => {
-        settings.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onConnect', err: loggableError(err) }, 'onConnect hook failed; closing the connection')
-        this.close(1011, 'Internal error')
+        this.#onConnectFailed(err)
         this.#ws.resume()
       },
     )
+  }
+
+  /** Runs `onConnect` hooks until one returns a promise: undefined when all are done, else the rest. */
+  #runHooksUntilAsync(hooks: readonly LifecycleHook[]): Promise<void> | undefined {
+    const ambient = this.#settings.ambient
+    for (let i = 0; i < hooks.length; i++) {
+      let result: unknown
+      try {
+        result = ambient ? runWithClient(this, hooks[i]!, this) : hooks[i]!(this)
+      } catch (err) {
+        this.#onConnectFailed(err)
+        return undefined
+      }
+      if (isPromiseLike(result)) {
+        return Promise.resolve(result).then(() => this.#runHooks(hooks, i + 1))
+      }
+    }
+    return undefined
+  }
+
+  #onConnectFailed(err: unknown): void {
+    const settings = this.#settings
+    settings.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onConnect', err: loggableError(err) }, 'onConnect hook failed; closing the connection')
+    this.close(1011, 'Internal error')
   }
 
   receive(data: Buffer, isBinary: boolean): void {
@@ -353,8 +402,10 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
 
   /** Takes a rate-limit token; answers RATE_LIMITED (and closes on sustained abuse) when there is none. */
   #admit(event: string, id: string | number | undefined): boolean {
-    const bucket = this.#bucket
-    if (bucket === undefined || bucket.take()) return true
+    const { rateLimit } = this.#settings
+    if (rateLimit === false) return true
+    const bucket = (this.#bucket ??= new TokenBucket(rateLimit.messagesPerSecond / 1000, rateLimit.burst, rateLimit.closeAfterRejectionsPerSecond))
+    if (bucket.take()) return true
     if (bucket.abusive) {
       this.#settings.logger.warn({ connectionId: this.id, userId: this.userId, event, remoteAddress: this.remoteAddress }, 'rate limit exceeded persistently; closing with 1008')
       this.#dropQueue()
@@ -418,12 +469,15 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
       for (const cancel of cancellable.values()) cancel('disconnected')
     }
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer)
-    this.#socket.off('drain', onSocketDrain)
+    if (this.#awaitingDrain) {
+      this.#awaitingDrain = false
+      this.#socket.off('drain', onSocketDrain)
+    }
     const settings = this.#settings
     settings.observer?.connectionClosed?.(settings.path, settings.registry.name, code)
     settings.logger.debug({ connectionId: this.id, userId: this.userId, path: settings.path, code }, 'connection closed')
     const hooks = settings.onDisconnect
-    const hooksDone = hooks.length === 0 ? Promise.resolve() : this.#runHooks(hooks)
+    const hooksDone = hooks.length === 0 ? Promise.resolve() : this.#runHooks(hooks, 0)
     void hooksDone
       .catch((err: unknown) => settings.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onDisconnect', err: loggableError(err) }, 'onDisconnect hook failed'))
       .finally(() => {
@@ -438,10 +492,10 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     this.#settings.logger.debug({ connectionId: this.id, userId: this.userId, code: err.code, message: err.message }, 'websocket error')
   }
 
-  async #runHooks(hooks: ReadonlyArray<(client: Client) => unknown>): Promise<void> {
-    for (const hook of hooks) {
-      if (this.#settings.ambient) await runWithClient(this, hook, this)
-      else await hook(this)
+  async #runHooks(hooks: ReadonlyArray<(client: Client) => unknown>, from: number): Promise<void> {
+    for (let i = from; i < hooks.length; i++) {
+      if (this.#settings.ambient) await runWithClient(this, hooks[i]!, this)
+      else await hooks[i]!(this)
     }
   }
 }
@@ -477,5 +531,5 @@ function joinFrames(frames: readonly string[], count: number): string {
 }
 
 function onSocketDrain(this: Tagged<Duplex>): void {
-  this[kConnection]?.flush()
+  this[kConnection]?.drained()
 }
