@@ -86,7 +86,8 @@ export interface ConnectionInit {
 /**
  * One live socket. It reads frames into the dispatcher and writes everything
  * through a bounded outbox: frames queue there and a writer drains them to the
- * socket, coalescing what is ready together into one `writev`. A client that
+ * socket, coalescing what is ready together into one write (latin1 replies
+ * joined into one string, shared broadcast buffers corked into one `writev`). A client that
  * stops reading fills its outbox and is closed; nobody else waits for it.
  */
 export class Connection implements Client, DispatchTarget, RegisteredConnection, CancellableRequests {

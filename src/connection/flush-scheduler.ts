@@ -1,7 +1,7 @@
 /**
  * Batches outbox flushes into one microtask for the whole process. Everything
  * queued for a socket while the current I/O callback runs (say, replies to the
- * 16 requests that arrived in one TCP read) goes out in one `writev`, and a
+ * 16 requests that arrived in one TCP read) goes out in one write, and a
  * broadcast to 5,000 sockets schedules one microtask, not 5,000.
  */
 export interface Flushable {
