@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { Connection, type ConnectionEventSink, type ConnectionHost, type ConnectionSettings } from '../connection/connection.js'
 import type { ConnectionGuard } from '../contracts/guards.js'
+import type { HandshakeContext } from '../contracts/handshake.js'
 import type { GatewayDefinition } from '../definition/gateway-definition.js'
 import type { Dispatcher } from '../dispatch/dispatcher.js'
 import { RouteTable } from '../dispatch/route-table.js'
@@ -124,30 +125,36 @@ export class MountedGateway implements UpgradeTarget {
       return this.#reject(socket, 403)
     }
     const handshake = createHandshakeContext(request, path, rawQuery, this.definition, address)
+    // Without connection guards nothing is awaited: the upgrade completes in this call, no promise made.
+    if (this.#guards.length === 0) return this.#upgrade(request, socket, head, handshake, address)
     runConnectionGuards(this.#guards, handshake, options.handshakeTimeoutMs, this.#logger).then(
-      (status) => {
-        if (status !== 0) return this.#reject(socket, status)
-        const deadline = this.#expiry?.deadlineOf(handshake.user)
-        if (deadline !== undefined && deadline <= Date.now()) {
-          this.#logger.info({ path, remoteAddress: address }, 'upgrade rejected: credentials already expired')
-          return this.#reject(socket, 401)
-        }
-        if (socket.destroyed) return
-        if (this.#host.draining) return this.#reject(socket, 503)
-        let context: unknown
-        try {
-          context = options.context?.(handshake)
-        } catch (err) {
-          this.#logger.error({ path, remoteAddress: request.socket.remoteAddress, err: loggableError(err) }, 'context capture failed')
-          return this.#reject(socket, 500)
-        }
-        this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, socket, handshake.user, context, address, deadline))
-      },
+      (status) => (status !== 0 ? this.#reject(socket, status) : this.#upgrade(request, socket, head, handshake, address)),
       (err: unknown) => {
         this.#logger.error({ path, remoteAddress: request.socket.remoteAddress, err: loggableError(err) }, 'upgrade failed')
         this.#reject(socket, 500)
       },
     )
+  }
+
+  /** Completes an upgrade the guards admitted: expiry, context capture, then the WebSocket handshake. */
+  #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer, handshake: HandshakeContext & { user: unknown }, address: string | undefined): void {
+    const { options } = this.#host
+    const { path } = handshake
+    const deadline = this.#expiry?.deadlineOf(handshake.user)
+    if (deadline !== undefined && deadline <= Date.now()) {
+      this.#logger.info({ path, remoteAddress: address }, 'upgrade rejected: credentials already expired')
+      return this.#reject(socket, 401)
+    }
+    if (socket.destroyed) return
+    if (this.#host.draining) return this.#reject(socket, 503)
+    let context: unknown
+    try {
+      context = options.context?.(handshake)
+    } catch (err) {
+      this.#logger.error({ path, remoteAddress: request.socket.remoteAddress, err: loggableError(err) }, 'context capture failed')
+      return this.#reject(socket, 500)
+    }
+    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, socket, handshake.user, context, address, deadline))
   }
 
   #reject(socket: Duplex, status: number, headers?: Readonly<Record<string, string>>): void {

@@ -3,16 +3,16 @@ import type { WebSocket } from 'ws'
 import type { Client, JoinOptions, Server } from '../contracts/client-server.js'
 import type { CancellableRequests, LifecycleHook } from '../contracts/handler.js'
 import { runWithClient } from '../dispatch/ambient-context.js'
-import type { Dispatcher, DispatchTarget } from '../dispatch/dispatcher.js'
+import { isPromiseLike, type Dispatcher, type DispatchTarget } from '../dispatch/dispatcher.js'
 import type { RouteTable } from '../dispatch/route-table.js'
 import { loggableError, type Logger } from '../logging/logger.js'
 import type { GatewayObserver } from '../observability/gateway-observer.js'
 import { CANCEL_EVENT, encodePong, PING_EVENT } from '../protocol/control-events.js'
 import { type EnvelopeLimits, isEnvelopeFailure, parseEnvelope, type RequestId } from '../protocol/envelope.js'
 import { encodeError } from '../protocol/frames.js'
-import type { TextFrame } from '../protocol/text-frame.js'
+import type { OutboundFrame, TextFrame } from '../protocol/text-frame.js'
 import { encodePush } from '../registry/broadcast.js'
-import type { NamespaceRegistry, RegisteredConnection } from '../registry/namespace-registry.js'
+import { NOTHING_PENDING, type NamespaceRegistry, type RegisteredConnection } from '../registry/namespace-registry.js'
 import type { ResolvedOutboxOptions, ResolvedRateLimitOptions } from './connection-options.js'
 import { scheduleFlush } from './flush-scheduler.js'
 import { safeClose } from './safe-close.js'
@@ -86,7 +86,8 @@ export interface ConnectionInit {
 /**
  * One live socket. It reads frames into the dispatcher and writes everything
  * through a bounded outbox: frames queue there and a writer drains them to the
- * socket, coalescing what is ready together into one `writev`. A client that
+ * socket, coalescing what is ready together into one write (latin1 replies
+ * joined into one string, shared broadcast buffers corked into one `writev`). A client that
  * stops reading fills its outbox and is closed; nobody else waits for it.
  */
 export class Connection implements Client, DispatchTarget, RegisteredConnection, CancellableRequests {
@@ -95,18 +96,23 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
   readonly userId: string | undefined
   readonly context: unknown
   readonly remoteAddress: string | undefined
-  readonly roomSet = new Set<string>()
   /** Cleared by the heartbeat before each ping; set again by a pong or a frame. */
   alive = true
+  /** Kept by the heartbeat. */
+  beatSlice: Set<unknown> | undefined = undefined
 
   readonly #settings: ConnectionSettings
   readonly #ws: WebSocket
   readonly #socket: Duplex
-  readonly #bucket: TokenBucket | undefined
+  /** Made on the first frame: an idle connection carries no bucket. */
+  #bucket: TokenBucket | undefined
   readonly #highWaterMark: number
   #state = State.Open
+  #rooms: Set<string> | undefined
+  /** Whether `onSocketDrain` listens: only while frames wait for the socket to drain. */
+  #awaitingDrain = false
   #data: Record<string, unknown> | undefined
-  #queue: TextFrame[] | undefined
+  #queue: OutboundFrame[] | undefined
   #queuedBytes = 0
   #dirty = false
   #pendingClose: { code: number; reason: string } | undefined
@@ -125,10 +131,8 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     this.#settings = settings
     this.#ws = init.ws
     this.#socket = init.socket
-    const { rateLimit, outbox } = settings
-    this.#bucket = rateLimit ? new TokenBucket(rateLimit.messagesPerSecond / 1000, rateLimit.burst, rateLimit.closeAfterRejectionsPerSecond) : undefined
     // Stop writing above our mark only once the socket also reports backpressure, so 'drain' is sure to follow.
-    this.#highWaterMark = Math.max(outbox.socketHighWaterMark, init.socket.writableHighWaterMark)
+    this.#highWaterMark = Math.max(settings.outbox.socketHighWaterMark, init.socket.writableHighWaterMark)
 
     const ws = init.ws as Tagged<WebSocket>
     const socket = init.socket as Tagged<Duplex>
@@ -138,7 +142,6 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     ws.on('pong', onWsPong)
     ws.on('error', onWsError)
     ws.on('close', onWsClose)
-    socket.on('drain', onSocketDrain)
   }
 
   get namespace(): string {
@@ -155,6 +158,11 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
 
   get rooms(): ReadonlySet<string> {
     return this.roomSet
+  }
+
+  /** The rooms joined, made on first use: most connections of a gateway never join one. */
+  get roomSet(): Set<string> {
+    return (this.#rooms ??= new Set())
   }
 
   get data(): Record<string, unknown> {
@@ -209,7 +217,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
   }
 
   /** Queues a framed message; false if the connection is closing or the outbox overflowed. */
-  send(frame: TextFrame): boolean {
+  send(frame: OutboundFrame): boolean {
     if (this.#state !== State.Open) return false
     const queue = (this.#queue ??= [])
     const { maxFrames, maxBytes } = this.#settings.outbox
@@ -237,27 +245,54 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     }
     const socket = this.#socket
     const mark = this.#highWaterMark
-    if (socket.writableLength >= mark) return // 'drain' calls flush again
+    if (socket.writableLength >= mark) return this.#awaitDrain()
     let written = 0
     let bytes = 0
     if (queue.length === 1) {
-      bytes = queue[0]!.length
-      socket.write(queue[0]!)
+      const frame = queue[0]!
+      bytes = frame.length
+      writeFrame(socket, frame)
       written = 1
     } else {
-      socket.cork()
-      while (written < queue.length && socket.writableLength < mark) {
+      // Take what fits below the mark (at least one frame), as writing them one by one would.
+      const room = mark - socket.writableLength
+      let strings = true
+      while (written < queue.length && bytes < room) {
         const frame = queue[written++]!
         bytes += frame.length
-        socket.write(frame)
+        if (typeof frame !== 'string') strings = false
       }
-      socket.uncork()
+      if (strings) {
+        // Latin1 frames joined: one string, one write, no buffer per frame.
+        socket.write(joinFrames(queue as string[], written), 'latin1')
+      } else {
+        socket.cork()
+        for (let i = 0; i < written; i++) writeFrame(socket, queue[i]!)
+        socket.uncork()
+      }
     }
     if (written === queue.length) queue.length = 0
     else queue.splice(0, written)
     this.#queuedBytes -= bytes
     this.#settings.observer?.framesSent?.(this.#settings.path, written, bytes)
     if (queue.length === 0) this.#finishPendingClose()
+    else this.#awaitDrain()
+  }
+
+  /** Flushes again on the socket's 'drain', which follows whenever flush stopped at the mark. */
+  #awaitDrain(): void {
+    if (this.#awaitingDrain) return
+    this.#awaitingDrain = true
+    this.#socket.on('drain', onSocketDrain)
+  }
+
+  /** Called on 'drain': stop listening until the next time the mark is reached, and write what waits. */
+  drained(): void {
+    if (this.#awaitingDrain) {
+      this.#awaitingDrain = false
+      this.#socket.off('drain', onSocketDrain)
+    }
+    this.flush()
   }
 
   close(code = 1000, reason = ''): void {
@@ -299,16 +334,41 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     if (hello) this.send(hello)
     const hooks = settings.onConnect
     if (hooks.length === 0) return
+    // Synchronous hooks run right here; frames are held back only while something is awaited.
+    const rest = joined === NOTHING_PENDING ? this.#runHooksUntilAsync(hooks) : joined.then(() => this.#runHooks(hooks, 0))
+    if (rest === undefined) return
     this.#ws.pause()
-    const done = joined.then(() => this.#runHooks(hooks))
-    done.then(
+    rest.then(
       () => this.#ws.resume(),
       (err: unknown) => {
-        settings.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onConnect', err: loggableError(err) }, 'onConnect hook failed; closing the connection')
-        this.close(1011, 'Internal error')
+        this.#onConnectFailed(err)
         this.#ws.resume()
       },
     )
+  }
+
+  /** Runs `onConnect` hooks until one returns a promise: undefined when all are done, else the rest. */
+  #runHooksUntilAsync(hooks: readonly LifecycleHook[]): Promise<void> | undefined {
+    const ambient = this.#settings.ambient
+    for (let i = 0; i < hooks.length; i++) {
+      let result: unknown
+      try {
+        result = ambient ? runWithClient(this, hooks[i]!, this) : hooks[i]!(this)
+      } catch (err) {
+        this.#onConnectFailed(err)
+        return undefined
+      }
+      if (isPromiseLike(result)) {
+        return Promise.resolve(result).then(() => this.#runHooks(hooks, i + 1))
+      }
+    }
+    return undefined
+  }
+
+  #onConnectFailed(err: unknown): void {
+    const settings = this.#settings
+    settings.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onConnect', err: loggableError(err) }, 'onConnect hook failed; closing the connection')
+    this.close(1011, 'Internal error')
   }
 
   receive(data: Buffer, isBinary: boolean): void {
@@ -353,8 +413,10 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
 
   /** Takes a rate-limit token; answers RATE_LIMITED (and closes on sustained abuse) when there is none. */
   #admit(event: string, id: string | number | undefined): boolean {
-    const bucket = this.#bucket
-    if (bucket === undefined || bucket.take()) return true
+    const { rateLimit } = this.#settings
+    if (rateLimit === false) return true
+    const bucket = (this.#bucket ??= new TokenBucket(rateLimit.messagesPerSecond / 1000, rateLimit.burst, rateLimit.closeAfterRejectionsPerSecond))
+    if (bucket.take()) return true
     if (bucket.abusive) {
       this.#settings.logger.warn({ connectionId: this.id, userId: this.userId, event, remoteAddress: this.remoteAddress }, 'rate limit exceeded persistently; closing with 1008')
       this.#dropQueue()
@@ -426,12 +488,15 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
       for (const cancel of cancellable.values()) cancel('disconnected')
     }
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer)
-    this.#socket.off('drain', onSocketDrain)
+    if (this.#awaitingDrain) {
+      this.#awaitingDrain = false
+      this.#socket.off('drain', onSocketDrain)
+    }
     const settings = this.#settings
     settings.observer?.connectionClosed?.(settings.path, settings.registry.name, code)
     settings.logger.debug({ connectionId: this.id, userId: this.userId, path: settings.path, code }, 'connection closed')
     const hooks = settings.onDisconnect
-    const hooksDone = hooks.length === 0 ? Promise.resolve() : this.#runHooks(hooks)
+    const hooksDone = hooks.length === 0 ? Promise.resolve() : this.#runHooks(hooks, 0)
     void hooksDone
       .catch((err: unknown) => settings.logger.error({ connectionId: this.id, userId: this.userId, hook: 'onDisconnect', err: loggableError(err) }, 'onDisconnect hook failed'))
       .finally(() => {
@@ -446,10 +511,10 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
     this.#settings.logger.debug({ connectionId: this.id, userId: this.userId, code: err.code, message: err.message }, 'websocket error')
   }
 
-  async #runHooks(hooks: ReadonlyArray<(client: Client) => unknown>): Promise<void> {
-    for (const hook of hooks) {
-      if (this.#settings.ambient) await runWithClient(this, hook, this)
-      else await hook(this)
+  async #runHooks(hooks: ReadonlyArray<(client: Client) => unknown>, from: number): Promise<void> {
+    for (let i = from; i < hooks.length; i++) {
+      if (this.#settings.ambient) await runWithClient(this, hooks[i]!, this)
+      else await hooks[i]!(this)
     }
   }
 }
@@ -473,6 +538,17 @@ function onWsClose(this: Tagged<WebSocket>, code: number, reason: Buffer): void 
 
 function noop(): void {}
 
+function writeFrame(socket: Duplex, frame: OutboundFrame): void {
+  if (typeof frame === 'string') socket.write(frame, 'latin1')
+  else socket.write(frame)
+}
+
+function joinFrames(frames: readonly string[], count: number): string {
+  let joined = frames[0]!
+  for (let i = 1; i < count; i++) joined += frames[i]!
+  return joined
+}
+
 function onSocketDrain(this: Tagged<Duplex>): void {
-  this[kConnection]?.flush()
+  this[kConnection]?.drained()
 }

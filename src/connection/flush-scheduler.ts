@@ -1,7 +1,7 @@
 /**
  * Batches outbox flushes into one microtask for the whole process. Everything
  * queued for a socket while the current I/O callback runs (say, replies to the
- * 16 requests that arrived in one TCP read) goes out in one `writev`, and a
+ * 16 requests that arrived in one TCP read) goes out in one write, and a
  * broadcast to 5,000 sockets schedules one microtask, not 5,000.
  */
 export interface Flushable {
@@ -10,13 +10,16 @@ export interface Flushable {
 
 const dirty: Flushable[] = []
 let scheduled = false
+// A resolved promise's `then` queues the same microtask as `queueMicrotask` without the
+// AsyncResource that Node wraps around every `queueMicrotask` callback.
+const resolved = Promise.resolve()
 
 /** Flushes `target` at the end of the current tick. Call once per dirty period. */
 export function scheduleFlush(target: Flushable): void {
   dirty.push(target)
   if (!scheduled) {
     scheduled = true
-    queueMicrotask(flushAll)
+    void resolved.then(flushAll)
   }
 }
 

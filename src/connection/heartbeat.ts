@@ -12,6 +12,8 @@ export interface Beating {
   readonly userId: string | undefined
   /** Cleared before each ping; set again by a pong or a frame. */
   alive: boolean
+  /** The heartbeat's slice the connection is in (set by the heartbeat; saves a map entry per connection). */
+  beatSlice: Set<unknown> | undefined
   ping(): void
   terminate(): void
 }
@@ -27,7 +29,6 @@ export interface Beating {
  */
 export class Heartbeat<C extends Beating = Beating> {
   readonly #slices: Array<Set<C>> = []
-  readonly #sliceOf = new Map<C, Set<C>>()
   readonly #timer: NodeJS.Timeout
   readonly #logger: Logger
   #tick = 0
@@ -45,12 +46,12 @@ export class Heartbeat<C extends Beating = Beating> {
   add(connection: C): void {
     const slice = this.#slices[this.#next++ % this.#slices.length]!
     slice.add(connection)
-    this.#sliceOf.set(connection, slice)
+    connection.beatSlice = slice
   }
 
   remove(connection: C): void {
-    this.#sliceOf.get(connection)?.delete(connection)
-    this.#sliceOf.delete(connection)
+    connection.beatSlice?.delete(connection)
+    connection.beatSlice = undefined
   }
 
   stop(): void {

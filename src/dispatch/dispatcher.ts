@@ -4,7 +4,7 @@ import type { Client } from '../contracts/client-server.js'
 import type { GatewayObserver } from '../observability/gateway-observer.js'
 import type { Envelope } from '../protocol/envelope.js'
 import { encodeError } from '../protocol/frames.js'
-import type { TextFrame } from '../protocol/text-frame.js'
+import type { OutboundFrame } from '../protocol/text-frame.js'
 import { runWithClient } from './ambient-context.js'
 import type { MessageGuardContext } from '../contracts/guards.js'
 import type { Route, RouteTable } from './route-table.js'
@@ -12,7 +12,7 @@ import { validatePayload, type ValidationOutcome } from './validate-payload.js'
 
 /** What the dispatcher needs of a connection. */
 export interface DispatchTarget extends Client {
-  send(frame: TextFrame): boolean
+  send(frame: OutboundFrame): boolean
 }
 
 /**
@@ -117,7 +117,7 @@ export class Dispatcher {
       if (envelope.id === undefined) return this.#observe(route, 'ok', start)
       value = null
     }
-    let frame: TextFrame
+    let frame: OutboundFrame
     try {
       frame = route.encodeReply(value, envelope.id)
     } catch (err) {
@@ -184,6 +184,7 @@ export class Dispatcher {
   }
 }
 
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+/** Whether a guard, schema, handler or hook returned something to await. */
+export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value instanceof Promise || (typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function')
 }

@@ -3,7 +3,7 @@ import type { GatewayDefinition } from '../definition/gateway-definition.js'
 import type { Handler } from '../contracts/handler.js'
 import type { RequestId } from '../protocol/envelope.js'
 import { replyEncoder } from '../protocol/frames.js'
-import type { TextFrame } from '../protocol/text-frame.js'
+import type { OutboundFrame } from '../protocol/text-frame.js'
 import { dedupeGuards } from './dedupe-guards.js'
 import type { MessageGuard } from '../contracts/guards.js'
 /** Everything needed to run one event, resolved once at mount. */
@@ -16,7 +16,7 @@ export interface Route {
   readonly schema: StandardSchemaV1 | undefined
   readonly handler: Handler
   /** Encodes this event's replies with a precomputed prefix. */
-  readonly encodeReply: (data: unknown, id: RequestId | undefined) => TextFrame
+  readonly encodeReply: (data: unknown, id: RequestId | undefined) => OutboundFrame
 }
 
 /** The event → route table of one gateway. Built at mount, never changed after. */

@@ -1,5 +1,5 @@
 import type { RequestId } from './envelope.js'
-import { encodeTextFrame, type TextFrame } from './text-frame.js'
+import { encodeOutboundFrame, encodeTextFrame, type OutboundFrame, type TextFrame } from './text-frame.js'
 
 /**
  * Encoders for the frames gangway sends. Replies and error frames echo the
@@ -14,12 +14,12 @@ export function encodeEvent(event: string, data: unknown): TextFrame {
 }
 
 /**
- * A reply encoder bound to one event, with the `{"event":"<name>","data":` prefix
+ * A reply encoder bound to one event (a reply goes to one connection, so it may be a latin1 string), with the `{"event":"<name>","data":` prefix
  * computed once at mount instead of on every reply.
  */
-export function replyEncoder(event: string): (data: unknown, id: RequestId | undefined) => TextFrame {
+export function replyEncoder(event: string): (data: unknown, id: RequestId | undefined) => OutboundFrame {
   const prefix = `{"event":${JSON.stringify(event)},"data":`
-  return (data, id) => encodeTextFrame(prefix + stringifyData(data) + idSuffix(id))
+  return (data, id) => encodeOutboundFrame(prefix + stringifyData(data) + idSuffix(id))
 }
 
 /** `{ "event", "id"?, "error": { "code", "message" } }` — an error frame. */

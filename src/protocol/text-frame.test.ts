@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { createRequire } from 'node:module'
 import type { Writable } from 'node:stream'
-import { encodeTextFrame, encodeTextFrameFromBytes, textFramePayload } from './text-frame.js'
+import { encodeOutboundFrame, encodeTextFrame, encodeTextFrameFromBytes, textFramePayload } from './text-frame.js'
 
 // ws's own frame parser (not in its type declarations), the strictest judge of what we write.
 const Receiver = (createRequire(import.meta.url)('ws') as { Receiver: new (options: { isServer: boolean }) => Writable }).Receiver as new (options: { isServer: boolean }) => Writable
@@ -29,4 +29,24 @@ for (const length of [0, 1, 125, 126, 65535, 65536, 200_000]) {
 test('multi-byte characters are framed by byte length', async () => {
   const json = JSON.stringify({ text: 'héllo wörld — 你好 🎉'.repeat(20) })
   assert.equal(await decode(encodeTextFrame(json)), json)
+})
+
+for (const length of [0, 1, 125, 126, 65535, 65536]) {
+  test(`an ASCII ${length}-byte payload frames as a latin1 string with the same bytes`, async () => {
+    const json = JSON.stringify('x'.repeat(Math.max(0, length - 2)))
+    const frame = encodeOutboundFrame(json)
+    const bytes = typeof frame === 'string' ? Buffer.from(frame, 'latin1') : frame
+    if (length < 65536) assert.equal(typeof frame, 'string')
+    assert.equal(frame.length, bytes.length)
+    assert.deepEqual(bytes, encodeTextFrame(json))
+    assert.equal(await decode(bytes), json)
+  })
+}
+
+test('a payload with any non-ASCII character frames as a buffer', async () => {
+  for (const json of [JSON.stringify('é'), JSON.stringify('\u0080'), JSON.stringify('🎉'), '"\ud800"']) {
+    const frame = encodeOutboundFrame(json)
+    assert.ok(Buffer.isBuffer(frame), json)
+    assert.deepEqual(frame, encodeTextFrame(json))
+  }
 })

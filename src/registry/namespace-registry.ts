@@ -21,6 +21,8 @@ export interface RegisteredConnection {
 
 const MAX_ROOM_LENGTH = 256
 const RESOLVED: Promise<void> = Promise.resolve()
+/** What `add` returns when nothing waits for the cluster adapter: the caller may go on synchronously. */
+export const NOTHING_PENDING: Promise<void> = RESOLVED
 
 /**
  * One namespace's connections, rooms and users on this node. Membership

@@ -1,5 +1,8 @@
 import type { Duplex } from 'node:stream'
 
+const kSlot = Symbol('gangway.addressSlot')
+type Slotted = Duplex & { [kSlot]?: { readonly limiter: AddressLimiter; readonly address: string } }
+
 /**
  * Counts the sockets each client address holds — upgrade requests still in the
  * handshake pipeline and open WebSockets alike — so one address cannot take
@@ -31,13 +34,23 @@ export class AddressLimiter {
     if (held >= this.maxPerAddress) return false
     if (socket.destroyed) return true // already gone: nothing to hold, and its 'close' may have fired
     this.#counts.set(address, held + 1)
-    socket.once('close', () => this.#release(address))
+    // One listener function for every socket ('close' fires once): no closure or once-wrapper per socket.
+    ;(socket as Slotted)[kSlot] = { limiter: this, address }
+    socket.on('close', releaseSlot)
     return true
   }
 
-  #release(address: string): void {
+  /** Frees a slot of `address`; called by a counted socket's 'close'. */
+  release(address: string): void {
     const held = this.#counts.get(address) ?? 0
     if (held <= 1) this.#counts.delete(address)
     else this.#counts.set(address, held - 1)
   }
+}
+
+function releaseSlot(this: Slotted): void {
+  const slot = this[kSlot]
+  if (slot === undefined) return
+  this[kSlot] = undefined
+  slot.limiter.release(slot.address)
 }
