@@ -287,7 +287,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
   }
 
   /** Called on 'drain': stop listening until the next time the mark is reached, and write what waits. */
-  drained(): void {
+  socketDrained(): void {
     if (this.#awaitingDrain) {
       this.#awaitingDrain = false
       this.#socket.off('drain', onSocketDrain)
@@ -550,5 +550,5 @@ function joinFrames(frames: readonly string[], count: number): string {
 }
 
 function onSocketDrain(this: Tagged<Duplex>): void {
-  this[kConnection]?.drained()
+  this[kConnection]?.socketDrained()
 }
