@@ -176,19 +176,12 @@ export function asyncApiDocument(source: AsyncApiSource, options: AsyncApiOption
       messages: [pingRef],
       reply: { channel: channelRef, messages: [pongRef] },
     }
-    operations[operationKeys.scoped(channelId, PRESENCE_EVENT)] = {
-      action: 'send',
-      channel: channelRef,
-      title: PRESENCE_EVENT,
-      summary: PRESENCE_MESSAGE.summary,
-      messages: [addShared(PRESENCE_EVENT, 'presence')],
-    }
-    operations[operationKeys.scoped(channelId, RECOVERY_EVENT)] = {
-      action: 'send',
-      channel: channelRef,
-      title: RECOVERY_EVENT,
-      summary: RECOVERY_MESSAGE.summary,
-      messages: [addShared(RECOVERY_EVENT, 'recovery')],
+    // Control frames the server sends on its own: room presence and the answer to a history join.
+    for (const [event, summary, key] of [
+      [PRESENCE_EVENT, PRESENCE_MESSAGE.summary, 'presence'],
+      [RECOVERY_EVENT, RECOVERY_MESSAGE.summary, 'recovery'],
+    ] as const) {
+      operations[operationKeys.scoped(channelId, event)] = { action: 'send', channel: channelRef, title: event, summary, messages: [addShared(event, key)] }
     }
     operations[operationKeys.scoped(channelId, CANCEL_EVENT)] = {
       action: 'receive',
