@@ -125,8 +125,9 @@ export function renderResults(records: readonly RunRecord[], mode: Mode): string
   }
   for (const config of configs(rows, 'idle')) {
     const n = /n=(\d+)/.exec(config)?.[1]
+    const halves = rows.some((r) => r.config === config && Number.isFinite(r.median.rssPerConnectionKiB!))
     parts.push(
-      `#### idle memory — ${n} idle connections, opened in two halves (${reps})\n\n` +
+      `#### idle memory — ${n} idle connections, ${halves ? 'opened in two halves' : 'measured from empty only (saved before the two halves)'} (${reps})\n\n` +
         'Per connection: what the second half added, divided by its connections (the goals use this). ' +
         `From empty: what all ${n} added to the freshly started server, one-time warm-up included, divided by all of them.\n\n${idleTable(rows, config)}`,
     )

@@ -54,7 +54,7 @@ export interface Row {
   readonly failedRuns: number
   readonly errors: readonly string[]
   readonly median: Record<string, number>
-  /** (max − min) / median of the cost figure (µs/op or KiB/connection). */
+  /** (max − min) / median of the cost figure (µs/op or KiB/connection); NaN when no run has one. */
   readonly spread: number
 }
 
@@ -92,7 +92,8 @@ export function aggregate(records: readonly RunRecord[]): Row[] {
       failedRuns: group.length - measured.length,
       errors: group.flatMap((r) => (r.error ? [r.error] : [])),
       median: med,
-      spread: costs.length > 1 ? (Math.max(...costs) - Math.min(...costs)) / median(costs) : 0,
+      // No figure at all (every run failed, or an idle run saved before the two halves): no spread either.
+      spread: costs.length > 1 ? (Math.max(...costs) - Math.min(...costs)) / median(costs) : costs.length === 1 ? 0 : Number.NaN,
     })
   }
   return rows
