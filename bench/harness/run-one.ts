@@ -15,7 +15,7 @@ interface SpecBase {
   readonly generators: number
   readonly warmupMs: number
   readonly windowMs: number
-  /** Idle: how long to wait after the last connection before reading memory. */
+  /** Idle: how long to wait after each half of the connections before reading memory. */
   readonly settleMs: number
 }
 
