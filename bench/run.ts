@@ -26,7 +26,7 @@ import { availableExtras, runExtra, type ExtraSuite } from './harness/extra-suit
 import { estimateSeconds, FULL, pauseAfterMs, planRuns, QUICK, SMOKE, writesOf, type Mode, type ScenarioName } from './harness/plan.js'
 import { Progress } from './harness/progress.js'
 import { publishResults, type SavedRun } from './harness/publish.js'
-import type { RunRecord } from './harness/results.js'
+import { upgradeRecord, type RunRecord } from './harness/results.js'
 import { runOne, sleep, type IdleMeasurement, type RunMeasurement } from './harness/run-one.js'
 import { TARGET_NAMES, TARGETS, type TargetName } from './harness/targets.js'
 import { LEGACY_WRITE_MODE, WRITE_MODES, type WriteMode } from './harness/write-mode.js'
@@ -77,7 +77,7 @@ if (args.report) {
   // Re-render the tables, chart and BENCHMARKS.md block of a saved run; nothing is measured.
   let run = JSON.parse(readFileSync(resolve(args.report), 'utf8')) as SavedRun
   // Runs saved before write modes existed batched every write.
-  run = { ...run, mode: { ...run.mode, writes: run.mode.writes ?? [LEGACY_WRITE_MODE] } }
+  run = { ...run, mode: { ...run.mode, writes: run.mode.writes ?? [LEGACY_WRITE_MODE] }, records: run.records.map(upgradeRecord) }
   if (args.extras) {
     // Measure only the extra suites now and store them in the saved run, in place of its own.
     run = { ...run, extras: await runExtraSuites(run.mode.name !== 'full') }
@@ -177,7 +177,7 @@ function findRoot(from: string): string {
 }
 
 function summary(m: RunMeasurement | IdleMeasurement): string {
-  if ('rssPerConnectionKiB' in m) return `${m.rssPerConnectionKiB.toFixed(1)} KiB/conn`
+  if ('rssPerConnectionKiB' in m) return `${m.rssPerConnectionKiB.toFixed(1)} KiB/conn (second half), ${m.rssFromEmptyPerConnectionKiB.toFixed(1)} from empty`
   return `${Math.round(m.opsPerSec).toLocaleString('en-US')}/s, ${m.serverMicrosPerOp.toFixed(2)} µs/op, p99 ${m.p99Ms.toFixed(1)} ms`
 }
 

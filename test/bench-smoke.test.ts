@@ -54,6 +54,10 @@ test('npm run bench -- --smoke drives gangway and raw ws through every scenario 
     const m = record.measurement!
     if (record.config.startsWith('idle')) {
       assert.equal(m.connections, 4)
+      // Both halves were read: the per-connection (second half) and from-empty figures.
+      for (const key of ['rssPerConnectionKiB', 'heapPerConnectionKiB', 'rssFromEmptyPerConnectionKiB', 'heapFromEmptyPerConnectionKiB']) {
+        assert.ok(Number.isFinite(m[key]), `${record.config} ${record.target} has no ${key}`)
+      }
     } else {
       assert.ok(m.opsPerSec! > 0, `${record.config} ${record.target} completed nothing`)
       assert.ok(Number.isFinite(m.serverMicrosPerOp), `${record.config} ${record.target} has no server CPU figure`)
@@ -67,6 +71,8 @@ test('npm run bench -- --smoke drives gangway and raw ws through every scenario 
   assert.match(run.stdout, /\| gangway \| [\d,]+ \| [\d.]+× \|/)
   assert.match(run.stdout, /\| per-frame \| gangway \| [\d,]+ \| [\d.]+× \|/)
   assert.match(run.stdout, /\*\*Per-frame client writes\*\*/)
+  assert.match(run.stdout, /#### idle memory — 4 idle connections, opened in two halves/)
+  assert.match(run.stdout, /\| gangway \| 4 \| -?[\d.]+ \| \*\*[^|]+\*\* \| ±\S+ \| -?[\d.]+ \|/)
   assert.match(run.stdout, /#### Goals/)
   assert.ok(readFileSync(join(out, 'smoke-ratios.svg'), 'utf8').startsWith('<svg'))
 })

@@ -40,6 +40,8 @@ let scenario: Scenario | undefined
 interface Scenario {
   start(): void
   stop(): void
+  /** Idle: opens `count` more connections; resolves with how many are open in all. */
+  open?(count: number): Promise<number>
 }
 
 /** One connection: frames are classified and routed to `onFrame`; pings and the Socket.IO handshake are handled here. */
@@ -239,19 +241,31 @@ async function setupFanout(config: Extract<GeneratorConfig, { scenario: 'fanout'
   }
 }
 
-/** idle: connections that only receive their `welcome` and then sit there. */
+/**
+ * idle: connections that only receive their `welcome` and then sit there.
+ * `open` adds more, so the orchestrator can read the server's memory between
+ * two batches and take the cost of the second batch alone.
+ */
 async function setupIdle(config: Extract<GeneratorConfig, { scenario: 'idle' }>): Promise<Scenario> {
   const protocol = protocolNamed(config.protocol)
-  const connections = await openAll(config, config.connections, async (index) => {
-    const connection = new Connection(protocol, () => {})
-    await connection.open(config, index)
-    return connection
-  })
+  const connections: Connection[] = []
+  const open = async (count: number) => {
+    const first = connections.length
+    const opened = await openAll(config, count, async (index) => {
+      const connection = new Connection(protocol, () => {})
+      await connection.open(config, first + index)
+      return connection
+    })
+    connections.push(...opened)
+    return connections.length
+  }
+  await open(config.connections)
   return {
     start() {},
     stop() {
       for (const connection of connections) connection.client.destroy()
     },
+    open,
   }
 }
 
@@ -275,6 +289,13 @@ process.on('message', (command: GeneratorCommand) => {
       )
       return
     }
+    case 'open':
+      if (!scenario?.open) return send({ type: 'fatal', message: 'open: only an idle scenario opens more connections' })
+      scenario.open(command.connections).then(
+        (connections) => send({ type: 'ready', connections }),
+        (err: Error) => send({ type: 'fatal', message: `opening more connections failed: ${err.message}` }),
+      )
+      return
     case 'run':
       running = true
       scenario?.start()

@@ -24,6 +24,8 @@ interface CommonConfig {
 /** Orchestrator → generator. */
 export type GeneratorCommand =
   | { readonly type: 'config'; readonly config: GeneratorConfig }
+  /** Idle: open this many more connections, then report `ready` again (with the new total). */
+  | { readonly type: 'open'; readonly connections: number }
   | { readonly type: 'run' }
   | { readonly type: 'reset' }
   | { readonly type: 'snapshot' }

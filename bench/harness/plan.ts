@@ -157,7 +157,8 @@ export function pauseAfterMs(spec: RunSpec): number {
 /** Rough seconds a run takes, for the progress line's estimate. */
 export function estimateSeconds(spec: RunSpec): number {
   const start = spec.target.startsWith('nest') ? 1.5 : 0.6
-  if (spec.scenario === 'idle') return start + spec.connections / 1500 + spec.settleMs / 1000 + pauseAfterMs(spec) / 1000
+  // Idle settles twice: after each half of the connections.
+  if (spec.scenario === 'idle') return start + spec.connections / 1500 + (2 * spec.settleMs) / 1000 + pauseAfterMs(spec) / 1000
   const connections = spec.scenario === 'rpc' ? spec.connections : spec.subscribers
   return start + connections / 1500 + (spec.warmupMs + spec.windowMs) / 1000 + pauseAfterMs(spec) / 1000 + 0.3
 }

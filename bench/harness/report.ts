@@ -48,15 +48,17 @@ function loadTable(rows: readonly Row[], config: string, unit: 'request' | 'deli
 
 function idleTable(rows: readonly Row[], config: string): string {
   const lines = [
-    '| target | connections | server RSS per connection, KiB | × raw ws | spread | JS heap (live) per connection, KiB | × raw ws | JS heap committed per connection, KiB | × raw ws | notes |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|',
+    '| target | connections | server RSS per connection, KiB | × raw ws | spread | RSS from empty, KiB | × raw ws | ' +
+      'JS heap (live) per connection, KiB | × raw ws | live heap from empty, KiB | × raw ws | JS heap committed per connection, KiB | × raw ws | notes |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
   ]
   for (const row of order(rows.filter((r) => r.config === config))) {
     const m = row.median
+    const figure = (key: string, digits: number) => `${fmt.fixed(m[key] ?? Number.NaN, digits)} | ${fmt.ratio(ratio(rows, row, key))}`
     lines.push(
       `| ${label(row.target)} | ${fmt.int(m.connections!)} | ${fmt.fixed(m.rssPerConnectionKiB!, 1)} | **${fmt.ratio(ratio(rows, row, 'rssPerConnectionKiB'))}** | ±${fmt.pct(row.spread / 2)} | ` +
-        `${fmt.fixed(m.heapPerConnectionKiB!, 2)} | ${fmt.ratio(ratio(rows, row, 'heapPerConnectionKiB'))} | ` +
-        `${fmt.fixed(m.heapCommittedPerConnectionKiB ?? Number.NaN, 2)} | ${fmt.ratio(ratio(rows, row, 'heapCommittedPerConnectionKiB'))} | ${problems(row)} |`,
+        `${figure('rssFromEmptyPerConnectionKiB', 1)} | ${figure('heapPerConnectionKiB', 2)} | ${figure('heapFromEmptyPerConnectionKiB', 2)} | ` +
+        `${figure('heapCommittedPerConnectionKiB', 2)} | ${problems(row)} |`,
     )
   }
   return lines.join('\n')
@@ -122,7 +124,13 @@ export function renderResults(records: readonly RunRecord[], mode: Mode): string
     )
   }
   for (const config of configs(rows, 'idle')) {
-    parts.push(`#### idle memory — ${/n=(\d+)/.exec(config)?.[1]} idle connections (${reps})\n\n${idleTable(rows, config)}`)
+    const n = /n=(\d+)/.exec(config)?.[1]
+    const halves = rows.some((r) => r.config === config && Number.isFinite(r.median.rssPerConnectionKiB!))
+    parts.push(
+      `#### idle memory — ${n} idle connections, ${halves ? 'opened in two halves' : 'measured from empty only (saved before the two halves)'} (${reps})\n\n` +
+        'Per connection: what the second half added, divided by its connections (the goals use this). ' +
+        `From empty: what all ${n} added to the freshly started server, one-time warm-up included, divided by all of them.\n\n${idleTable(rows, config)}`,
+    )
   }
   const check = generatorCheckTable(rows)
   if (check) parts.push(`#### Is the generator the bottleneck? raw ws driven by one generator process vs two (${reps})\n\n${check}`)

@@ -21,6 +21,27 @@ export function writesOfRecord(record: RunRecord): WriteMode | undefined {
   return record.scenario === 'idle' ? undefined : (record.writes ?? LEGACY_WRITE_MODE)
 }
 
+/**
+ * A record as this harness reads it today. Idle runs saved before the
+ * connections opened in two halves measured only from the empty server: their
+ * figures are the from-empty ones, and they have no marginal figure (so their
+ * idle goals read as not measured rather than as met or missed).
+ */
+export function upgradeRecord(record: RunRecord): RunRecord {
+  const m = record.measurement as Partial<IdleMeasurement> | undefined
+  if (record.scenario !== 'idle' || !m || m.rssFromEmptyPerConnectionKiB !== undefined) return record
+  const measurement: IdleMeasurement = {
+    connections: m.connections!,
+    rssPerConnectionKiB: Number.NaN,
+    heapPerConnectionKiB: Number.NaN,
+    heapCommittedPerConnectionKiB: Number.NaN,
+    rssFromEmptyPerConnectionKiB: m.rssPerConnectionKiB!,
+    heapFromEmptyPerConnectionKiB: m.heapPerConnectionKiB!,
+    heapCommittedFromEmptyPerConnectionKiB: m.heapCommittedPerConnectionKiB ?? Number.NaN,
+  }
+  return { ...record, measurement }
+}
+
 /** The median of each figure over the repetitions of one configuration. */
 export interface Row {
   readonly config: string
@@ -33,7 +54,7 @@ export interface Row {
   readonly failedRuns: number
   readonly errors: readonly string[]
   readonly median: Record<string, number>
-  /** (max − min) / median of the cost figure (µs/op or KiB/connection). */
+  /** (max − min) / median of the cost figure (µs/op or KiB/connection); NaN when no run has one. */
   readonly spread: number
 }
 
@@ -71,7 +92,8 @@ export function aggregate(records: readonly RunRecord[]): Row[] {
       failedRuns: group.length - measured.length,
       errors: group.flatMap((r) => (r.error ? [r.error] : [])),
       median: med,
-      spread: costs.length > 1 ? (Math.max(...costs) - Math.min(...costs)) / median(costs) : 0,
+      // No figure at all (every run failed, or an idle run saved before the two halves): no spread either.
+      spread: costs.length > 1 ? (Math.max(...costs) - Math.min(...costs)) / median(costs) : costs.length === 1 ? 0 : Number.NaN,
     })
   }
   return rows

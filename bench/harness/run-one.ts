@@ -15,7 +15,7 @@ interface SpecBase {
   readonly generators: number
   readonly warmupMs: number
   readonly windowMs: number
-  /** Idle: how long to wait after the last connection before reading memory. */
+  /** Idle: how long to wait after each half of the connections before reading memory. */
   readonly settleMs: number
 }
 
@@ -49,13 +49,27 @@ export interface RunMeasurement {
   readonly framesPerWrite: number
 }
 
+/**
+ * Idle memory per connection. The connections open in two halves and the
+ * server is read (after a forced GC) when empty, after the first half and
+ * after the second. The per-connection figures are the second half's cost
+ * alone: what one more connection costs once the server has warmed up (code
+ * compiled, heap and allocator arenas grown on first use). The from-empty
+ * figures divide everything since start-up, that one-time cost included, by
+ * all connections.
+ */
 export interface IdleMeasurement {
   readonly connections: number
+  /** Server RSS per connection of the second half. */
   readonly rssPerConnectionKiB: number
-  /** Live JS objects per connection. */
+  /** Live JS objects per connection of the second half. */
   readonly heapPerConnectionKiB: number
-  /** Heap V8 keeps committed per connection (live objects plus free space it has not returned). */
+  /** Heap V8 keeps committed per connection of the second half (live objects plus free space it has not returned). */
   readonly heapCommittedPerConnectionKiB: number
+  /** The same three from the freshly started server to all connections, divided by all connections. */
+  readonly rssFromEmptyPerConnectionKiB: number
+  readonly heapFromEmptyPerConnectionKiB: number
+  readonly heapCommittedFromEmptyPerConnectionKiB: number
 }
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url))
@@ -91,7 +105,7 @@ export async function runOne(spec: RunSpec, env: RunEnvironment): Promise<RunMea
           ? { ...common, scenario: 'rpc', connections: shares[g]!, inflight: spec.inflight, writes: spec.writes, ...(spec.messageBytes ? { messageBytes: spec.messageBytes } : {}) }
           : spec.scenario === 'fanout'
             ? { ...common, scenario: 'fanout', subscribers: spec.subscribers, publishWindow: spec.publishWindow, writes: spec.writes }
-            : { ...common, scenario: 'idle', connections: spec.connections }
+            : { ...common, scenario: 'idle', connections: firstHalf(spec.connections) }
       command(generator, { type: 'config', config })
     }
     await Promise.all(
@@ -101,14 +115,16 @@ export async function runOne(spec: RunSpec, env: RunEnvironment): Promise<RunMea
     )
 
     if (spec.scenario === 'idle') {
+      const generator = generators[0]!
+      await sleep(spec.settleMs)
+      const half = await usage(true)
+      const rest = spec.connections - firstHalf(spec.connections)
+      const opened = nextMessage(generator, (m) => ((m as GeneratorReport).type === 'ready' ? true : undefined), setupMs, `${spec.target} generator second half`)
+      command(generator, { type: 'open', connections: rest })
+      await opened
       await sleep(spec.settleMs)
       const after = await usage(true)
-      return {
-        connections: spec.connections,
-        rssPerConnectionKiB: (after.rss - baseline!.rss) / 1024 / spec.connections,
-        heapPerConnectionKiB: (after.heapUsed - baseline!.heapUsed) / 1024 / spec.connections,
-        heapCommittedPerConnectionKiB: (after.heapTotal - baseline!.heapTotal) / 1024 / spec.connections,
-      }
+      return idleMeasurement(spec.connections, baseline!, half, after)
     }
 
     for (const generator of generators) command(generator, { type: 'run' })
@@ -166,6 +182,25 @@ export async function runOne(spec: RunSpec, env: RunEnvironment): Promise<RunMea
     if (server.connected) server.send({ type: 'exit' } satisfies ServerCommand)
     else server.kill('SIGKILL')
     await Promise.all([stopChild(server, env.profileDir ? 10_000 : 3_000), ...generators.map((generator) => stopChild(generator, 3_000))])
+  }
+}
+
+/** Idle runs open this many connections before the middle reading, the rest after it. */
+function firstHalf(connections: number): number {
+  return Math.floor(connections / 2)
+}
+
+function idleMeasurement(connections: number, empty: ServerUsage, half: ServerUsage, after: ServerUsage): IdleMeasurement {
+  const rest = connections - firstHalf(connections)
+  const perConnection = (from: ServerUsage, key: 'rss' | 'heapUsed' | 'heapTotal', count: number) => (after[key] - from[key]) / 1024 / count
+  return {
+    connections,
+    rssPerConnectionKiB: perConnection(half, 'rss', rest),
+    heapPerConnectionKiB: perConnection(half, 'heapUsed', rest),
+    heapCommittedPerConnectionKiB: perConnection(half, 'heapTotal', rest),
+    rssFromEmptyPerConnectionKiB: perConnection(empty, 'rss', connections),
+    heapFromEmptyPerConnectionKiB: perConnection(empty, 'heapUsed', connections),
+    heapCommittedFromEmptyPerConnectionKiB: perConnection(empty, 'heapTotal', connections),
   }
 }
 
