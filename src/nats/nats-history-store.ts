@@ -16,6 +16,7 @@ import {
 import { NatsBrokerConnection } from './nats-broker-connection.js'
 import type { NatsConnectionLike, NatsMessageLike, NatsSubscriptionLike } from './nats-connection-like.js'
 import { resolveNatsBusOptions } from './nats-options.js'
+import { RepublishOrder } from './republish-order.js'
 
 /** Options of the JetStream history store. */
 export interface NatsHistoryStoreOptions {
@@ -29,14 +30,23 @@ export interface NatsHistoryStoreOptions {
   storage?: 'file' | 'memory'
 }
 
+/** A room this node receives live: its republish subject's subscription and the order it is put back in. */
+interface LiveSubject {
+  readonly namespace: string
+  readonly room: string
+  readonly order: RepublishOrder<() => void>
+  subscription: NatsSubscriptionLike | undefined
+}
+
 const DECODER = new TextDecoder()
 const ENCODER = new TextEncoder()
 
 /**
  * Rooms' histories in one JetStream stream, for gateways on `natsCluster`. A message is
  * published to `<prefix>.history.<ns>.<room>`; the stream keeps it (per-room limit, max age) and
- * republishes it to `<prefix>.hlive.<ns>.<room>` once stored, so every node receives a room's
- * messages in stream order. Offsets are stream sequences: increasing per room, with gaps (other
+ * republishes it to `<prefix>.hlive.<ns>.<room>` once stored; each node puts a room's republished
+ * messages back in stream order (a server before 2.12 may republish concurrent publishes out of
+ * order), so every node delivers them in offset order, the order a replay reads. Offsets are stream sequences: increasing per room, with gaps (other
  * rooms' messages). The epoch is the stream's creation time: a stream deleted and created again
  * is a new epoch.
  */
@@ -48,7 +58,7 @@ export class NatsHistoryStore implements HistoryStore {
   readonly #maxAgeMs: number
   readonly #storage: 'file' | 'memory'
   readonly #connection: NatsBrokerConnection
-  readonly #subjects = new Map<string, { namespace: string; room: string; subscription: NatsSubscriptionLike | undefined }>()
+  readonly #subjects = new Map<string, LiveSubject>()
   #nc: NatsConnectionLike | undefined
   #js: JetStreamClient | undefined
   #jsm: JetStreamManager | undefined
@@ -92,7 +102,8 @@ export class NatsHistoryStore implements HistoryStore {
     const subject = this.#subject('hlive', namespace, room)
     if (!this.#subjects.has(subject)) {
       const nc = this.#nc
-      this.#subjects.set(subject, { namespace, room, subscription: nc === undefined ? undefined : this.#open(nc, subject) })
+      const order = new RepublishOrder<() => void>((deliver) => deliver())
+      this.#subjects.set(subject, { namespace, room, order, subscription: nc === undefined ? undefined : this.#open(nc, subject) })
     }
     await this.#nc?.flush()
   }
@@ -101,6 +112,7 @@ export class NatsHistoryStore implements HistoryStore {
     const subject = this.#subject('hlive', namespace, room)
     const entry = this.#subjects.get(subject)
     this.#subjects.delete(subject)
+    entry?.order.close()
     try {
       entry?.subscription?.unsubscribe()
     } catch {
@@ -158,6 +170,7 @@ export class NatsHistoryStore implements HistoryStore {
 
   async close(): Promise<void> {
     for (const entry of this.#subjects.values()) {
+      entry.order.close()
       try {
         entry.subscription?.unsubscribe()
       } catch {
@@ -187,7 +200,11 @@ export class NatsHistoryStore implements HistoryStore {
     this.#jsm = await jetstreamManager(nc as never)
     this.#js = jetstream(nc as never)
     await this.#ensureStream(false)
-    for (const [subject, entry] of this.#subjects) entry.subscription ??= this.#open(nc, subject)
+    for (const [subject, entry] of this.#subjects) {
+      // Messages may have been lost while disconnected: nothing to wait for from before.
+      entry.order.reset()
+      entry.subscription ??= this.#open(nc, subject)
+    }
     await nc.flush()
   }
 
@@ -237,11 +254,17 @@ export class NatsHistoryStore implements HistoryStore {
     })
   }
 
+  /** A republished message: put back in the room's stream order (see RepublishOrder), then delivered. */
   #receive(subject: string, msg: NatsMessageLike): void {
     const target = this.#subjects.get(subject)
     const headers = msg.headers as MsgHdrs | undefined
     const seq = Number(headers?.get('Nats-Sequence'))
     if (target === undefined || !Number.isSafeInteger(seq)) return
+    const previous = Number(headers?.get('Nats-Last-Sequence'))
+    target.order.push(seq, Number.isSafeInteger(previous) ? previous : 0, () => this.#inOrder(target, seq, msg))
+  }
+
+  #inOrder(target: LiveSubject, seq: number, msg: NatsMessageLike): void {
     const deliver = () => {
       const entry = parseBody(msg.data, seq, this.#epoch!)
       if (entry !== undefined) this.#events?.entry(target.namespace, target.room, entry)
