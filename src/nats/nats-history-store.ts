@@ -138,7 +138,7 @@ export class NatsHistoryStore implements HistoryStore {
     const expired = Date.now() - config.ttlMs
     // Messages of the room after `after`, oldest first; `last` reads them all (at most the per-room limit).
     const limit = 'after' in request ? request.limit : this.#maxPerRoom
-    const all = stored === 0 || request.limit === 0 ? [] : await this.#range(jsm, subject, Math.max(after + 1, info.state.first_seq), limit)
+    const all = stored === 0 || request.limit === 0 ? [] : await this.#range(jsm, subject, Math.max(after + 1, info.state.first_seq), top, limit)
     // Held to the room's own size and ttl: only its newest `size` messages younger than `ttlMs` count.
     const beyondSize = Math.max(0, all.length - config.size)
     const entries = all.slice(beyondSize).filter((entry) => entry.at >= expired)
@@ -147,10 +147,15 @@ export class NatsHistoryStore implements HistoryStore {
     return { epoch, top, entries, complete: !dropped && (await this.#intactAfter(jsm, subject, after, info.state.first_seq, stored)) }
   }
 
-  /** Up to `max` messages of `subject` from sequence `from` on, oldest first: one lookup, then one ordered fetch. */
-  async #range(jsm: JetStreamManager, subject: string, from: number, max: number): Promise<StoredEntry[]> {
+  /**
+   * Up to `max` messages of `subject` from sequence `from` to `top`, oldest first: one lookup, then one ordered fetch.
+   * It stops at `top` (the stream's last sequence when the read began): what came later reaches a resuming
+   * connection live, held behind its replay, so reading on under heavy publishing would only make the range
+   * look longer than the client's gap (and answer 'too-far-behind' for a client that missed little).
+   */
+  async #range(jsm: JetStreamManager, subject: string, from: number, top: number, max: number): Promise<StoredEntry[]> {
     const first = await jsm.streams.getMessage(this.#stream, { seq: from, next_by_subj: subject } as unknown as { seq: number })
-    if (first === null || first === undefined) return []
+    if (first === null || first === undefined || first.seq > top) return []
     const entries: StoredEntry[] = []
     if (max === 1) {
       const entry = toEntry(first.data, first.seq)
@@ -161,9 +166,10 @@ export class NatsHistoryStore implements HistoryStore {
     // It starts at a message that exists, so the fetch ends on the last one (pending 0), not at its expiry.
     const messages = await consumer.fetch({ max_messages: max, expires: 5000 })
     for await (const msg of messages) {
+      if (msg.seq > top) break
       const next = toEntry(msg.data, msg.seq)
       if (next !== undefined) entries.push(next)
-      if (msg.info.pending === 0 || entries.length >= max) break
+      if (msg.info.pending === 0 || msg.seq === top || entries.length >= max) break
     }
     return entries
   }
