@@ -12,9 +12,11 @@ import type { TestSocket } from './helpers/test-socket.js'
 class CountingStore extends MemoryHistoryStore {
   reading = 0
   maxReading = 0
+  reads = 0
   hold: Promise<void> | undefined
   override async read(namespace: string, room: string, request: HistoryReadRequest, config: RoomHistoryConfig) {
     this.reading++
+    this.reads++
     this.maxReading = Math.max(this.maxReading, this.reading)
     try {
       await this.hold
@@ -56,15 +58,17 @@ test('beyond maxQueuedReplays a join is answered too-many-replays at once, and l
   store.hold = new Promise((resolve) => (release = resolve))
   const gw = await startGateway(t, { gateways: [historyGateway], history: { rooms: [{ match: 'chat:*' }], store, maxConcurrentReplays: 2, maxQueuedReplays: 3 } })
   const sockets = await Promise.all(Array.from({ length: 8 }, () => gw.connect()))
-  for (const socket of sockets) socket.sendRaw(JSON.stringify({ event: 'join', data: { room: 'chat:q' }, id: 1 }))
+  // One room each: joins of one room at the same time would share a read.
+  const roomOf = (socket: TestSocket) => `chat:q${sockets.indexOf(socket)}`
+  for (const socket of sockets) socket.sendRaw(JSON.stringify({ event: 'join', data: { room: roomOf(socket) }, id: 1 }))
   await eventually(() => store.reading === 2, 2000, 'two replays reading')
   const answered = () => sockets.filter((socket) => socket.frames.some((f) => f.event === '$recovery'))
   await eventually(() => answered().length === 3, 2000, 'three joins refused')
   const refused = answered()
   for (const socket of refused) {
-    assert.deepEqual((await socket.nextEvent('$recovery')).data, { room: 'chat:q', recovered: false, reason: 'too-many-replays', replayed: 0 })
+    assert.deepEqual((await socket.nextEvent('$recovery')).data, { room: roomOf(socket), recovered: false, reason: 'too-many-replays', replayed: 0 })
   }
-  publish(gw.app, 'chat:q', 1, 1)
+  for (const socket of sockets) publish(gw.app, roomOf(socket), 1, 1)
   for (const socket of refused) assert.equal((await socket.nextEvent('msg')).offset, 1, 'live messages reach a refused join')
   release()
   const waited = sockets.filter((socket) => !refused.includes(socket))
@@ -72,9 +76,37 @@ test('beyond maxQueuedReplays a join is answered too-many-replays at once, and l
     // The join's point in the stream is where its read found it: message 1 was before it.
     assert.deepEqual((await socket.nextEvent('$recovery')).data.offset, 1)
   }
-  publish(gw.app, 'chat:q', 2, 2)
+  for (const socket of sockets) publish(gw.app, roomOf(socket), 2, 2)
   for (const socket of sockets) assert.equal((await socket.nextEvent('msg')).offset, 2)
   assert.ok(await waited[0]!.quiet(50, (f) => f.offset === 1), 'held frames at or below the join point are dropped')
+})
+
+test('joins of one room with the same since share one store read, and each gets exactly its gap', async (t) => {
+  const store = new CountingStore()
+  const gw = await startGateway(t, { gateways: [historyGateway], history: { rooms: [{ match: 'chat:*' }], store } })
+  publish(gw.app, 'chat:same', 1, 20)
+  const { epoch } = await gw.app.server().history('chat:same', { limit: 1 })
+  store.reads = 0
+  let release = () => {}
+  store.hold = new Promise((resolve) => (release = resolve))
+  const sockets = await Promise.all(Array.from({ length: 30 }, () => gw.connect()))
+  const early = sockets.slice(0, 20)
+  early.forEach((socket) => resume(socket, 'chat:same', 10, epoch, 1))
+  await eventually(() => store.reading === 1, 2000, 'the first batch reading')
+  // Published after that read began: the later joins get their own read, with it.
+  publish(gw.app, 'chat:same', 21, 21)
+  const late = sockets.slice(20)
+  late.forEach((socket) => resume(socket, 'chat:same', 10, epoch, 1))
+  release()
+  await Promise.all(sockets.map((socket) => socket.next((f) => f.id === 1)))
+  assert.ok(store.reads <= 1 + late.length && store.reads < sockets.length / 2, `far fewer reads than joins, saw ${store.reads}`)
+  publish(gw.app, 'chat:same', 22, 22)
+  for (const socket of sockets) {
+    assert.equal((await socket.nextEvent('$recovery')).data.recovered, true)
+    const got: number[] = []
+    while (got.at(-1) !== 22) got.push(((await socket.nextEvent('msg')).data as { n: number }).n)
+    assert.deepEqual(got, range(11, 22), 'no gap, no duplicate')
+  }
 })
 
 test('more live messages than maxHeldLive during a replay close the connection with 1013; it resumes later', async (t) => {

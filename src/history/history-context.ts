@@ -2,6 +2,7 @@ import type { HistoryRange, HistoryReadRequest, HistoryStore, RoomHistoryConfig 
 import type { Logger } from '../logging/logger.js'
 import type { HistoryStats } from './history-stats.js'
 import type { ResolvedHistoryOptions } from './history-options.js'
+import type { ReplayBatches } from './replay-batches.js'
 import type { ReplayGate } from './replay-gate.js'
 
 /** What a namespace's history shares with the app's others (the `HistoryEngine`). */
@@ -10,6 +11,8 @@ export interface HistoryContext {
   readonly options: ResolvedHistoryOptions
   readonly logger: Logger
   readonly gate: ReplayGate
+  /** Replay reads, shared by the joins that ask the same at the same time. */
+  readonly batches: ReplayBatches
   readonly stats: HistoryStats
   /** Subscribes this node to a room's entries, bounded in time. */
   subscribe(namespace: string, room: string): Promise<void>

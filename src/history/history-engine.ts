@@ -6,6 +6,7 @@ import { emptyHistoryStats, type HistoryStats } from './history-stats.js'
 import type { HistoryContext } from './history-context.js'
 import type { ResolvedHistoryOptions } from './history-options.js'
 import { NamespaceHistory } from './namespace-history.js'
+import { ReplayBatches } from './replay-batches.js'
 import { ReplayGate } from './replay-gate.js'
 
 /** At most one warning about unsaved messages per this interval. */
@@ -20,6 +21,7 @@ export class HistoryEngine implements HistoryContext {
   readonly options: ResolvedHistoryOptions
   readonly logger: Logger
   readonly gate: ReplayGate
+  readonly batches: ReplayBatches
   readonly stats: HistoryStats = emptyHistoryStats()
   readonly #namespaces = new Map<string, NamespaceHistory<RegisteredConnection>>()
   #started: Promise<void> | undefined
@@ -31,6 +33,7 @@ export class HistoryEngine implements HistoryContext {
     this.options = options
     this.logger = logger
     this.gate = new ReplayGate(options.maxConcurrentReplays, options.maxQueuedReplays)
+    this.batches = new ReplayBatches(this.gate, options.maxQueuedReplays, (namespace, room, request, config) => this.read(namespace, room, request, config))
   }
 
   /** Gives a namespace its history (`registry.useHistory`). */

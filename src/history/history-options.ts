@@ -27,9 +27,9 @@ export interface HistoryOptions {
   maxReplayMessages?: number
   /** Most bytes of data replayed for one join; more answers `too-far-behind`. @default 1048576 (1 MiB) */
   maxReplayBytes?: number
-  /** Replays a node runs at once; more wait in a queue. @default 256 */
+  /** Replay store reads a node runs at once (joins asking the same of a room at the same time share one); more wait in a queue. @default 256 */
   maxConcurrentReplays?: number
-  /** Replays waiting beyond `maxConcurrentReplays`; more are answered `too-many-replays`. @default 10000 */
+  /** Joins waiting for their replay's read beyond the free slots; more are answered `too-many-replays`. @default 10000 */
   maxQueuedReplays?: number
   /**
    * Live messages held for one recovering connection while its replay is read and sent; more

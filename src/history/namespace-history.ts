@@ -15,6 +15,7 @@ import type { HistoryContext } from './history-context.js'
 import { resolveRoomConfig } from './history-options.js'
 import { HistoryRooms, MAX_JOINED_HISTORY_ROOMS } from './history-rooms.js'
 import { planRecovery, readRequestFor, type RecoveryPlan } from './recovery-plan.js'
+import type { ReplayLease } from './replay-batches.js'
 
 /** How long a `since` from an envelope waits for the join it is meant for. */
 const SINCE_TTL_MS = 30_000
@@ -208,37 +209,37 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   // --- recovery -----------------------------------------------------------
 
   async #recover(connection: C, room: string, config: RoomHistoryConfig, request: SinceRequest | undefined, buffer: HeldLive): Promise<void> {
-    const { gate, options } = this.#engine
-    const slot = gate.acquire()
-    if (slot === undefined) return this.#finish(connection, room, buffer, failed(room, 'too-many-replays'))
-    const release = await slot
+    const { batches, options } = this.#engine
+    // Registered only now that its live frames are held: the read it shares starts after that.
+    const shared = batches.join(this.#namespace, room, readRequestFor(request, options), config)
+    if (shared === undefined) return this.#finish(connection, room, buffer, failed(room, 'too-many-replays'))
+    let lease: ReplayLease | undefined
+    try {
+      lease = await shared
+    } catch (err) {
+      this.#engine.logger.warn({ room, namespace: this.#namespace, err: loggableError(err) }, 'history store unavailable; join answered recovered: false')
+      return await this.#finish(connection, room, buffer, failed(room, 'store-unavailable'))
+    }
+    if (lease === undefined) return this.#finish(connection, room, buffer, failed(room, 'too-many-replays'))
     try {
       if (!this.#holds(connection, room, buffer)) return
-      let range: HistoryRange
-      try {
-        range = await this.#engine.read(this.#namespace, room, readRequestFor(request, options), config)
-      } catch (err) {
-        this.#engine.logger.warn({ room, namespace: this.#namespace, err: loggableError(err) }, 'history store unavailable; join answered recovered: false')
-        return await this.#finish(connection, room, buffer, failed(room, 'store-unavailable'))
-      }
-      if (!this.#holds(connection, room, buffer)) return
-      await this.#finish(connection, room, buffer, planRecovery(room, request, range, options))
+      // The plan is this connection's own: its request's epoch decides against the shared range.
+      await this.#finish(connection, room, buffer, planRecovery(room, request, lease.range, options), lease)
     } finally {
-      release()
+      lease.done()
     }
   }
 
   /** Sends `$recovery`, the replay (paced by the outbox), then the held live frames newer than it. */
-  async #finish(connection: C, room: string, buffer: HeldLive, plan: RecoveryPlan): Promise<void> {
+  async #finish(connection: C, room: string, buffer: HeldLive, plan: RecoveryPlan, lease?: ReplayLease): Promise<void> {
     this.#report(connection, plan.report)
     const { entries } = plan
-    if (entries.length > 0) {
-      const roomJson = JSON.stringify(room)
-      const epochJson = JSON.stringify(plan.report.epoch)
+    if (entries.length > 0 && lease !== undefined) {
       let chunk = 0
       let frames = 0
       for (const entry of entries) {
-        if (!connection.send(encodeHistoryEvent(entry.event, entry.data, roomJson, entry.offset, epochJson))) break
+        // The batch's frame: encoded once for all the connections that share the read.
+        if (!connection.send(lease.frame(entry))) break
         chunk += entry.data.length
         if ((chunk >= REPLAY_CHUNK_CHARS || ++frames >= REPLAY_CHUNK_FRAMES) && connection.drained !== undefined) {
           chunk = 0

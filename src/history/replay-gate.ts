@@ -19,6 +19,11 @@ export class ReplayGate {
     return this.#running
   }
 
+  /** Slots nobody holds. */
+  get free(): number {
+    return this.#concurrency - this.#running
+  }
+
   /** Replays waiting for a slot. */
   get queued(): number {
     return this.#queue.length
