@@ -1,0 +1,62 @@
+// What the orchestrator asks of a gateway node in the history benchmarks (child process):
+// its CPU time and RSS, the open connections, publishing to rooms from the server side,
+// and the peak RSS over a window (sampled every 20 ms by the node itself).
+import { createServer, type Server } from 'node:http'
+import { onCommand, reply } from './ipc.js'
+
+export interface NodeHooks {
+  /** Sends one message to a room from the server (what an app's own code would do). */
+  publish(room: string, payload: object): void
+  close(): Promise<void>
+}
+
+/** An HTTP server for the gateway to attach to, listening with a backlog large enough for a reconnect storm. */
+export function createNodeServer(): Server {
+  return createServer((_request, response) => void response.writeHead(404).end())
+}
+
+export async function listen(http: Server): Promise<number> {
+  await new Promise<void>((resolve) => http.listen({ port: 0, host: '127.0.0.1', backlog: 4096 }, resolve))
+  return (http.address() as { port: number }).port
+}
+
+const PAD = 'x'.repeat(80)
+
+export function serveControl(http: Server, hooks: NodeHooks): void {
+  let peak = 0
+  let sampler: NodeJS.Timeout | undefined
+  onCommand(async (command) => {
+    switch (command.cmd) {
+      case 'stats': {
+        const connections = await new Promise<number>((resolve) => http.getConnections((_err, count) => resolve(count ?? -1)))
+        const cpu = process.cpuUsage()
+        return reply({ type: 'stats', cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage.rss(), connections })
+      }
+      case 'publish': {
+        // Message by message across the rooms, yielding now and then so the node keeps serving.
+        const rooms = command.rooms as string[]
+        const perRoom = command.perRoom as number
+        let sent = 0
+        for (let i = 0; i < perRoom; i++) {
+          for (const room of rooms) {
+            hooks.publish(room, { room, i, text: PAD })
+            if (++sent % 200 === 0) await new Promise((resolve) => setImmediate(resolve))
+          }
+        }
+        return reply({ type: 'published', sent })
+      }
+      case 'rss-watch':
+        peak = process.memoryUsage.rss()
+        clearInterval(sampler)
+        sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 20)
+        return reply({ type: 'rss-watching', rss: peak })
+      case 'rss-peak':
+        clearInterval(sampler)
+        return reply({ type: 'rss-peak', peak: Math.max(peak, process.memoryUsage.rss()) })
+      case 'stop':
+        clearInterval(sampler)
+        await Promise.race([hooks.close(), new Promise((resolve) => setTimeout(resolve, 2000))])
+        process.exit(0)
+    }
+  })
+}
