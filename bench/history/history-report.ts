@@ -50,6 +50,12 @@ export function fanoutTable(runs: Repeated<FanoutResult>, size: { subscribers: n
   return lines.join('\n')
 }
 
+/** What the server itself counted as recovered, where it can tell (Socket.IO's `socket.recovered`). */
+function serverSide(results: readonly StormResult[]): string {
+  if (results.some((r) => r.serverRecovered < 0)) return ''
+  return `; server: ${results.reduce((sum, r) => sum + r.serverRecovered, 0)} \`socket.recovered\``
+}
+
 export function stormTable(runs: Repeated<StormResult>, spec: { clients: number; rooms: number; behind: number; generators: number; live: number }): string {
   const rows = [...runs].map(([name, results]) => ({ name, results, all: median(results.map((r) => r.allRecoveredMs)) }))
   const m = (results: StormResult[], pick: (r: StormResult) => number) => median(results.map(pick))
@@ -67,7 +73,7 @@ export function stormTable(runs: Repeated<StormResult>, spec: { clients: number;
       const why = [...reasons].map(([reason, n]) => `${n}× ${reason}`).join('; ')
       return (
         `| ${name} | ${fixed(all / 1000, 2)} | ${each(results.map((r) => r.allRecoveredMs / 1000))} | ${fixed(m(results, (r) => r.recoveryP50Ms) / 1000, 2)} / ${fixed(m(results, (r) => r.recoveryP99Ms) / 1000, 2)} | ` +
-        `${recovered}/${expected}${why ? ` (${why})` : ''} | ${whole(m(results, (r) => r.rssBeforeMiB))} → ${whole(m(results, (r) => r.peakRssMiB))} | ${fixed(m(results, (r) => r.nodeCpuMs) / 1000, 2)} | ` +
+        `${recovered}/${expected}${why ? ` (${why})` : ''}${serverSide(results)} | ${whole(m(results, (r) => r.rssBeforeMiB))} → ${whole(m(results, (r) => r.peakRssMiB))} | ${fixed(m(results, (r) => r.nodeCpuMs) / 1000, 2)} | ` +
         `${fixed(m(results, (r) => r.liveIdleP99Ms), 2)} → ${fixed(m(results, (r) => r.liveStormP99Ms), 2)} | ${fixed(m(results, (r) => r.liveStormP99Ms / r.liveIdleP99Ms), 2)}× | ${results.length} |`
       )
     }),

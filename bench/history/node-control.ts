@@ -8,6 +8,8 @@ export interface NodeHooks {
   /** Sends one message to a room from the server (what an app's own code would do). */
   publish(room: string, payload: object): void
   close(): Promise<void>
+  /** Connections the server itself says it recovered (Socket.IO: `socket.recovered`), where it can tell. */
+  recovered?(): number
 }
 
 /** An HTTP server for the gateway to attach to, listening with a backlog large enough for a reconnect storm. */
@@ -30,7 +32,7 @@ export function serveControl(http: Server, hooks: NodeHooks): void {
       case 'stats': {
         const connections = await new Promise<number>((resolve) => http.getConnections((_err, count) => resolve(count ?? -1)))
         const cpu = process.cpuUsage()
-        return reply({ type: 'stats', cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage.rss(), connections })
+        return reply({ type: 'stats', cpuMicros: cpu.user + cpu.system, rss: process.memoryUsage.rss(), connections, recovered: hooks.recovered?.() ?? -1 })
       }
       case 'publish': {
         // Message by message across the rooms, yielding now and then so the node keeps serving.

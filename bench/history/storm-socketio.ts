@@ -18,7 +18,9 @@ const io = new Server(http, {
   adapter: createAdapter(redis, { streamName: `${prefix}:stream`, sessionKeyPrefix: `${prefix}:session:`, channelPrefix: prefix, maxLen: 1_000_000 }),
 })
 
+let recovered = 0
 io.on('connection', (socket) => {
+  if (socket.recovered) recovered++
   socket.on('join', (room: string, ack?: (ok: boolean) => void) => {
     void socket.join(room)
     ack?.(true)
@@ -30,6 +32,7 @@ const port = await listen(http)
 await redis.ping()
 serveControl(http, {
   publish: (room, payload) => void io.to(room).emit('message', payload),
+  recovered: () => recovered,
   close: async () => {
     io.close()
     redis.disconnect()

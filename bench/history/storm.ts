@@ -39,6 +39,8 @@ export interface StormResult {
   readonly recovered: number
   readonly failed: number
   readonly reasons: Record<string, number>
+  /** Connections the server counted as recovered during the storm (Socket.IO's `socket.recovered`); -1 where it cannot tell. */
+  readonly serverRecovered: number
   /** From the reconnect command to the last client holding all its missed messages. */
   readonly allRecoveredMs: number
   readonly recoveryP50Ms: number
@@ -61,6 +63,7 @@ interface Stats {
   cpuMicros: number
   rss: number
   connections: number
+  recovered: number
 }
 
 export async function runStorm(spec: StormSpec, env: StormEnv): Promise<StormResult> {
@@ -170,6 +173,7 @@ export async function runStorm(spec: StormSpec, env: StormEnv): Promise<StormRes
       recovered,
       failed: reports.reduce((sum, r) => sum + r.failed, 0),
       reasons,
+      serverRecovered: after.recovered < 0 ? -1 : after.recovered - before.recovered,
       allRecoveredMs: recovered === 0 ? NaN : Math.max(...reports.map((r) => r.lastRecoveredAt)) - Math.min(...reports.map((r) => r.startedAt)),
       recoveryP50Ms: times.quantile(0.5) / 1000,
       recoveryP99Ms: times.quantile(0.99) / 1000,

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import { REDIS_URL, requireBroker } from './helpers/cluster-brokers.js'
+
+// `npm run bench:history` end to end at a tiny size, on the shared brokers: fanout with
+// history on, and the recovery storm for gangway and for Socket.IO. It asserts only that
+// every run completed, every client recovered and the report has its fields — never how
+// fast anything was.
+const root = fileURLToPath(new URL('../..', import.meta.url))
+
+test('npm run bench:history -- --smoke runs fanout and the recovery storm and reports', { timeout: 90_000 }, async (t) => {
+  if (!(await requireBroker(t, 'Redis', REDIS_URL))) return
+  const out = mkdtempSync(join(tmpdir(), 'gangway-bench-history-'))
+  const build = join(root, 'dist', 'bench-history-smoke')
+  t.after(() => {
+    rmSync(out, { recursive: true, force: true })
+    rmSync(build, { recursive: true, force: true })
+  })
+  // A build of its own, so this test never rewrites files that other test files are loading.
+  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'bench/tsconfig.json', '--outDir', build], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  assert.equal(tsc.status, 0, `bench did not compile:\n${tsc.stdout}${tsc.stderr}`)
+
+  const run = spawnSync(
+    process.execPath,
+    [join(build, 'bench', 'history', 'run.js'), '--smoke', '--fanouts', 'redis-on', '--storms', 'gangway-redis,socketio', '--out', out],
+    { cwd: root, encoding: 'utf8', timeout: 75_000 },
+  )
+  assert.equal(run.status, 0, `bench:history --smoke failed:\n${run.stdout}\n${run.stderr}`)
+
+  const file = readdirSync(out).find((name) => name.endsWith('.json'))!
+  const results = JSON.parse(readFileSync(join(out, file), 'utf8')) as {
+    errors: string[]
+    fanout: Record<string, Array<Record<string, number>>>
+    storm: Record<string, Array<Record<string, number>>>
+  }
+  assert.deepEqual(results.errors, [])
+  const [fanout] = results.fanout['Redis, history on']!
+  assert.ok(fanout!.deliveriesPerSec! > 0, 'fanout delivered nothing')
+  assert.ok(Number.isFinite(fanout!.nodeMicrosPerDelivery) && fanout!.nodeMicrosPerDelivery! > 0, 'no CPU figure for the nodes')
+  assert.equal(Object.keys(results.storm).length, 2)
+  for (const [name, [storm]] of Object.entries(results.storm)) {
+    assert.equal(storm!.connected, 20, name)
+    assert.equal(storm!.recovered, 20, `${name}: ${JSON.stringify(storm)}`)
+    assert.equal(storm!.failed, 0, name)
+    assert.ok(storm!.allRecoveredMs! > 0 && storm!.peakRssMiB! >= storm!.rssBeforeMiB! * 0.5, name)
+    assert.ok(Number.isFinite(storm!.liveIdleP99Ms) && Number.isFinite(storm!.liveStormP99Ms), `${name} has no live latency`)
+  }
+  assert.equal(results.storm[Object.keys(results.storm).find((n) => n.startsWith('Socket.IO'))!]![0]!.serverRecovered, 20, 'Socket.IO did not recover its sessions')
+  assert.match(run.stdout, /#### Fanout with history on vs off/)
+  assert.match(run.stdout, /#### Recovery storm — 20 clients/)
+  assert.match(run.stdout, /\| goal \|/)
+})
