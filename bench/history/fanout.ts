@@ -43,7 +43,7 @@ export async function runFanout(spec: FanoutSpec, env: FanoutEnv): Promise<Fanou
         script: cluster('gangway-node'),
         cpu: env.nodeCpu,
         logFile: env.logFile,
-        env: { CLUSTER_URL: spec.url, CHANNEL_PREFIX: env.prefix, NODE_ID: `${env.prefix}-n${i}`, HISTORY: spec.history ? '1' : '0' },
+        env: { CLUSTER_URL: spec.url, CHANNEL_PREFIX: env.prefix, NODE_ID: `${env.prefix}_n${i}`, HISTORY: spec.history ? '1' : '0' },
       })
       children.push(child)
       return child

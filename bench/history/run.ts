@@ -58,7 +58,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'
 const mode = args.smoke ? 'smoke' : args.quick ? 'quick' : 'full'
 const size = {
-  full: { reps: 3, clients: 10_000, rooms: 1, behind: 100, generators: 2, live: 8, idleMs: 3000, timeoutMs: 120_000, subscribers: 300, seconds: 5 },
+  full: { reps: 3, clients: 10_000, rooms: 1, behind: 100, generators: 2, live: 8, idleMs: 5000, timeoutMs: 120_000, subscribers: 300, seconds: 5 },
   quick: { reps: 1, clients: 1000, rooms: 1, behind: 100, generators: 2, live: 4, idleMs: 1000, timeoutMs: 60_000, subscribers: 300, seconds: 2 },
   smoke: { reps: 1, clients: 20, rooms: 2, behind: 5, generators: 2, live: 2, idleMs: 300, timeoutMs: 15_000, subscribers: 6, seconds: 0.5 },
 }[mode]
@@ -167,7 +167,7 @@ process.stderr.write(`results written to ${file}\n`)
 process.exit(errors.length > 0 ? 1 : 0)
 
 async function measure<T>(what: string, url: string, into: T[], run: (prefix: string) => Promise<T>): Promise<void> {
-  const prefix = `hbench-${process.pid}-${++runId}`
+  const prefix = `hbench_${process.pid}_${++runId}`
   const t0 = Date.now()
   process.stderr.write(`  ${what} …`)
   try {

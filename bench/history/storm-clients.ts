@@ -26,6 +26,8 @@ export interface StormClientsReport {
   readonly recovered: number
   readonly failed: number
   readonly reasons: Record<string, number>
+  /** This generator's CPU time over the storm (is the load generator the bottleneck?). */
+  readonly cpuMs: number
   /** Per-client time from the reconnect command to recovery, µs (histogram pairs). */
   readonly times: Array<[number, number]>
 }
@@ -60,6 +62,7 @@ onCommand(async (command) => {
     case 'recover': {
       const expected = command.expected as number
       const startedAt = now()
+      const cpuBefore = process.cpuUsage()
       const times = new Histogram()
       let lastRecoveredAt = startedAt
       const failures = await settleAll(sessions, async (s) => {
@@ -67,6 +70,7 @@ onCommand(async (command) => {
         lastRecoveredAt = Math.max(lastRecoveredAt, now())
         times.record((now() - startedAt) * 1000)
       })
+      const cpu = process.cpuUsage(cpuBefore)
       const reasons: Record<string, number> = {}
       for (const reason of failures) reasons[reason] = (reasons[reason] ?? 0) + 1
       const report: StormClientsReport = {
@@ -76,6 +80,7 @@ onCommand(async (command) => {
         recovered: sessions.length - failures.length,
         failed: failures.length,
         reasons,
+        cpuMs: (cpu.user + cpu.system) / 1000,
         times: times.toPairs(),
       }
       return reply(report)

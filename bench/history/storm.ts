@@ -49,6 +49,8 @@ export interface StormResult {
   readonly peakRssMiB: number
   /** The node's CPU time over the storm. */
   readonly nodeCpuMs: number
+  /** The load generators' CPU time over the storm, added up (they share one core). */
+  readonly generatorsCpuMs: number
   readonly liveIdleP50Ms: number
   readonly liveIdleP99Ms: number
   readonly liveStormP50Ms: number
@@ -180,6 +182,7 @@ export async function runStorm(spec: StormSpec, env: StormEnv): Promise<StormRes
       rssBeforeMiB: before.rss / MiB,
       peakRssMiB: peak / MiB,
       nodeCpuMs: (after.cpuMicros - before.cpuMicros) / 1000,
+      generatorsCpuMs: reports.reduce((sum, r) => sum + r.cpuMs, 0),
       liveIdleP50Ms: idleLatency.quantile(0.5) / 1000,
       liveIdleP99Ms: idleLatency.quantile(0.99) / 1000,
       liveStormP50Ms: stormLatency.quantile(0.5) / 1000,
