@@ -1,33 +1,19 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { buildBench, repoRoot as root } from './helpers/bench-build.js'
 import { REDIS_URL, requireBroker } from './helpers/cluster-brokers.js'
 
 // `npm run bench:history` end to end at a tiny size, on the shared brokers: fanout with
 // history on, and the recovery storm for gangway and for Socket.IO. It asserts only that
 // every run completed, every client recovered and the report has its fields — never how
 // fast anything was.
-const root = fileURLToPath(new URL('../..', import.meta.url))
 
 test('npm run bench:history -- --smoke runs fanout and the recovery storm and reports', { timeout: 90_000 }, async (t) => {
   if (!(await requireBroker(t, 'Redis', REDIS_URL))) return
-  const out = mkdtempSync(join(tmpdir(), 'gangway-bench-history-'))
-  const build = join(root, 'dist', 'bench-history-smoke')
-  t.after(() => {
-    rmSync(out, { recursive: true, force: true })
-    rmSync(build, { recursive: true, force: true })
-  })
-  // A build of its own, so this test never rewrites files that other test files are loading.
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'bench/tsconfig.json', '--outDir', build], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  assert.equal(tsc.status, 0, `bench did not compile:\n${tsc.stdout}${tsc.stderr}`)
+  const { build, out } = buildBench(t, 'bench-history-smoke', 60_000)
 
   const run = spawnSync(
     process.execPath,
