@@ -23,7 +23,7 @@ const app = createGateway({
   ...(cluster ? { adapter: cluster } : {}),
   logger: silentLogger,
   rateLimit: false,
-  ...{ history: { rooms: [{ match: 'storm:*', size: 1000, ttlMs: 10 * 60_000 }] } },
+  history: { rooms: [{ match: 'storm:*', size: 1000, ttlMs: 10 * 60_000 }] },
 })
 const http = createNodeServer()
 app.attach(http)
