@@ -18,6 +18,7 @@
  * Options: --parts fanout,storm  --storms gangway-redis,gangway-nats,gangway-memory,socketio
  *          --fanouts redis-off,redis-on,nats-off,nats-on  --reps N  --clients N  --rooms N  --behind N
  *          --out DIR (results JSON and log; default bench/results)
+ *          --profile (the storm's gateway node runs with --cpu-prof into <out>/profiles; see bench/profile-summary.ts)
  * env: REDIS_URL (redis://127.0.0.1:6379), NATS_URL (nats://127.0.0.1:4222). Every run uses
  * keys, streams and subjects under a prefix of its own and removes them afterwards.
  */
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     rooms: { type: 'string' },
     behind: { type: 'string' },
     out: { type: 'string' },
+    profile: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 })
@@ -140,6 +142,7 @@ for (let rep = 1; rep <= reps; rep++) {
         nodeCpu: pinned ? lastCore : undefined,
         generatorCpu: pinned ? 0 : undefined,
         sourceAddresses: ['127.0.0.2', '127.0.0.3', '127.0.0.4', '127.0.0.5', '127.0.0.6', '127.0.0.7'],
+        ...(args.profile ? { profileDir: join(outDir, 'profiles') } : {}),
       }),
     )
   }

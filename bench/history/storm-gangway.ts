@@ -23,6 +23,10 @@ const app = createGateway({
   ...(cluster ? { adapter: cluster } : {}),
   logger: silentLogger,
   rateLimit: false,
+  // The storm's 10,000 clients stand for 10,000 devices but come from six loopback addresses: per-address limits
+  // (1,000 sockets, 100 handshakes/s by default) would never engage for them in production, so they are off here.
+  maxConnectionsPerAddress: false,
+  handshakeRateLimit: false,
   history: { rooms: [{ match: 'storm:*', size: 1000, ttlMs: 10 * 60_000 }] },
 })
 const http = createNodeServer()

@@ -32,6 +32,8 @@ export interface StormEnv {
   readonly nodeCpu: number | undefined
   readonly generatorCpu: number | undefined
   readonly sourceAddresses: readonly string[]
+  /** Where the node writes a CPU profile (node --cpu-prof), if anywhere. */
+  readonly profileDir?: string
 }
 
 export interface StormResult {
@@ -79,7 +81,7 @@ export async function runStorm(spec: StormSpec, env: StormEnv): Promise<StormRes
   try {
     const node = spawnChild({
       script: script(spec.framework === 'gangway' ? 'storm-gangway' : 'storm-socketio'),
-      nodeArgs: ['--max-old-space-size=4096'],
+      nodeArgs: ['--max-old-space-size=4096', ...(env.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${env.profileDir}`] : [])],
       cpu: env.nodeCpu,
       logFile: env.logFile,
       env: { CLUSTER_URL: spec.url, CHANNEL_PREFIX: env.prefix },
