@@ -37,6 +37,14 @@ export function spawnChild(options: SpawnOptions): ChildProcess {
   return child
 }
 
+/**
+ * Sends a message to a child; a child that has already gone (its channel closed) is not an
+ * error here — whoever waits for its answer learns that from its exit.
+ */
+export function tell(child: ChildProcess, message: object): void {
+  if (child.connected) child.send(message, () => {})
+}
+
 /** Kills every child still running. */
 export function killAll(): void {
   for (const child of live) {

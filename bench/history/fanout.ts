@@ -5,7 +5,7 @@
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { LoadConfig, LoadResult } from '../cluster/load.js'
-import { nextMessage, spawnChild, stopChild } from '../harness/children.js'
+import { nextMessage, spawnChild, stopChild, tell } from '../harness/children.js'
 
 export interface FanoutSpec {
   readonly name: string
@@ -73,13 +73,13 @@ export async function runFanout(spec: FanoutSpec, env: FanoutEnv): Promise<Fanou
       lost: throughput.lost + fixedRate.expected - fixedRate.delivered,
     }
   } finally {
-    for (const child of children) if (child.connected) child.send({ cmd: 'stop' })
+    for (const child of children) tell(child, { cmd: 'stop' })
     await Promise.all(children.map((child) => stopChild(child, 3000)))
   }
 }
 
 function ask(node: ChildProcess): Promise<number> {
   const answer = nextMessage(node, (m) => (m as { cpuMicros?: number }).cpuMicros, 5000, 'node cpu')
-  node.send({ cmd: 'cpu' })
+  tell(node, { cmd: 'cpu' })
   return answer
 }

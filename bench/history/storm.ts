@@ -6,7 +6,7 @@
 // and the live clients' request/reply latency during the storm against before it.
 import type { ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { nextMessage, spawnChild, stopChild } from '../harness/children.js'
+import { nextMessage, spawnChild, stopChild, tell } from '../harness/children.js'
 import { Histogram } from '../harness/histogram.js'
 import type { StormClientsConfig, StormClientsReport } from './storm-clients.js'
 import type { StormProbeConfig } from './storm-probe.js'
@@ -74,7 +74,7 @@ export async function runStorm(spec: StormSpec, env: StormEnv): Promise<StormRes
   const children: ChildProcess[] = []
   const ask = async <T>(child: ChildProcess, message: object, answer: string, ms: number, what: string): Promise<T> => {
     const answered = nextMessage(child, (m) => ((m as { type?: string }).type === answer ? (m as T) : undefined), ms, what)
-    child.send(message)
+    tell(child, message)
     return answered
   }
   const step = 30_000 + spec.clients * 5 // a bound for each step that grows with the number of clients
@@ -192,7 +192,7 @@ export async function runStorm(spec: StormSpec, env: StormEnv): Promise<StormRes
       liveFailed: idle.failed + live.failed,
     }
   } finally {
-    for (const child of children) child.connected && child.send({ cmd: 'stop' })
+    for (const child of children) tell(child, { cmd: 'stop' })
     await Promise.all(children.map((child) => stopChild(child, 3000)))
   }
 }
