@@ -15,11 +15,12 @@
  *   npm run bench:history -- --quick      1,000 clients, 1 repetition, short phases
  *   npm run bench:history -- --smoke      a handful of clients: does everything work?
  *
- * Options: --parts fanout,storm  --storms gangway-redis,gangway-nats,gangway-memory,socketio
+ * Options: --parts fanout,storm  --storms gangway-redis,gangway-nats,gangway-memory,socketio (default: all)
  *          --fanouts redis-off,redis-on,nats-off,nats-on  --reps N  --clients N  --rooms N  --behind N
  *          --out DIR (results JSON and log; default bench/results)
  *          --profile (the storm's gateway node runs with --cpu-prof into <out>/profiles; see bench/profile-summary.ts)
- * env: REDIS_URL (redis://127.0.0.1:6379), NATS_URL (nats://127.0.0.1:4222). Every run uses
+ * env: REDIS_URL (redis://127.0.0.1:6379), NATS_URL (nats://127.0.0.1:4222), BENCH_MAX_MINUTES (40: no new
+ * run starts after that; what ran is reported). Every run uses
  * keys, streams and subjects under a prefix of its own and removes them afterwards.
  */
 import { spawnSync } from 'node:child_process'
@@ -89,7 +90,7 @@ const pick = <T>(all: Record<string, T>, value: string | undefined, fallback: st
   return names
 }
 const parts = args.parts!.split(',')
-const storms = parts.includes('storm') ? pick(STORMS, args.storms, ['gangway-redis', 'gangway-nats', 'socketio']) : []
+const storms = parts.includes('storm') ? pick(STORMS, args.storms, ['gangway-redis', 'gangway-nats', 'gangway-memory', 'socketio']) : []
 const fanouts = parts.includes('fanout') ? pick(FANOUTS, args.fanouts, Object.keys(FANOUTS)) : []
 
 const root = findRoot(dirname(fileURLToPath(import.meta.url)))
@@ -107,7 +108,7 @@ const deadline = Date.now() + Number(process.env.BENCH_MAX_MINUTES ?? 40) * 60_0
 
 process.stderr.write(
   `history bench (${mode}): ${reps} repetition(s); fanout: ${fanouts.join(', ') || '—'}; storm: ${storms.join(', ') || '—'} ` +
-    `(${size.clients} clients${args.clients ? '' : ''}); log: ${logFile}\n`,
+    `(${count(args.clients, size.clients)} clients); log: ${logFile}\n`,
 )
 
 const fanoutRuns: Repeated<FanoutResult> = new Map(fanouts.map((n) => [FANOUTS[n]!.name, []]))
