@@ -55,3 +55,15 @@ test('subscribed rooms get their entries after the append, in order, never synch
   await Promise.resolve()
   assert.equal(seen.length, 2)
 })
+
+test('rooms whose messages all expired and that nobody follows are forgotten', async () => {
+  let now = 0
+  const store = new MemoryHistoryStore(() => now)
+  await store.start({ entry: () => {} })
+  await store.subscribe('/', 'followed')
+  for (let i = 0; i < 500; i++) await store.append('/', `r${i}`, message(i), config)
+  await store.append('/', 'followed', message(0), config)
+  now = 5000
+  for (let i = 0; i < 499; i++) await store.append('/', 'fresh', message(i), config)
+  assert.equal(store.rooms, 2, 'the expired rooms went; the followed and the fresh ones stay')
+})
