@@ -20,6 +20,8 @@ export interface FanoutEnv {
   readonly logFile: string
   readonly nodeCpu: number | undefined
   readonly loadCpu: number | undefined
+  /** Where the nodes write CPU profiles (node --cpu-prof), if anywhere. */
+  readonly profileDir?: string
 }
 
 export interface FanoutResult {
@@ -41,6 +43,7 @@ export async function runFanout(spec: FanoutSpec, env: FanoutEnv): Promise<Fanou
     const nodes = Array.from({ length: NODES }, (_, i) => {
       const child = spawnChild({
         script: cluster('gangway-node'),
+        ...(env.profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${env.profileDir}`] } : {}),
         cpu: env.nodeCpu,
         logFile: env.logFile,
         env: { CLUSTER_URL: spec.url, CHANNEL_PREFIX: env.prefix, NODE_ID: `${env.prefix}_n${i}`, HISTORY: spec.history ? '1' : '0' },

@@ -18,7 +18,7 @@
  * Options: --parts fanout,storm  --storms gangway-redis,gangway-nats,gangway-memory,socketio (default: all)
  *          --fanouts redis-off,redis-on,nats-off,nats-on  --reps N  --clients N  --rooms N  --behind N
  *          --out DIR (results JSON and log; default bench/results)
- *          --profile (the storm's gateway node runs with --cpu-prof into <out>/profiles; see bench/profile-summary.ts)
+ *          --profile (the gateway nodes run with --cpu-prof into <out>/profiles; see bench/profile-summary.ts)
  * env: REDIS_URL (redis://127.0.0.1:6379), NATS_URL (nats://127.0.0.1:4222), BENCH_MAX_MINUTES (40: no new
  * run starts after that; what ran is reported). Every run uses
  * keys, streams and subjects under a prefix of its own and removes them afterwards.
@@ -121,7 +121,15 @@ for (let rep = 1; rep <= reps; rep++) {
     if (Date.now() > deadline) break
     const spec = FANOUTS[name]!
     await measure(`fanout ${spec.name} run ${rep}/${reps}`, spec.url, fanoutRuns.get(spec.name)!, (prefix) =>
-      runFanout(spec, { subscribers: size.subscribers, seconds: size.seconds, prefix, logFile, nodeCpu: pinned ? lastCore : undefined, loadCpu: pinned ? 0 : undefined }),
+      runFanout(spec, {
+        subscribers: size.subscribers,
+        seconds: size.seconds,
+        prefix,
+        logFile,
+        nodeCpu: pinned ? lastCore : undefined,
+        loadCpu: pinned ? 0 : undefined,
+        ...(args.profile ? { profileDir: join(outDir, 'profiles', `fanout-${name}`) } : {}),
+      }),
     )
   }
   for (const name of storms) {
