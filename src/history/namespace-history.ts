@@ -38,6 +38,7 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   readonly #held = new Map<string, Map<C, HeldLive>>()
   readonly #since = new WeakMap<C, Map<string, { request: SinceRequest; at: number }>>()
   readonly #subscribed = new Set<string>()
+  #warnedPerJoin = false
 
   constructor(registry: NamespaceRegistry<C>, engine: HistoryContext) {
     this.#registry = registry
@@ -113,7 +114,13 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   // --- membership ---------------------------------------------------------
 
   configure(room: string, config: RoomHistoryConfig): void {
-    this.#rooms.configure(room, resolveRoomConfig(config, 'join history'))
+    const resolved = resolveRoomConfig(config, 'join history')
+    if (this.#rooms.config(room) === undefined && this.#registry.adapter.query !== undefined && !this.#warnedPerJoin) {
+      // Other nodes do not know: their publishes to the room would carry no offset.
+      this.#warnedPerJoin = true
+      this.#engine.logger.warn({ namespace: this.#namespace, room }, 'history turned on by a join is known to this node only; in a cluster, use history.rooms rules')
+    }
+    this.#rooms.configure(room, resolved)
   }
 
   roomAdded(room: string): Promise<void> | void {
