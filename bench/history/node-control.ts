@@ -1,7 +1,9 @@
 // What the orchestrator asks of a gateway node in the history benchmarks (child process):
 // its CPU time and RSS, the open connections, publishing to rooms from the server side,
-// and the peak RSS over a window (sampled every 20 ms by the node itself).
+// the peak RSS over a window (sampled every 20 ms by the node itself), and its event-loop
+// delay over a window (what every connection's next frame waits for, seen from the server).
 import { createServer, type Server } from 'node:http'
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks'
 import { onCommand, reply } from './ipc.js'
 
 export interface NodeHooks {
@@ -23,10 +25,12 @@ export async function listen(http: Server): Promise<number> {
 }
 
 const PAD = 'x'.repeat(80)
+const LOOP_RESOLUTION_MS = 1
 
 export function serveControl(http: Server, hooks: NodeHooks): void {
   let peak = 0
   let sampler: NodeJS.Timeout | undefined
+  let loop: IntervalHistogram | undefined
   onCommand(async (command) => {
     switch (command.cmd) {
       case 'stats': {
@@ -55,6 +59,18 @@ export function serveControl(http: Server, hooks: NodeHooks): void {
       case 'rss-peak':
         clearInterval(sampler)
         return reply({ type: 'rss-peak', peak: Math.max(peak, process.memoryUsage.rss()) })
+      case 'loop-start':
+        loop?.disable()
+        loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS })
+        loop.enable()
+        return reply({ type: 'loop-started' })
+      case 'loop-stop': {
+        loop?.disable()
+        // The histogram holds the time between samples, so the sampling interval itself is taken off.
+        const p99Ms = loop && loop.count > 0 ? Math.max(0, loop.percentile(99) / 1e6 - LOOP_RESOLUTION_MS) : NaN
+        const maxMs = loop && loop.count > 0 ? Math.max(0, loop.max / 1e6 - LOOP_RESOLUTION_MS) : NaN
+        return reply({ type: 'loop', p99Ms, maxMs })
+      }
       case 'stop':
         clearInterval(sampler)
         await Promise.race([hooks.close(), new Promise((resolve) => setTimeout(resolve, 2000))])

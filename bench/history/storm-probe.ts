@@ -30,6 +30,7 @@ let latencies = new Histogram()
 let sent = 0
 let failed = 0
 let pacer: NodeJS.Timeout | undefined
+const inFlight = new Set<Promise<void>>()
 let baseline: number[] = []
 
 onCommand(async (command) => {
@@ -41,9 +42,12 @@ onCommand(async (command) => {
       latencies = new Histogram()
       sent = failed = 0
       pacer = setInterval(tick, config.intervalMs)
+      tick()
       return reply({ type: 'measuring' })
     case 'measure-stop':
       clearInterval(pacer)
+      // Requests still unanswered count too (the slowest answers are the point), each bounded by the session timeout.
+      await Promise.allSettled(inFlight)
       return reply({ type: 'measured', latencies: latencies.toPairs(), sent, failed })
     case 'watch-reset':
       baseline = watchers.map((w) => w.received)
@@ -65,9 +69,11 @@ function tick(): void {
   for (const client of live) {
     const started = performance.now()
     sent++
-    client.request('echo', ECHO).then(
-      () => latencies.record((performance.now() - started) * 1000),
-      () => failed++,
+    const answered = client.request('echo', ECHO).then(
+      () => void latencies.record((performance.now() - started) * 1000),
+      () => void failed++,
     )
+    inFlight.add(answered)
+    void answered.finally(() => inFlight.delete(answered))
   }
 }

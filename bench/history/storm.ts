@@ -58,10 +58,18 @@ export interface StormResult {
   readonly liveStormP50Ms: number
   readonly liveStormP99Ms: number
   readonly liveFailed: number
+  /** The node's event-loop delay p99 while the live clients were measured (monitorEventLoopDelay, sampled every 1 ms). */
+  readonly loopIdleP99Ms: number
+  readonly loopStormP99Ms: number
 }
 
 const script = (name: string) => fileURLToPath(new URL(`./${name}.js`, import.meta.url))
 const MiB = 2 ** 20
+
+interface Loop {
+  p99Ms: number
+  maxMs: number
+}
 
 interface Stats {
   cpuMicros: number
@@ -137,9 +145,11 @@ export async function runStorm(spec: StormSpec, env: StormEnv): Promise<StormRes
     if (missing > 0) throw new Error(`${missing} clients never got the warm-up message`)
 
     // The live clients' latency with every storm client connected and idle.
+    await ask(node, { cmd: 'loop-start' }, 'loop-started', 10_000, 'loop delay')
     await ask(probe, { cmd: 'measure-start' }, 'measuring', 10_000, 'idle measure')
     await new Promise((resolve) => setTimeout(resolve, spec.idleMs))
     const idle = await ask<{ latencies: Array<[number, number]>; failed: number }>(probe, { cmd: 'measure-stop' }, 'measured', 10_000, 'idle measure')
+    const idleLoop = await ask<Loop>(node, { cmd: 'loop-stop' }, 'loop', 10_000, 'loop delay')
 
     // Transport drop, and wait until the node has seen every connection go (its sessions are then stored).
     const base = (await stats()).connections - spec.clients
@@ -157,9 +167,11 @@ export async function runStorm(spec: StormSpec, env: StormEnv): Promise<StormRes
     // The storm.
     const before = await stats()
     await ask(node, { cmd: 'rss-watch' }, 'rss-watching', 10_000, 'rss watch')
+    await ask(node, { cmd: 'loop-start' }, 'loop-started', 10_000, 'loop delay')
     await ask(probe, { cmd: 'measure-start' }, 'measuring', 10_000, 'storm measure')
     const reports = await all<StormClientsReport>({ cmd: 'recover', expected: spec.behind }, 'recovered', spec.timeoutMs + step, 'recover')
-    const live = await ask<{ latencies: Array<[number, number]>; failed: number }>(probe, { cmd: 'measure-stop' }, 'measured', 10_000, 'storm measure')
+    const live = await ask<{ latencies: Array<[number, number]>; failed: number }>(probe, { cmd: 'measure-stop' }, 'measured', step, 'storm measure')
+    const stormLoop = await ask<Loop>(node, { cmd: 'loop-stop' }, 'loop', 10_000, 'loop delay')
     const { peak } = await ask<{ peak: number }>(node, { cmd: 'rss-peak' }, 'rss-peak', 10_000, 'rss peak')
     const after = await stats()
 
@@ -190,6 +202,8 @@ export async function runStorm(spec: StormSpec, env: StormEnv): Promise<StormRes
       liveStormP50Ms: stormLatency.quantile(0.5) / 1000,
       liveStormP99Ms: stormLatency.quantile(0.99) / 1000,
       liveFailed: idle.failed + live.failed,
+      loopIdleP99Ms: idleLoop.p99Ms,
+      loopStormP99Ms: stormLoop.p99Ms,
     }
   } finally {
     for (const child of children) tell(child, { cmd: 'stop' })
