@@ -20,8 +20,9 @@ import { planRecovery, readRequestFor, type RecoveryPlan } from './recovery-plan
 const SINCE_TTL_MS = 30_000
 /** Rooms' `since` remembered per connection at most. */
 const MAX_SINCE_PER_CONNECTION = 200
-/** A replay writes this much, then waits for the connection's outbox to empty. */
+/** A replay writes this much (or this many frames), then waits for the connection's outbox to empty. */
 const REPLAY_CHUNK_CHARS = 64 * 1024
+const REPLAY_CHUNK_FRAMES = 256
 const NONE: readonly string[] = Object.freeze([])
 
 /**
@@ -36,6 +37,12 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   readonly #rooms: HistoryRooms
   /** Per room, the connections whose replay is in progress and their held live frames. */
   readonly #held = new Map<string, Map<C, HeldLive>>()
+  /**
+   * Per room, connections whose replay ended at an offset (the floor): a live frame at or below it
+   * may still be on its way from the store (another connection than the read's) and is dropped.
+   * A connection's floor goes with its first live frame above it: the store delivers in order.
+   */
+  readonly #floors = new Map<string, Map<C, number>>()
   readonly #since = new WeakMap<C, Map<string, { request: SinceRequest; at: number }>>()
   readonly #subscribed = new Set<string>()
   #warnedPerJoin = false
@@ -91,17 +98,31 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
     const frame = encodeHistoryEvent(entry.event, entry.data, JSON.stringify(room), entry.offset, JSON.stringify(entry.epoch))
     const target: BroadcastTarget = { rooms: [room], users: NONE, connections: NONE, exceptRooms: entry.exceptRooms, exceptConnections: entry.exceptConnections }
     const held = this.#held.get(room)
-    if (held === undefined) {
+    const floors = this.#floors.get(room)
+    if (held === undefined && floors === undefined) {
       this.#registry.deliverLocal(target, frame)
       return
     }
     for (const id of this.#registry.localTargetIds(target)) {
       const connection = this.#registry.connection(id)
       if (connection === undefined) continue
-      const buffer = held.get(connection)
-      if (buffer === undefined) connection.send(frame)
-      else if (!buffer.hold(entry.offset, frame)) this.#heldOverflow(connection, room)
+      const buffer = held?.get(connection)
+      if (buffer !== undefined) {
+        if (!buffer.hold(entry.offset, frame)) this.#heldOverflow(connection, room)
+        continue
+      }
+      const floor = floors?.get(connection)
+      if (floor !== undefined) {
+        if (entry.offset <= floor) continue // replayed already
+        this.#dropFloor(connection, room)
+      }
+      connection.send(frame)
     }
+  }
+
+  #dropFloor(connection: C, room: string): void {
+    const floors = this.#floors.get(room)
+    if (floors?.delete(connection) && floors.size === 0) this.#floors.delete(room)
   }
 
   #heldOverflow(connection: C, room: string): void {
@@ -132,11 +153,13 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   roomRemoved(room: string): void {
     this.#rooms.forget(room)
     this.#held.delete(room)
+    this.#floors.delete(room)
     if (this.#subscribed.delete(room)) this.#engine.store.unsubscribe(this.#namespace, room)
   }
 
   left(connection: C, room: string): void {
     this.#release(connection, room)
+    this.#dropFloor(connection, room)
   }
 
   noteSince(connection: C, since: SinceField): void {
@@ -170,7 +193,13 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
     if (held === undefined) this.#held.set(room, (held = new Map()))
     const buffer = new HeldLive(this.#engine.options.maxHeldLive)
     held.set(connection, buffer)
-    return joined.then(() => this.#recover(connection, room, config, request, buffer))
+    return joined.then(
+      () => this.#recover(connection, room, config, request, buffer),
+      (err: unknown) => {
+        this.#release(connection, room)
+        throw err
+      },
+    )
   }
 
   // --- recovery -----------------------------------------------------------
@@ -204,11 +233,13 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
       const roomJson = JSON.stringify(room)
       const epochJson = JSON.stringify(plan.report.epoch)
       let chunk = 0
+      let frames = 0
       for (const entry of entries) {
         if (!connection.send(encodeHistoryEvent(entry.event, entry.data, roomJson, entry.offset, epochJson))) break
         chunk += entry.data.length
-        if (chunk >= REPLAY_CHUNK_CHARS && connection.drained !== undefined) {
+        if ((chunk >= REPLAY_CHUNK_CHARS || ++frames >= REPLAY_CHUNK_FRAMES) && connection.drained !== undefined) {
           chunk = 0
+          frames = 0
           await connection.drained()
           if (!this.#holds(connection, room, buffer)) return
         }
@@ -216,8 +247,15 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
       this.#engine.stats.replayed += entries.length
     }
     if (!this.#holds(connection, room, buffer)) return
-    for (const frame of buffer.newerThan(plan.after)) connection.send(frame)
+    const released = buffer.newerThan(plan.after)
+    for (const frame of released) connection.send(frame)
     this.#release(connection, room)
+    // Nothing newer held yet: frames up to the replay's end may still be on their way.
+    if (released.length === 0 && plan.after > 0) {
+      let floors = this.#floors.get(room)
+      if (floors === undefined) this.#floors.set(room, (floors = new Map()))
+      floors.set(connection, plan.after)
+    }
   }
 
   #report(connection: C, report: RecoveryReport): void {
