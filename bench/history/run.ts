@@ -19,6 +19,7 @@
  *          --fanouts redis-off,redis-on,nats-off,nats-on  --reps N  --clients N  --rooms N  --behind N
  *          --out DIR (results JSON and log; default bench/results)
  *          --profile (the gateway nodes run with --cpu-prof into <out>/profiles; see bench/profile-summary.ts)
+ *          --combine a.json,b.json (nothing is measured: the tables over every repetition of these saved runs)
  * env: REDIS_URL (redis://127.0.0.1:6379), NATS_URL (nats://127.0.0.1:4222), BENCH_MAX_MINUTES (40: no new
  * run starts after that; what ran is reported). Every run uses
  * keys, streams and subjects under a prefix of its own and removes them afterwards.
@@ -49,11 +50,17 @@ const { values: args } = parseArgs({
     behind: { type: 'string' },
     out: { type: 'string' },
     profile: { type: 'boolean', default: false },
+    combine: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
 if (args.help) {
   process.stdout.write(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0]!.replace(/^\/\*\*?|^ \* ?/gm, '') + '\n')
+  process.exit(0)
+}
+
+if (args.combine) {
+  process.stdout.write(`${combine(args.combine.split(',').map((f) => resolve(f.trim())))}\n`)
   process.exit(0)
 }
 
@@ -177,6 +184,34 @@ writeFileSync(
 )
 process.stderr.write(`results written to ${file}\n`)
 process.exit(errors.length > 0 ? 1 : 0)
+
+/** The tables over every repetition of several saved runs of the same size (medians over all of them). */
+function combine(files: string[]): string {
+  const fanout: Repeated<FanoutResult> = new Map()
+  const storm: Repeated<StormResult> = new Map()
+  const saved = files.map((file) => JSON.parse(readFileSync(file, 'utf8')) as SavedHistoryRun)
+  for (const run of saved) {
+    for (const [name, results] of Object.entries(run.fanout)) fanout.set(name, [...(fanout.get(name) ?? []), ...results])
+    for (const [name, results] of Object.entries(run.storm)) storm.set(name, [...(storm.get(name) ?? []), ...results])
+  }
+  const first = saved[0]!
+  return [
+    `Combined: ${saved.map((run) => `${run.started.slice(0, 16).replace('T', ' ')} UTC (commit ${run.commit})`).join(', ')}; medians over every repetition of these runs.`,
+    fanout.size ? fanoutTable(fanout, first.size) : '',
+    storm.size ? stormTable(storm, first.stormSpec) : '',
+  ]
+    .filter(Boolean)
+    .join('\n\n')
+}
+
+interface SavedHistoryRun {
+  started: string
+  commit: string
+  size: { subscribers: number; seconds: number }
+  stormSpec: { clients: number; rooms: number; behind: number; generators: number; live: number }
+  fanout: Record<string, FanoutResult[]>
+  storm: Record<string, StormResult[]>
+}
 
 async function measure<T>(what: string, url: string, into: T[], run: (prefix: string) => Promise<T>): Promise<void> {
   const prefix = `hbench_${process.pid}_${++runId}`
