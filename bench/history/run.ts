@@ -17,6 +17,7 @@
  *
  * Options: --parts fanout,storm  --storms gangway-redis,gangway-nats,gangway-memory,socketio (default: all)
  *          --fanouts redis-off,redis-on,nats-off,nats-on  --reps N  --clients N  --rooms N  --behind N
+ *          --max-replays N (gangway's history.maxConcurrentReplays in the storm; default: gangway's default, 256)
  *          --out DIR (results JSON and log; default bench/results)
  *          --profile (the gateway nodes run with --cpu-prof into <out>/profiles; see bench/profile-summary.ts)
  *          --combine a.json,b.json (nothing is measured: the tables over every repetition of these saved runs)
@@ -48,6 +49,7 @@ const { values: args } = parseArgs({
     clients: { type: 'string' },
     rooms: { type: 'string' },
     behind: { type: 'string' },
+    'max-replays': { type: 'string' },
     out: { type: 'string' },
     profile: { type: 'boolean', default: false },
     combine: { type: 'string' },
@@ -150,6 +152,7 @@ for (let rep = 1; rep <= reps; rep++) {
       liveClients: size.live,
       idleMs: size.idleMs,
       timeoutMs: size.timeoutMs,
+      ...(args['max-replays'] ? { maxReplays: count(args['max-replays'], 256) } : {}),
     }
     await measure(`storm ${spec.name} run ${rep}/${reps}`, spec.url, stormRuns.get(spec.name)!, (prefix) =>
       runStorm(spec, {

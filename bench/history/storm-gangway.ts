@@ -1,6 +1,6 @@
 // The gangway node of the recovery storm (child process): history on for the storm's rooms,
 // the store following the cluster. env: CLUSTER_URL (redis://…, nats://… or `memory`: no
-// cluster, the in-memory store), CHANNEL_PREFIX.
+// cluster, the in-memory store), CHANNEL_PREFIX, MAX_REPLAYS (history.maxConcurrentReplays; the default when unset).
 import { createGateway, defineGateway, silentLogger } from 'gangway-ws'
 import { natsCluster } from 'gangway-ws/nats'
 import { redisCluster } from 'gangway-ws/redis'
@@ -27,7 +27,10 @@ const app = createGateway({
   // (1,000 sockets, 100 handshakes/s by default) would never engage for them in production, so they are off here.
   maxConnectionsPerAddress: false,
   handshakeRateLimit: false,
-  history: { rooms: [{ match: 'storm:*', size: 1000, ttlMs: 10 * 60_000 }] },
+  history: {
+    rooms: [{ match: 'storm:*', size: 1000, ttlMs: 10 * 60_000 }],
+    ...(process.env.MAX_REPLAYS ? { maxConcurrentReplays: Number(process.env.MAX_REPLAYS) } : {}),
+  },
 })
 const http = createNodeServer()
 app.attach(http)

@@ -24,6 +24,8 @@ export interface StormSpec {
   readonly liveClients: number
   readonly idleMs: number
   readonly timeoutMs: number
+  /** gangway's history.maxConcurrentReplays on the node; its default when undefined. */
+  readonly maxReplays?: number
 }
 
 export interface StormEnv {
@@ -92,7 +94,7 @@ export async function runStorm(spec: StormSpec, env: StormEnv): Promise<StormRes
       nodeArgs: ['--max-old-space-size=4096', ...(env.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${env.profileDir}`] : [])],
       cpu: env.nodeCpu,
       logFile: env.logFile,
-      env: { CLUSTER_URL: spec.url, CHANNEL_PREFIX: env.prefix },
+      env: { CLUSTER_URL: spec.url, CHANNEL_PREFIX: env.prefix, ...(spec.maxReplays ? { MAX_REPLAYS: String(spec.maxReplays) } : {}) },
     })
     children.push(node)
     const { port } = await nextMessage(node, (m) => ((m as { type?: string }).type === 'listening' ? (m as { port: number }) : undefined), 30_000, `${spec.name} node`)
