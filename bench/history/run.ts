@@ -11,8 +11,8 @@
  *     @socket.io/redis-streams-adapter. Goals: all recovered ≥ 2× sooner than Socket.IO;
  *     live p99 ≤ 2× its idle value.
  *
- *   npm run bench:history                 full size, 3 repetitions, interleaved (~15 min)
- *   npm run bench:history -- --quick      1,000 clients, 1 repetition, short phases
+ *   npm run bench:history                 full size, 3 repetitions, interleaved (~8–10 min)
+ *   npm run bench:history -- --quick      1,000 clients, 1 repetition, short phases (~1 min)
  *   npm run bench:history -- --smoke      a handful of clients: does everything work?
  *
  * Options: --parts fanout,storm  --storms gangway-redis,gangway-nats,gangway-memory,socketio (default: all)
