@@ -22,6 +22,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { canPin, killAll } from './harness/children.js'
+import { findRoot } from './harness/repo-root.js'
 import { availableExtras, runExtra, type ExtraSuite } from './harness/extra-suites.js'
 import { estimateSeconds, FULL, pauseAfterMs, planRuns, QUICK, SMOKE, writesOf, type Mode, type ScenarioName } from './harness/plan.js'
 import { Progress } from './harness/progress.js'
@@ -167,14 +168,6 @@ async function finish(run: SavedRun, toDoc: boolean, source?: string): Promise<v
   process.stderr.write(toDoc ? `wrote BENCHMARKS.md, ${written}\n` : `wrote ${written} (BENCHMARKS.md untouched; --write to update it)\n`)
 }
 
-/** The repository root: the nearest folder up whose package.json is gangway's (the bench may run from a copy under dist/). */
-function findRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    const file = join(dir, 'package.json')
-    if (existsSync(file) && (JSON.parse(readFileSync(file, 'utf8')) as { name?: string }).name === 'gangway-ws') return dir
-    if (dirname(dir) === dir) throw new Error('run the bench from inside the gangway repository')
-  }
-}
 
 function summary(m: RunMeasurement | IdleMeasurement): string {
   if ('rssPerConnectionKiB' in m) return `${m.rssPerConnectionKiB.toFixed(1)} KiB/conn (second half), ${m.rssFromEmptyPerConnectionKiB.toFixed(1)} from empty`

@@ -1,30 +1,16 @@
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { fileURLToPath } from 'node:url'
+import { buildBench, repoRoot as root } from './helpers/bench-build.js'
 
 // The benchmark harness end to end on a tiny configuration: real target servers,
 // the real load generator, the report and the chart. It asserts only that every
 // run completed with answers and no errors — never how fast anything was.
-const root = fileURLToPath(new URL('../..', import.meta.url))
 
 test('npm run bench -- --smoke drives gangway and raw ws through every scenario and reports', { timeout: 180_000 }, (t) => {
-  const out = mkdtempSync(join(tmpdir(), 'gangway-bench-smoke-'))
-  const build = join(root, 'dist', 'bench-smoke')
-  t.after(() => {
-    rmSync(out, { recursive: true, force: true })
-    rmSync(build, { recursive: true, force: true })
-  })
-  // A build of its own, so this test never rewrites files that other test files are loading.
-  const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'bench/tsconfig.json', '--outDir', build], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 120_000,
-  })
-  assert.equal(tsc.status, 0, `bench did not compile:\n${tsc.stdout}${tsc.stderr}`)
+  const { build, out } = buildBench(t, 'bench-smoke', 120_000)
 
   const run = spawnSync(
     process.execPath,

@@ -20,8 +20,12 @@ export interface LoadConfig {
 
 export interface LoadResult {
   fixedRate: { rate: number; expected: number; delivered: number; p50: number; p99: number; max: number }
-  throughput: { deliveriesPerSec: number; messagesPerSec: number; p50: number; p99: number; lost: number }
+  throughput: { deliveriesPerSec: number; messagesPerSec: number; p50: number; p99: number; lost: number; delivered: number; seconds: number }
 }
+
+// With LOAD_MARKS=1 (bench:history) the throughput phase's edges are announced over IPC, so the
+// orchestrator can read the nodes' CPU time over the same window.
+const mark = (phase: 'throughput-start' | 'throughput-end') => void (process.env.LOAD_MARKS === '1' && process.send!({ mark: phase }))
 
 const config = JSON.parse(process.env.LOAD_CONFIG!) as LoadConfig
 const TEXT = 'x'.repeat(80)
@@ -181,6 +185,7 @@ async function main(): Promise<LoadResult> {
   pending.clear()
   let sent = 0
   let lost = 0
+  mark('throughput-start')
   const start = performance.now()
   const end = start + config.seconds * 1000
   await new Promise<void>((resolve) => {
@@ -208,6 +213,7 @@ async function main(): Promise<LoadResult> {
   })
   const elapsed = (performance.now() - start) / 1000
   const deliveredInPhase = delivered
+  mark('throughput-end')
   onComplete = () => {}
   const sorted = latencies.sorted()
   const throughput = {
@@ -216,6 +222,8 @@ async function main(): Promise<LoadResult> {
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     lost,
+    delivered: deliveredInPhase,
+    seconds: elapsed,
   }
   for (const client of [...clients, publisher]) client.ws.terminate()
   return { fixedRate, throughput }

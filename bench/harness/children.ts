@@ -20,6 +20,8 @@ export interface SpawnOptions {
   readonly cpu?: number
   /** Where the child's stdout and stderr go. */
   readonly logFile: string
+  /** Added to the orchestrator's environment. */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 export function spawnChild(options: SpawnOptions): ChildProcess {
@@ -28,11 +30,19 @@ export function spawnChild(options: SpawnOptions): ChildProcess {
   // Raise the soft open-files limit to the hard one: 10,000 idle connections need as many descriptors.
   const argv = ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', ...pinned]
   const log = openSync(options.logFile, 'a')
-  const child = spawn('/bin/sh', argv, { stdio: ['ignore', log, log, 'ipc'] })
+  const child = spawn('/bin/sh', argv, { stdio: ['ignore', log, log, 'ipc'], ...(options.env ? { env: { ...process.env, ...options.env } } : {}) })
   closeSync(log)
   live.add(child)
   child.on('exit', () => live.delete(child))
   return child
+}
+
+/**
+ * Sends a message to a child; a child that has already gone (its channel closed) is not an
+ * error here — whoever waits for its answer learns that from its exit.
+ */
+export function tell(child: ChildProcess, message: object): void {
+  if (child.connected) child.send(message, () => {})
 }
 
 /** Kills every child still running. */

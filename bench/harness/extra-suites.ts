@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 
-/** A suite other parts of the project add as an npm script (`bench:cluster`, `bench:bridge`). */
+/** A suite other parts of the project add as an npm script (`bench:cluster`, `bench:bridge`, `bench:history`). */
 export interface ExtraSuite {
   readonly script: string
   readonly output: string
@@ -11,7 +11,7 @@ export interface ExtraSuite {
   readonly finished?: string
 }
 
-export const EXTRA_SCRIPTS = ['bench:cluster', 'bench:bridge'] as const
+export const EXTRA_SCRIPTS = ['bench:cluster', 'bench:bridge', 'bench:history'] as const
 
 /** The extra bench scripts defined in package.json. */
 export function availableExtras(packageJson: string): string[] {
