@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { describe, test, type TestContext } from 'node:test'
+import { createClient, type GatewayClient } from '../src/client/index.js'
+import { brokerSkipReason, brokerUrls, TcpProxy } from '../src/testing/index.js'
+import { startPrivateNats, startPrivateRedis, waitFor, type PrivateBroker } from './helpers/cluster-brokers.js'
+import { startClusterNodes, type ClusterNode } from './helpers/cluster-nodes.js'
+import { flushHistoryStore } from './helpers/history-store-flush.js'
+import { ledger, RoomTape } from './helpers/room-tape.js'
+
+// Message history and recovery across three gateway processes on a real Redis and a real NATS,
+// seen by the real gangway-ws/client in this process:
+// A1 a client cut off for 5 s (a TCP proxy between it and its node) gets exactly what it missed, in order, once;
+// A2 the same when its node is SIGKILLed and it reconnects to another node;
+// A3 more missed than the room keeps, or the store flushed (a new epoch): recovered false, no partial replay;
+// A4 the broker itself restarted mid-stream: every accepted message delivered or reported (a ledger).
+
+/** Rooms `h:*` keep plenty; `small:*` keep 50 (overflowed on purpose). Replays as long as the history. */
+const HISTORY = {
+  rooms: [
+    { match: 'h:*', size: 5000, ttlMs: 600_000 },
+    { match: 'small:*', size: 50, ttlMs: 600_000 },
+  ],
+  maxReplayMessages: 5000,
+  maxReplayBytes: 4 * 1024 * 1024,
+}
+/** 200 messages a second. */
+const PACE_MS = 5
+const OUTAGE_MS = 5000
+const STREAM = 1600
+
+let rooms = 0
+const roomName = (prefix: 'h' | 'small', what: string) => `${prefix}:${what}-${process.pid}-${Date.now().toString(36)}-${rooms++}`
+
+/** A client that comes back fast (the outage is the test's, not the backoff's); closed when the test ends. */
+function historyClient(t: TestContext, url: string | (() => string)): GatewayClient {
+  const client = createClient(url, { reconnect: { initialDelayMs: 50, maxDelayMs: 250, stableAfterMs: 100 }, requestTimeoutMs: 15_000 })
+  t.after(() => client.close())
+  return client
+}
+
+/** Starts `count` messages to `room` from `node` (tag = room); with `PACE_MS` they trickle at 200/s. */
+function publish(node: ClusterNode, room: string, count: number, options: { first?: number; paced?: boolean } = {}): Promise<unknown> {
+  return node.control('emit', { target: { rooms: [room] }, tag: room, count, first: options.first ?? 0, intervalMs: options.paced ? PACE_MS : undefined })
+}
+
+/** Waits until `node` has settled (accepted or refused) `count` publishes of `room`; returns its book. */
+async function settled(node: ClusterNode, room: string, count: number, timeoutMs = 30_000) {
+  type Book = { accepted: number[]; refused: Array<{ seq: number; code: string }>; settled: number }
+  let book: Book = { accepted: [], refused: [], settled: 0 }
+  await waitFor(`${node.nodeId} to settle ${count} publishes to ${room}`, async () => (book = await node.control<Book>('published', { tag: room })).settled >= count, timeoutMs)
+  return book
+}
+
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i)
+
+/** Checks A1/A2's promise on a tape: every seq once, in order, one recovered report, whose replay is what was missed. */
+function assertRecoveredExactly(tape: RoomTape, lastBefore: number, total: number): number {
+  assert.deepEqual(tape.seqs(), range(0, total), 'every message exactly once, in order')
+  const recoveries = tape.recoveries()
+  assert.equal(recoveries.length, 1, `one recovery report (${tape.summary()})`)
+  const [recovery] = recoveries
+  assert.equal(recovery!.recovered, true, `recovered (${tape.summary()})`)
+  assert.equal(recovery!.reason, undefined)
+  // The report comes first, then the replay: the `replayed` messages right after it are the ones missed.
+  const after = tape.entries.slice(tape.entries.indexOf(recovery!)).flatMap((e) => (e.kind === 'msg' ? [e.seq] : []))
+  assert.ok(recovery!.replayed > 0, 'something was replayed')
+  assert.deepEqual(after.slice(0, recovery!.replayed), range(lastBefore + 1, lastBefore + 1 + recovery!.replayed), 'the replay is exactly the missed run')
+  return recovery!.replayed
+}
+
+const skip = { redis: await brokerSkipReason('redis'), nats: await brokerSkipReason('nats') }
+
+for (const kind of ['redis', 'nats'] as const) {
+  const label = kind === 'redis' ? 'Redis' : 'NATS'
+  const startPrivate = (t: TestContext): Promise<PrivateBroker> =>
+    kind === 'redis' ? startPrivateRedis(t.after.bind(t)) : startPrivateNats(t.after.bind(t), { jetstream: true })
+
+  describe(`history and recovery on ${label}, three node processes`, { skip: skip[kind] }, () => {
+    test('A1: a client cut off for 5 s gets exactly what it missed, in order, once, then the live stream (recovered)', { timeout: 60_000 }, async (t) => {
+      const nodes = await startClusterNodes(t, brokerUrls[kind], 3, { history: HISTORY })
+      const proxy = await TcpProxy.start('127.0.0.1', nodes[0]!.port)
+      t.after(() => proxy.close())
+      const room = roomName('h', 'cut')
+      const client = historyClient(t, `ws://127.0.0.1:${proxy.port}/ws`)
+      const tape = new RoomTape(client, room)
+      await client.join(room)
+
+      await publish(nodes[1]!, room, STREAM, { paced: true })
+      await tape.until('the first 100 messages', () => tape.seqs().length >= 100)
+      proxy.refuse()
+      proxy.cut()
+      const lastBefore = tape.seqs().at(-1)!
+      await sleep(OUTAGE_MS) // the outage itself: nothing to wait for
+      proxy.accept()
+      await tape.until(`all ${STREAM} messages`, () => tape.seqs().at(-1) === STREAM - 1, 30_000)
+      await settled(nodes[1]!, room, STREAM)
+      const replayed = assertRecoveredExactly(tape, lastBefore, STREAM)
+      t.diagnostic(`${label}: cut after seq ${lastBefore} for ${OUTAGE_MS} ms; ${replayed} replayed after the reconnect, then live up to ${STREAM - 1}`)
+      assert.ok(replayed >= 500, `about 1,000 messages were published during the outage (${replayed} replayed)`)
+    })
+
+    test('A2: the client’s node is SIGKILLed; on another node it gets exactly what it missed, in order, once (recovered)', { timeout: 60_000 }, async (t) => {
+      const [first, publisher, other] = (await startClusterNodes(t, brokerUrls[kind], 3, { history: HISTORY })) as [ClusterNode, ClusterNode, ClusterNode]
+      const room = roomName('h', 'kill')
+      let attempts = 0
+      // The first connection goes to the node about to die; every later one to the third node.
+      const client = historyClient(t, () => `ws://127.0.0.1:${(attempts++ === 0 ? first : other).port}/ws`)
+      const tape = new RoomTape(client, room)
+      await client.join(room)
+
+      await publish(publisher, room, STREAM, { paced: true })
+      await tape.until('the first 100 messages', () => tape.seqs().length >= 100)
+      first.process.kill('SIGKILL')
+      const lastBefore = tape.seqs().at(-1)!
+      await tape.until(`all ${STREAM} messages`, () => tape.seqs().at(-1) === STREAM - 1, 30_000)
+      await settled(publisher, room, STREAM)
+      const replayed = assertRecoveredExactly(tape, lastBefore, STREAM)
+      assert.ok(attempts >= 2, 'the client reconnected to another node')
+      t.diagnostic(`${label}: node SIGKILLed after seq ${lastBefore}; ${replayed} replayed on ${other.nodeId}`)
+    })
+
+    test('A3: more missed than the room keeps: recovered false (too-far-behind), nothing of the gap replayed, live again after', { timeout: 60_000 }, async (t) => {
+      const nodes = await startClusterNodes(t, brokerUrls[kind], 3, { history: HISTORY })
+      const proxy = await TcpProxy.start('127.0.0.1', nodes[0]!.port)
+      t.after(() => proxy.close())
+      const room = roomName('small', 'overflow')
+      const client = historyClient(t, `ws://127.0.0.1:${proxy.port}/ws`)
+      const tape = new RoomTape(client, room)
+      await client.join(room)
+      await publish(nodes[1]!, room, 5)
+      await tape.until('the first 5 messages', () => tape.seqs().length === 5)
+
+      proxy.refuse()
+      proxy.cut()
+      await tape.until('the client to notice', () => tape.entries.some((e) => e.kind === 'status' && e.status === 'reconnecting'))
+      await publish(nodes[1]!, room, 500, { first: 5 }) // ten times what the room keeps
+      await settled(nodes[1]!, room, 505)
+      proxy.accept()
+      await tape.until('the recovery report', () => tape.recoveries().length === 1)
+      await publish(nodes[1]!, room, 20, { first: 505 })
+      await tape.until('the live messages after the report', () => tape.seqs().at(-1) === 524)
+
+      const [recovery] = tape.recoveries()
+      assert.deepEqual({ ...recovery, at: 0 }, { kind: 'recovery', recovered: false, reason: 'too-far-behind', replayed: 0, at: 0 })
+      assert.deepEqual(tape.seqs(), [...range(0, 5), ...range(505, 525)], 'no partial replay: nothing of the gap, then every live message once')
+    })
+
+    test('A3: the history store flushed (a new epoch): recovered false (epoch-changed), nothing replayed, live again after', { timeout: 60_000 }, async (t) => {
+      const broker = await startPrivate(t)
+      const nodes = await startClusterNodes(t, broker.url, 3, { history: HISTORY })
+      const proxy = await TcpProxy.start('127.0.0.1', nodes[0]!.port)
+      t.after(() => proxy.close())
+      const room = roomName('h', 'flushed')
+      const client = historyClient(t, `ws://127.0.0.1:${proxy.port}/ws`)
+      const tape = new RoomTape(client, room)
+      await client.join(room)
+      await publish(nodes[1]!, room, 5)
+      await tape.until('the first 5 messages', () => tape.seqs().length === 5)
+
+      proxy.refuse()
+      proxy.cut()
+      await tape.until('the client to notice', () => tape.entries.some((e) => e.kind === 'status' && e.status === 'reconnecting'))
+      await flushHistoryStore(kind, broker.url)
+      // Published into the new stream while the client is away: its old position names the old epoch.
+      await publish(nodes[1]!, room, 20, { first: 5 })
+      const book = await settled(nodes[1]!, room, 25)
+      assert.deepEqual(book.refused, [], 'the nodes write into the new stream')
+      proxy.accept()
+      await tape.until('the recovery report', () => tape.recoveries().length === 1)
+      await publish(nodes[1]!, room, 10, { first: 25 })
+      await tape.until('the live messages after the report', () => tape.seqs().at(-1) === 34)
+
+      const [recovery] = tape.recoveries()
+      assert.deepEqual({ ...recovery, at: 0 }, { kind: 'recovery', recovered: false, reason: 'epoch-changed', replayed: 0, at: 0 })
+      assert.deepEqual(tape.seqs(), [...range(0, 5), ...range(25, 35)], 'no partial replay: nothing of the new epoch’s earlier messages, then every live message once')
+    })
+
+    test('A4: the broker restarted mid-stream: every accepted message is delivered once or reported, none lost', { timeout: 90_000 }, async (t) => {
+      const broker = await startPrivate(t)
+      const nodes = await startClusterNodes(t, broker.url, 3, { history: HISTORY })
+      const room = roomName('h', 'restart')
+      const client = historyClient(t, `ws://127.0.0.1:${nodes[0]!.port}/ws`)
+      const tape = new RoomTape(client, room)
+      await client.join(room)
+
+      await publish(nodes[1]!, room, STREAM, { paced: true })
+      await tape.until('the first 200 messages', () => tape.seqs().length >= 200)
+      await broker.kill()
+      await waitFor('every node to notice the outage', async () => (await Promise.all(nodes.map((n) => n.status()))).every((s) => s.state !== 'connected'), 10_000)
+      await broker.restart()
+      const book = await settled(nodes[1]!, room, STREAM, 60_000)
+      // A tail after the stream: once the client has it, every earlier message had its chance.
+      await waitFor('the nodes to be connected again', async () => (await Promise.all(nodes.map((n) => n.status()))).every((s) => s.state === 'connected'), 15_000)
+      await publish(nodes[1]!, room, 10, { first: STREAM })
+      const tail = await settled(nodes[1]!, room, STREAM + 10)
+      assert.deepEqual(tail.refused.filter((r) => r.seq >= STREAM), [], 'the tail was accepted')
+      await tape.until('the tail', () => tape.seqs().includes(STREAM + 9), 20_000)
+
+      const account = ledger(tape.entries, tail.accepted)
+      const refusedDelivered = tail.refused.filter((r) => tape.seqs().includes(r.seq)).length
+      t.diagnostic(
+        `${label}: ${account.accepted} accepted = ${account.delivered} delivered + ${account.reported} reported; ${book.refused.length} refused while the broker was away` +
+          ` (${refusedDelivered} of them delivered after all; codes ${[...new Set(book.refused.map((r) => r.code))].join(', ') || 'none'}); recoveries ${tape.summary()}`,
+      )
+      assert.deepEqual(account.duplicates, [], 'nothing delivered twice')
+      assert.deepEqual(account.reordered, [], 'nothing out of order')
+      assert.deepEqual(account.lost, [], 'nothing accepted was lost without a report')
+      assert.equal(account.delivered + account.reported, account.accepted)
+    })
+  })
+}
