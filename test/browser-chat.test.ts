@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test, type TestContext } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { TcpProxy } from '../src/testing/index.js'
 import { ChildServer, freePort } from './helpers/child-server.js'
 
 // The demo chat page (demo/public, bundled with gangway-ws/client) in Debian's Chromium, driven by
@@ -154,4 +155,67 @@ test('who is online: each page lists the room’s members, one per browser howev
   await bobTab.close()
   await online(alice, ['Alice'])
   assert.deepEqual(pageErrors, [], 'no uncaught error on any page')
+})
+
+/** The text of the chat lines on the page (sender and text), in order; system lines and notices left out. */
+function chatLines(page: Page): Promise<string[]> {
+  return page.locator('#messages li:has(.from)').evaluateAll((items) => items.map((li) => `${li.firstChild?.textContent}: ${li.lastChild?.textContent}`))
+}
+
+test('history: a page whose socket dropped shows every line it missed once, in order; one whose server lost the history says so and reloads the room', async (t) => {
+  const browser = await launch(t)
+  if (browser === undefined) return
+  mkdirSync(artifacts, { recursive: true })
+  const port = await freePort()
+  let server = await startDemo(port)
+  t.after(() => server.kill())
+  // Alice's page and socket go through a proxy the test cuts; Bob's go straight to the server.
+  const proxy = await TcpProxy.start('127.0.0.1', port)
+  t.after(() => proxy.close())
+  const pageErrors: string[] = []
+  const alice = await openChat(browser, proxy.port, pageErrors)
+  const bob = await openChat(browser, port, pageErrors)
+  await join(alice, 'Alice', 'porch')
+  await join(bob, 'Bob', 'porch')
+  await say(bob, 'before the drop')
+  await message(alice, 'Bob', 'before the drop').waitFor(WAIT)
+
+  // Alice's socket drops; Bob talks meanwhile; she comes back and gets what she missed from the room's history.
+  proxy.refuse()
+  proxy.cut()
+  await alice.locator('#status[data-state="reconnecting"]').waitFor(WAIT)
+  for (let i = 1; i <= 5; i++) {
+    await say(bob, `while away ${i}`)
+    await message(bob, 'Bob', `while away ${i}`).waitFor(WAIT)
+  }
+  proxy.accept()
+  await alice.locator('#status[data-state="open"]').waitFor(WAIT)
+  await say(bob, 'back live')
+  await message(alice, 'Bob', 'back live').waitFor(WAIT)
+  const missed = Array.from({ length: 5 }, (_, i) => `Bob: while away ${i + 1}`)
+  assert.deepEqual(await chatLines(alice), ['Bob: before the drop', ...missed, 'Bob: back live'], 'every line once, in order')
+  assert.equal(await alice.locator('#messages li.notice').count(), 0, 'recovered: no notice')
+  await alice.screenshot({ path: `${artifacts}/browser-chat-recovered.png` })
+
+  // The server dies while Alice is cut off: its in-memory history goes with it. Bob, back first, talks into the
+  // new history; Alice's position names the old epoch, so nothing is replayed: her page says so and reloads.
+  proxy.refuse()
+  proxy.cut()
+  await alice.locator('#status[data-state="reconnecting"]').waitFor(WAIT)
+  await server.kill('SIGKILL')
+  server = await startDemo(port)
+  await bob.locator('#status[data-state="open"]').waitFor(WAIT)
+  await bob.locator('#messages li.notice').waitFor(WAIT)
+  for (let i = 1; i <= 3; i++) {
+    await say(bob, `new history ${i}`)
+    await message(bob, 'Bob', `new history ${i}`).waitFor(WAIT)
+  }
+  proxy.accept()
+  await alice.locator('#messages li.notice', { hasText: 'could not be recovered' }).waitFor(WAIT)
+  await message(alice, 'Bob', 'new history 3').waitFor(WAIT)
+  await say(bob, 'live again')
+  await message(alice, 'Bob', 'live again').waitFor(WAIT)
+  assert.deepEqual(await chatLines(alice), ['Bob: new history 1', 'Bob: new history 2', 'Bob: new history 3', 'Bob: live again'], 'the reloaded room, then live, each once')
+  await alice.screenshot({ path: `${artifacts}/browser-chat-reloaded.png` })
+  assert.deepEqual(pageErrors, [], 'no uncaught error on either page')
 })
