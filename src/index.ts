@@ -24,6 +24,36 @@ export {
 // What handlers, hooks and guards see.
 export type { Client, Server, BroadcastOperator, ClusterAnswer, ClusterQueryOptions, DisconnectOptions, JoinOptions } from './contracts/client-server.js'
 export type { PresenceConnection, PresenceFrameData, PresenceMember } from './contracts/presence.js'
+
+// Message history and recovery.
+export type {
+  HistoryAppend,
+  HistoryMessage,
+  HistoryPage,
+  HistoryPosition,
+  HistoryQuery,
+  HistoryRange,
+  HistoryReadRequest,
+  HistoryStore,
+  HistoryStoreEvents,
+  LiveEntry,
+  RecoveryFailure,
+  RecoveryReport,
+  RoomHistoryConfig,
+  SinceRequest,
+  StoredEntry,
+} from './contracts/history.js'
+export {
+  DEFAULT_HISTORY_OPTIONS,
+  DEFAULT_ROOM_HISTORY,
+  resolveHistoryOptions,
+  type HistoryOptions,
+  type HistoryRoomRule,
+  type ResolvedHistoryOptions,
+} from './history/history-options.js'
+export type { HistoryStats } from './history/history-stats.js'
+export { MemoryHistoryStore } from './history/memory-history-store.js'
+export { newEpoch } from './history/new-epoch.js'
 export type { HandshakeContext } from './contracts/handshake.js'
 export type { AnyMessageGuard, ConnectionGuard, MessageGuard, MessageGuardContext } from './contracts/guards.js'
 export type { FrameInfo, Handler, LifecycleHook } from './contracts/handler.js'
@@ -77,7 +107,7 @@ export {
 export { DEFAULT_LIMITS, DEFAULT_MAX_PAYLOAD, type LimitOptions } from './protocol/limit-options.js'
 export type { Envelope, RequestId } from './protocol/envelope.js'
 export { PROTOCOL, type HelloData } from './protocol/hello.js'
-export { CANCEL_EVENT, PING_EVENT, PRESENCE_EVENT, RESERVED_EVENT_PREFIX } from './protocol/control-events.js'
+export { CANCEL_EVENT, PING_EVENT, PRESENCE_EVENT, RECOVERY_EVENT, RESERVED_EVENT_PREFIX } from './protocol/control-events.js'
 export type { TextFrame } from './protocol/text-frame.js'
 
 // Errors.

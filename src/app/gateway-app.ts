@@ -9,6 +9,7 @@ import { ClusterAdapter } from '../cluster/cluster-adapter.js'
 import { ConnectionIds, randomNodeId } from '../connection/connection-id.js'
 import { Heartbeat } from '../connection/heartbeat.js'
 import type { Server } from '../contracts/client-server.js'
+import type { HistoryStore } from '../contracts/history.js'
 import type { GatewayDefinition } from '../definition/gateway-definition.js'
 import { Dispatcher } from '../dispatch/dispatcher.js'
 import { GatewayError } from '../errors/gateway-error.js'
@@ -16,6 +17,9 @@ import type { Logger } from '../logging/logger.js'
 import { type BrokerState, reportsBrokerState, reportsMessageLoss } from '../broker/broker-state.js'
 import type { ResolvedOptions } from '../options/gateway-options.js'
 import { type Adapter, inMemoryAdapter } from '../registry/namespace-adapter.js'
+import { HistoryEngine } from '../history/history-engine.js'
+import type { HistoryStats } from '../history/history-stats.js'
+import { MemoryHistoryStore } from '../history/memory-history-store.js'
 import { NamespaceRegistry } from '../registry/namespace-registry.js'
 import { NamespaceServer } from '../registry/namespace-server.js'
 import { AddressLimiter } from '../upgrade/address-limiter.js'
@@ -50,6 +54,7 @@ export class GatewayApp implements GatewayHost {
   readonly #brokers = new Map<string, BrokerState>()
   readonly #bridge: GatewayBridge | undefined
   readonly #connectionEvents: ConnectionEventPublisher | undefined
+  readonly #history: HistoryEngine | undefined
   #ownedServer: HttpServer | undefined
   readonly #heartbeat: Heartbeat<Connection> | undefined
   #draining = false
@@ -66,6 +71,7 @@ export class GatewayApp implements GatewayHost {
       const observer = options.observer
       this.#adapter.reportLossTo((component, kind, count) => observer.messagesLost?.(component, kind, count))
     }
+    if (options.history !== undefined) this.#history = new HistoryEngine(this.#historyStore(options), options.history, options.logger)
     this.addressLimiter = options.maxConnectionsPerAddress === false ? undefined : new AddressLimiter(options.maxConnectionsPerAddress)
     this.handshakeRateLimiter = options.handshakeRateLimit === false ? undefined : new HandshakeRateLimiter(options.handshakeRateLimit)
     const forwards = definitions.some((definition) => GatewayBridge.forwards(definition))
@@ -110,6 +116,12 @@ export class GatewayApp implements GatewayHost {
   /** Where gateways with `connectionEvents` report their connections' lifecycle. */
   get connectionEvents(): ConnectionEventSink | undefined {
     return this.#connectionEvents
+  }
+
+  /** Counters of message history on this node, when the app has a `history` option. */
+  historyStats(): HistoryStats | undefined {
+    const stats = this.#history?.stats
+    return stats === undefined ? undefined : { ...stats, notRecovered: { ...stats.notRecovered } }
   }
 
   /** Open connections across every gateway of this app on this node. */
@@ -233,6 +245,7 @@ export class GatewayApp implements GatewayHost {
     this.#heartbeat?.stop()
     for (const router of this.#routers) for (const mount of this.#mounts) router.unmount(mount.definition.path, mount)
     for (const mount of this.#mounts) mount.close()
+    await this.#history?.close().catch((err: unknown) => this.logger.warn({ err }, 'closing the history store failed'))
     await this.#adapter.close()
     // The connections' `disconnected` events go out before the transport closes.
     await this.#connectionEvents?.flush(this.options.closeTimeoutMs)
@@ -260,6 +273,17 @@ export class GatewayApp implements GatewayHost {
     return publisher
   }
 
+  /** The `history.store` option, else the cluster's store, else memory (one node, no cluster). */
+  #historyStore(options: ResolvedOptions): HistoryStore {
+    if (options.history?.store !== undefined) return options.history.store
+    const store = this.#adapter.historyStore?.()
+    if (store !== undefined) return store
+    if (this.#adapter instanceof ClusterAdapter) {
+      throw new GatewayError('CONFIG_INVALID', `Option "history" needs a store that spans the cluster: the ${this.#adapter.bus.name} bus has none, pass history.store`)
+    }
+    return new MemoryHistoryStore()
+  }
+
   #allClosed(): Promise<void> {
     if (this.#connections.size === 0) return Promise.resolve()
     return new Promise((resolve) => this.#emptyWaiters.push(resolve))
@@ -271,6 +295,7 @@ export class GatewayApp implements GatewayHost {
       registry = new NamespaceRegistry<Connection>(namespace, this.nodeId)
       registry.useAdapter(this.#adapter.attach(registry))
       registry.server = new NamespaceServer(registry)
+      this.#history?.attach(registry)
       this.#namespaces.set(namespace, registry)
     }
     return registry

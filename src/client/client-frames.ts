@@ -5,7 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js'
 export type ServerFrame =
   | { readonly kind: 'reply'; readonly id: number | string; readonly data: unknown }
   | { readonly kind: 'error'; readonly id: number | string | undefined; readonly event: string | undefined; readonly error: GatewayError }
-  | { readonly kind: 'push'; readonly event: string; readonly data: unknown }
+  | { readonly kind: 'push'; readonly event: string; readonly data: unknown; readonly history?: { readonly room: string; readonly offset: number; readonly epoch: string } }
   | { readonly kind: 'malformed'; readonly error: GatewayError }
 
 /**
@@ -24,10 +24,14 @@ export function serializeData(event: string, data: unknown): string | undefined 
   }
 }
 
-/** `{ "event", "data"?, "id"?, "deadline"? }` — the envelope the gateway reads; `deadline` is epoch ms. */
-export function encodeClientFrame(event: string, dataJson: string | undefined, id: number | undefined, deadline?: number): string {
+/**
+ * `{ "event", "data"?, "id"?, "deadline"?, "since"? }` — the envelope the gateway reads; `deadline`
+ * is epoch ms, `since` (JSON) where the client is in the histories of the rooms the request joins.
+ */
+export function encodeClientFrame(event: string, dataJson: string | undefined, id: number | undefined, deadline?: number, sinceJson?: string): string {
   const data = dataJson === undefined ? '' : `,"data":${dataJson}`
-  return `{"event":${JSON.stringify(event)}${data}${id === undefined ? '' : `,"id":${id}`}${deadline === undefined ? '' : `,"deadline":${deadline}`}}`
+  const since = sinceJson === undefined ? '' : `,"since":${sinceJson}`
+  return `{"event":${JSON.stringify(event)}${data}${id === undefined ? '' : `,"id":${id}`}${deadline === undefined ? '' : `,"deadline":${deadline}`}${since}}`
 }
 
 /** `{ "event": "$cancel", "id" }` — gives up on a request sent earlier (no answer of its own). */
@@ -45,7 +49,7 @@ export function parseServerFrame(text: unknown): ServerFrame {
     return malformed('The server sent a frame that is not JSON')
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return malformed('The server sent a frame that is not an envelope object')
-  const frame = value as { event?: unknown; data?: unknown; id?: unknown; error?: unknown }
+  const frame = value as { event?: unknown; data?: unknown; id?: unknown; error?: unknown; room?: unknown; offset?: unknown; epoch?: unknown }
   const id = typeof frame.id === 'number' || typeof frame.id === 'string' ? frame.id : undefined
   const event = typeof frame.event === 'string' ? frame.event : undefined
   if (frame.error !== undefined) {
@@ -58,6 +62,9 @@ export function parseServerFrame(text: unknown): ServerFrame {
   }
   if (id !== undefined) return { kind: 'reply', id, data: frame.data }
   if (event === undefined || event.length === 0) return malformed('The server sent a frame without an event name')
+  const { room, offset, epoch } = frame
+  // A push to a room with history carries its place in the room's stream.
+  if (typeof room === 'string' && typeof offset === 'number' && typeof epoch === 'string') return { kind: 'push', event, data: frame.data, history: { room, offset, epoch } }
   return { kind: 'push', event, data: frame.data }
 }
 

@@ -1,5 +1,6 @@
 import type { GatewayError } from '../errors/gateway-error.js'
-import type { PresenceMember } from '../index.js'
+import type { HistoryPosition, PresenceMember } from '../index.js'
+import type { RecoveryEvent } from './history-book.js'
 import type { PresenceChange } from './presence-book.js'
 import type {
   ContractLike,
@@ -52,6 +53,12 @@ export interface RequestOptions {
 }
 
 /** Where an error reported to `onError` came from. */
+/** Options of `client.join(room, options)`. */
+export interface JoinRoomOptions {
+  /** On a first join of a room with history, replay its last N messages before live ones. @default none */
+  last?: number
+}
+
 export interface ErrorContext {
   /** The event of the error frame, when the server named one (an emit it rejected, say). */
   readonly event?: string
@@ -98,8 +105,11 @@ export interface GatewayClient<G extends ContractLike = GatewayContract> {
   /**
    * Joins a room through the gateway's join event (see `RoomProtocol`) and resolves with
    * its reply. Once it succeeded, the room is re-joined after every reconnect until `leave`.
+   * For a room with history, the re-join sends where the client was (`since`), and the server
+   * replays what it missed first (see `onRecovery`); `{ last: N }` asks for the last N messages
+   * on a first join.
    */
-  join(room: string): Promise<unknown>
+  join(room: string, options?: JoinRoomOptions): Promise<unknown>
   /** Leaves a room: it is no longer re-joined, and the gateway's leave event is sent. */
   leave(room: string): Promise<unknown>
 
@@ -113,6 +123,14 @@ export interface GatewayClient<G extends ContractLike = GatewayContract> {
    * reconnect and re-join, only the members who really came or went meanwhile are reported.
    */
   onPresence(listener: (change: PresenceChange) => void): () => void
+
+  /** Where the client is in a room's history: the last offset and epoch it received, if any. */
+  position(room: string): HistoryPosition | undefined
+  /**
+   * Listens to the server's answers to (re-)joins of rooms with history. `recovered: false`
+   * (with a `reason`) means messages were missed and cannot be replayed: refetch the room's state.
+   */
+  onRecovery(listener: (event: RecoveryEvent) => void): () => void
 
   /**
    * Listens to status changes, and to every reconnect attempt scheduled while `connecting`

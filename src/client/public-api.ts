@@ -1,7 +1,8 @@
 // What both entries of gangway-ws/client export besides `createClient` (index.ts for Node, browser.ts for bundlers).
-export type { ClientStatus, ErrorContext, GatewayClient, RequestOptions, StatusChange } from './gateway-client.js'
+export type { ClientStatus, ErrorContext, GatewayClient, JoinRoomOptions, RequestOptions, StatusChange } from './gateway-client.js'
 export type { PresenceChange } from './presence-book.js'
-export type { PresenceConnection, PresenceMember } from '../index.js'
+export type { RecoveryEvent } from './history-book.js'
+export type { PresenceConnection, PresenceMember, HistoryPosition, RecoveryFailure } from '../index.js'
 export type {
   ContractLike,
   ContractOf,

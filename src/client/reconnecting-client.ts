@@ -5,17 +5,18 @@
 // browser bundle cannot hold. gateway-error.ts and error-codes.ts are pure, and sharing the
 // class means users branch on the same `GatewayError` and codes on both sides of the wire.
 import { GatewayError } from '../errors/gateway-error.js'
-import type { PING_EVENT, PRESENCE_EVENT, PresenceMember, PROTOCOL } from '../index.js'
+import type { HistoryPosition, PING_EVENT, PRESENCE_EVENT, PresenceMember, PROTOCOL, RECOVERY_EVENT } from '../index.js'
 import { encodeClientFrame, parseServerFrame, serializeData } from './client-frames.js'
 import type { ResolvedClientOptions } from './client-options.js'
 import type { ContractLike, GatewayContract } from './contract.js'
-import type { ClientStatus, ErrorContext, GatewayClient, RequestOptions, StatusChange } from './gateway-client.js'
+import type { ClientStatus, ErrorContext, GatewayClient, JoinRoomOptions, RequestOptions, StatusChange } from './gateway-client.js'
 import { HeartbeatProbe } from './heartbeat-probe.js'
 import { ListenerMap } from './listener-map.js'
 import { backoffDelay } from './reconnect-policy.js'
 import { RequestLedger } from './request-ledger.js'
 import { OPEN, toWebSocketUrl, type ClientUrl, type WebSocketLike } from './websocket-like.js'
 import { PresenceBook, type PresenceChange } from './presence-book.js'
+import { HistoryBook, type RecoveryEvent } from './history-book.js'
 
 /** The subprotocol the gateway echoes; `typeof PROTOCOL` makes the compiler check it matches the server's. */
 const SUBPROTOCOL: typeof PROTOCOL = 'gangway.v1'
@@ -23,6 +24,8 @@ const SUBPROTOCOL: typeof PROTOCOL = 'gangway.v1'
 const PING_FRAME = JSON.stringify({ event: '$ping' satisfies typeof PING_EVENT, id: '$ping' })
 /** Presence of a watched room, handled by the client rather than `on()` listeners. */
 const PRESENCE: typeof PRESENCE_EVENT = '$presence'
+/** The answer to a join of a room with history, handled by the client rather than `on()` listeners. */
+const RECOVERY: typeof RECOVERY_EVENT = '$recovery'
 /** What a connection given up by the heartbeat reports: 1006, as for any connection lost without a close frame. */
 const HEARTBEAT_TIMEOUT = { code: 1006, reason: 'heartbeat timeout' } as const
 
@@ -32,6 +35,7 @@ type AnyListener = (...args: never[]) => void
 const STATUS = 'status'
 const ERROR = 'error'
 const PRESENCE_CHANGE = 'presence'
+const RECOVERY_CHANGE = 'recovery'
 
 /**
  * The client behind `createClient`: one socket at a time, replaced after a drop
@@ -46,6 +50,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
   readonly #own = new ListenerMap()
   readonly #rooms = new Set<string>()
   readonly #presence = new PresenceBook()
+  readonly #history = new HistoryBook()
   /**
    * The latest join/leave call per room while it is in flight, so a late join reply cannot
    * re-add a room left meanwhile. Entries go when their call settles: the map stays small.
@@ -115,12 +120,14 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
     this.#pushes.remove(event, listener as AnyListener)
   }
 
-  async join(room: string): Promise<unknown> {
+  async join(room: string, options: JoinRoomOptions = {}): Promise<unknown> {
     assertRoom(room)
+    const { last } = options
+    if (last !== undefined && (!Number.isSafeInteger(last) || last <= 0)) throw new GatewayError('INVALID_ARGUMENT', `last must be a positive integer, got ${String(last)}`)
     const intent = this.#newIntent(room)
     const { joinEvent, data } = this.#options.rooms
     try {
-      const reply = await this.#request(joinEvent, data(room), {})
+      const reply = await this.#request(joinEvent, data(room), {}, this.#history.sinceJson(room, last))
       if (this.#roomIntent.get(room) === intent && this.#status !== 'closed') this.#rooms.add(room)
       return reply
     } finally {
@@ -132,6 +139,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
     assertRoom(room)
     const intent = this.#newIntent(room)
     this.#rooms.delete(room)
+    this.#history.forget(room)
     this.#presenceChanged(this.#presence.forget(room))
     const { leaveEvent, data } = this.#options.rooms
     try {
@@ -147,6 +155,14 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
 
   onPresence(listener: (change: PresenceChange) => void): () => void {
     return this.#own.add(PRESENCE_CHANGE, listener as AnyListener)
+  }
+
+  position(room: string): HistoryPosition | undefined {
+    return this.#history.position(room)
+  }
+
+  onRecovery(listener: (event: RecoveryEvent) => void): () => void {
+    return this.#own.add(RECOVERY_CHANGE, listener as AnyListener)
   }
 
   onStatus(listener: (change: StatusChange) => void): () => void {
@@ -246,7 +262,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
         return Promise.resolve(this.#rejoinFailed(room, intent, asGatewayError(cause, 'rooms.data failed')))
       }
       return this.#ledger
-        .request(joinEvent, dataJson, this.#options.requestTimeoutMs, send)
+        .request(joinEvent, dataJson, this.#options.requestTimeoutMs, send, undefined, this.#history.sinceJson(room))
         .catch((error: GatewayError) => this.#rejoinFailed(room, intent, error))
     })
     void Promise.all(rejoins).then(() => this.#becomeReady(socket))
@@ -282,6 +298,8 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
         return
       case 'push':
         if (frame.event === PRESENCE) return this.#presenceChanged(this.#presence.apply(frame.data))
+        if (frame.event === RECOVERY) return this.#recovered(this.#history.recovery(frame.data))
+        if (frame.history !== undefined) this.#history.received(frame.history.room, frame.history.offset, frame.history.epoch)
         this.#pushes.emit(frame.event, [frame.data], (error) => this.#listenerThrew(error, frame.event))
         return
       case 'malformed':
@@ -360,7 +378,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
 
   // --- helpers ---
 
-  #request(event: string, data: unknown, options: RequestOptions): Promise<unknown> {
+  #request(event: string, data: unknown, options: RequestOptions, sinceJson?: string): Promise<unknown> {
     let dataJson: string | undefined
     try {
       dataJson = serializeData(event, data)
@@ -372,7 +390,7 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
       return Promise.reject(new GatewayError('INVALID_ARGUMENT', `timeoutMs must be a positive integer, got ${String(timeoutMs)}`))
     }
-    const answer = this.#ledger.request(event, dataJson, timeoutMs, undefined, options.signal)
+    const answer = this.#ledger.request(event, dataJson, timeoutMs, undefined, options.signal, sinceJson)
     if (this.#ready) this.#pump()
     return answer
   }
@@ -404,6 +422,10 @@ export class ReconnectingClient<G extends ContractLike = GatewayContract> implem
 
   #presenceChanged(change: PresenceChange | undefined): void {
     if (change !== undefined) this.#own.emit(PRESENCE_CHANGE, [change], (error) => this.#listenerThrew(error, PRESENCE))
+  }
+
+  #recovered(event: RecoveryEvent | undefined): void {
+    if (event !== undefined) this.#own.emit(RECOVERY_CHANGE, [event], (error) => this.#listenerThrew(error, RECOVERY))
   }
 
   #setStatus(change: Omit<StatusChange, 'previous'>, everyAttempt = false): void {

@@ -76,9 +76,9 @@ export class RequestLedger {
    * it, or goes straight in flight with `immediate` (re-joins after a reconnect,
    * which must not wait behind the queue). Its timer starts now, and its frame
    * carries the deadline (`deadline`: now + `timeoutMs`, epoch ms) for the server.
-   * Aborting `signal` settles it `CANCELLED` at once.
+   * Aborting `signal` settles it `CANCELLED` at once. `sinceJson` is the envelope's `since`.
    */
-  request(event: string, dataJson: string | undefined, timeoutMs: number, immediate?: (text: string) => void, signal?: AbortSignal): Promise<unknown> {
+  request(event: string, dataJson: string | undefined, timeoutMs: number, immediate?: (text: string) => void, signal?: AbortSignal, sinceJson?: string): Promise<unknown> {
     if (signal?.aborted) return Promise.reject(cancelledError(event))
     if (immediate === undefined && this.#queue.length >= this.#limits.maxQueued) {
       return Promise.reject(new GatewayError('QUEUE_FULL', `${this.#queue.length} requests are already waiting to be sent; "${event}" was not sent`))
@@ -88,7 +88,7 @@ export class RequestLedger {
       const timer = setTimeout(() => {
         this.#settle(entry, new GatewayError('TIMEOUT', `No answer to "${event}" within ${timeoutMs} ms`))
       }, timeoutMs)
-      const text = encodeClientFrame(event, dataJson, id, Date.now() + timeoutMs)
+      const text = encodeClientFrame(event, dataJson, id, Date.now() + timeoutMs, sinceJson)
       const entry: Outstanding = { id, event, text, resolve, reject, timer, sent: false, settled: false }
       if (signal !== undefined) {
         entry.signal = signal

@@ -13,6 +13,7 @@ import {
   type QueryValue,
 } from '../registry/namespace-adapter.js'
 import type { ClusterAnswer } from '../contracts/client-server.js'
+import type { HistoryStore } from '../contracts/history.js'
 import type { BrokerState, BrokerStateListener, MessageLossListener, ReportsBrokerState, ReportsMessageLoss } from '../broker/broker-state.js'
 import type { ClusterBus } from './cluster-bus.js'
 import { broadcastChannels, ClusterChannels, roomChannel } from './cluster-channels.js'
@@ -151,9 +152,15 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
   #outage: { since: number; dropped: number } | undefined
   #malformedLogged = 0
   readonly #presence: ClusterPresence
+  readonly #historyStore: ((channelPrefix: string) => HistoryStore) | undefined
 
-  constructor(bus: ClusterBus, options: ClusterOptions = {}) {
+  /**
+   * @param historyStore creates the history store on the same broker (given the channel prefix),
+   *   when the app has a `history` option; `redisCluster` and `natsCluster` pass theirs
+   */
+  constructor(bus: ClusterBus, options: ClusterOptions = {}, historyStore?: (channelPrefix: string) => HistoryStore) {
     super()
+    this.#historyStore = historyStore
     this.bus = bus
     this.options = resolveClusterOptions(options)
     this.channels = new ClusterChannels(this.options.channelPrefix)
@@ -239,6 +246,11 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
       query: (query, timeoutMs) => this.#query(local, query, timeoutMs),
       presence: this.#presence.forNamespace(name, local),
     }
+  }
+
+  /** The history store on this cluster's broker, if its bus has one. */
+  historyStore(): HistoryStore | undefined {
+    return this.#historyStore?.(this.options.channelPrefix)
   }
 
   /** Says goodbye to the other nodes, stops timers, answers pending queries and closes the bus. Idempotent. */

@@ -113,6 +113,8 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
   #closeTimer: NodeJS.Timeout | undefined
   /** Forwarded requests in flight, by id: `$cancel` and the close cancel them. */
   #cancellable: Map<RequestId, (why: 'cancelled' | 'disconnected') => void> | undefined
+  /** Waiting for the outbox to empty: a history replay paces itself by it. */
+  #drainWaiters: Array<() => void> | undefined
 
   constructor(init: ConnectionInit, settings: ConnectionSettings) {
     this.id = init.id
@@ -166,6 +168,12 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
   /** Frames queued and not yet handed to the socket. */
   get queuedFrames(): number {
     return this.#queue?.length ?? 0
+  }
+
+  /** Resolves once the outbox is empty, or the connection is closing. */
+  drained(): Promise<void> {
+    if (this.#state !== State.Open || this.queuedFrames === 0) return Promise.resolve()
+    return new Promise((resolve) => (this.#drainWaiters ??= []).push(resolve))
   }
 
   join(room: string, options?: JoinOptions): Promise<void> {
@@ -332,6 +340,8 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
       this.#reject(envelope.event, envelope.id, 'UNAVAILABLE', 'Server is shutting down')
       return
     }
+    // Where the client is in rooms' histories: the handler's client.join(room) replays from there.
+    if (envelope.since !== undefined) settings.registry.history?.noteSince(this, envelope.since)
     settings.dispatcher.dispatch(this, settings.routes, envelope)
   }
 
@@ -372,6 +382,7 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
   }
 
   #finishPendingClose(): void {
+    if (this.#drainWaiters !== undefined) this.#wakeDrainWaiters()
     const pending = this.#pendingClose
     if (pending === undefined) return
     this.#pendingClose = undefined
@@ -393,7 +404,14 @@ export class Connection implements Client, DispatchTarget, RegisteredConnection,
   #dropQueue(): void {
     if (this.#queue) this.#queue.length = 0
     this.#queuedBytes = 0
+    if (this.#drainWaiters !== undefined) this.#wakeDrainWaiters()
     this.#pendingClose = undefined
+  }
+
+  #wakeDrainWaiters(): void {
+    const waiters = this.#drainWaiters!
+    this.#drainWaiters = undefined
+    for (const resolve of waiters) resolve()
   }
 
   /** Runs after the socket closed: `onDisconnect` hooks while still registered, then removal. */

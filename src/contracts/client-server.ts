@@ -1,4 +1,5 @@
 // Client and Server refer to each other (`client.server`, `server.connection(id)`), so they share one file.
+import type { HistoryPage, HistoryQuery, RoomHistoryConfig, SinceRequest } from './history.js'
 import type { PresenceMember } from './presence.js'
 
 /**
@@ -56,6 +57,18 @@ export interface JoinOptions {
    * members is the application's decision, so only the server sets this. @default false
    */
   presence?: boolean
+  /**
+   * Turns history on for this room (when no `history.rooms` rule does): its broadcasts get
+   * offsets and are kept for resuming clients. The first join that sets it wins; later joins keep
+   * it. Known to this node; in a cluster prefer `history.rooms` rules, which every node shares. @default none
+   */
+  history?: RoomHistoryConfig
+  /**
+   * Replays the room's history to this connection before any live message: the messages after a
+   * position (`{ offset, epoch }`, a resume) or the last N (`{ last }`). A client sends it in the
+   * request envelope's `since` field; this option sets it from the server. @default the envelope's `since` for the room
+   */
+  since?: SinceRequest
 }
 
 /**
@@ -108,6 +121,12 @@ export interface Server extends BroadcastOperator {
    * meta). Nodes that did not answer in time are listed in `missing`.
    */
   presence(room: string, options?: ClusterQueryOptions): Promise<ClusterAnswer<PresenceMember[]>>
+  /**
+   * A room's stored messages: the last `limit`, or those after `since`. Rejects with `HISTORY_OFF`
+   * for a room without history, `HISTORY_UNAVAILABLE` when the store cannot be read, and
+   * `HISTORY_GONE` when `since` names another epoch or messages after it were trimmed.
+   */
+  history(room: string, options?: HistoryQuery): Promise<HistoryPage>
 }
 
 /** Options of a cross-node query. */

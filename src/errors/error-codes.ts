@@ -102,6 +102,15 @@ export const ERROR_CODES = {
       'Client side: the connection dropped while the request was in flight, so the server may or may not have handled it. The client reconnects by itself.',
     wire: false,
   },
+  HISTORY_OFF: { description: '`server.history(room)` was asked for a room without history (no `history.rooms` rule or per-join `history` matches it).', wire: false },
+  HISTORY_UNAVAILABLE: {
+    description: "The history store (Redis, JetStream) could not be reached to read or append a room's messages.",
+    wire: false,
+  },
+  HISTORY_GONE: {
+    description: '`server.history(room, { since })` named another epoch, or messages after it were trimmed or expired: the range cannot be given whole.',
+    wire: false,
+  },
   QUEUE_FULL: {
     description: "Client side: the client's bounded queue of requests waiting to be sent is full; the request was not sent.",
     wire: false,

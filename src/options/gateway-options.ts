@@ -27,6 +27,7 @@ import {
 } from '../upgrade/upgrade-options.js'
 import { createConsoleLogger, defaultLogLevel, type Logger } from '../logging/logger.js'
 import { combineObservers, type GatewayObserver } from '../observability/gateway-observer.js'
+import { type HistoryOptions, resolveHistoryOptions, type ResolvedHistoryOptions } from '../history/history-options.js'
 
 /** Options of `createGateway`. */
 export interface GatewayAppOptions extends UpgradeOptions, ConnectionOptions {
@@ -67,6 +68,12 @@ export interface GatewayAppOptions extends UpgradeOptions, ConnectionOptions {
    * @default an in-process transport, created only when a gateway forwards
    */
   transport?: Transport
+  /**
+   * Message history and recovery for chosen rooms: offsets and epochs on their messages, replay
+   * of what a reconnecting client missed, `server.history(room)`. See docs/history.md.
+   * @default none (no room has history; nothing changes)
+   */
+  history?: HistoryOptions
 }
 
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
@@ -98,6 +105,7 @@ export interface ResolvedOptions {
   readonly sessionExpiry: Readonly<Required<SessionExpiryOptions>> | false
   readonly adapter: Adapter | undefined
   readonly transport: Transport | undefined
+  readonly history: ResolvedHistoryOptions | undefined
   /** All observers combined into one, or undefined when there are none. */
   readonly observer: GatewayObserver | undefined
 }
@@ -194,6 +202,7 @@ export function resolveOptions(options: GatewayAppOptions): ResolvedOptions {
     sessionExpiry,
     adapter: options.adapter,
     transport: options.transport,
+    history: options.history === undefined ? undefined : resolveHistoryOptions(options.history),
     observer: combineObservers(options.observers ?? []),
   })
 }

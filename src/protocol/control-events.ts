@@ -39,3 +39,10 @@ export const encodePong = replyEncoder(PING_EVENT)
  * for each tick in which members came or went.
  */
 export const PRESENCE_EVENT = '$presence'
+
+/**
+ * The answer to a join that asked for a room's history (`since` in the envelope, or a join of a
+ * room with history): `{ "event": "$recovery", "data": { "room", "recovered", "reason"?, "epoch",
+ * "offset", "replayed" } }`, sent before the replayed messages and before any newer live one.
+ */
+export const RECOVERY_EVENT = '$recovery'

@@ -1,4 +1,5 @@
 import { findForbiddenKey, nestingDepthExceeds } from './hostile-json.js'
+import { readSince, type SinceField } from './since-field.js'
 
 /** A request id: a client-chosen number or string echoed in the one answer. */
 export type RequestId = number | string
@@ -13,6 +14,8 @@ export interface Envelope {
    * `readDeadline`), or `undefined`. The gateway may shorten it, never extend it.
    */
   readonly deadline: number | undefined
+  /** Per room, where the client is in the room's history (see `readSince`); absent when not sent. */
+  readonly since?: SinceField
 }
 
 /**
@@ -85,7 +88,10 @@ export function parseEnvelope(text: string, limits: EnvelopeLimits): Envelope | 
     return { failure: `Frame contains the forbidden key "${forbidden}"`, id }
   }
   const deadline = frame.deadline === undefined ? undefined : readDeadline(frame.deadline, Date.now())
-  return { event, data: frame.data, id, deadline }
+  if (frame.since === undefined) return { event, data: frame.data, id, deadline }
+  const since = readSince(frame.since)
+  if (typeof since === 'string') return { failure: since, id }
+  return { event, data: frame.data, id, deadline, since }
 }
 
 /** Whether a parse result is a failure. */

@@ -38,3 +38,11 @@ function idSuffix(id: RequestId | undefined): string {
   if (id === undefined) return '}'
   return typeof id === 'number' ? `,"id":${id}}` : `,"id":${JSON.stringify(id)}}`
 }
+
+/**
+ * `{ "event", "data", "room", "offset", "epoch" }` — a push to a room with history. `data` is JSON
+ * text already (stored once, replayed and fanned out as is); `room` and `epoch` come JSON-encoded.
+ */
+export function encodeHistoryEvent(event: string, data: string, roomJson: string, offset: number, epochJson: string): TextFrame {
+  return encodeTextFrame(`{"event":${JSON.stringify(event)},"data":${data},"room":${roomJson},"offset":${offset},"epoch":${epochJson}}`)
+}

@@ -40,7 +40,10 @@ export class Broadcast implements BroadcastOperator {
   }
 
   emit(event: string, data?: unknown): void {
-    this.registry.adapter.broadcast(this.target, encodePush(event, data))
+    const { history } = this.registry
+    // Rooms with history are appended to their stream; the rest goes out as before.
+    const target = history === undefined ? this.target : history.route(this.target, event, data)
+    if (target !== undefined) this.registry.adapter.broadcast(target, encodePush(event, data))
   }
 
   localConnectionIds(): string[] {
@@ -49,6 +52,18 @@ export class Broadcast implements BroadcastOperator {
 
   #with(change: Partial<BroadcastTarget>): BroadcastOperator {
     return new Broadcast(this.registry, Object.freeze({ ...this.target, ...change }))
+  }
+}
+
+/** Serializes a push's data once, with a coded error for a bad event name or unserializable data. */
+export function serializePush(event: string, data: unknown): string {
+  if (typeof event !== 'string' || event.length === 0) {
+    throw new GatewayError('INVALID_ARGUMENT', 'An event name must be a non-empty string')
+  }
+  try {
+    return JSON.stringify(data) ?? 'null'
+  } catch (cause) {
+    throw new GatewayError('INVALID_ARGUMENT', `The data of "${event}" cannot be serialized to JSON`, { cause })
   }
 }
 

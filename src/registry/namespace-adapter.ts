@@ -1,4 +1,5 @@
 import type { ClusterAnswer } from '../contracts/client-server.js'
+import type { HistoryStore } from '../contracts/history.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 import type { LocalPresence, NamespacePresenceAdapter } from './presence-adapter.js'
 import type { PresenceEntry } from './presence-entry.js'
@@ -73,6 +74,11 @@ export interface NamespaceAdapter {
 export interface Adapter {
   attach(namespace: LocalNamespace): NamespaceAdapter
   close(): Promise<void>
+  /**
+   * The history store that spans the same nodes (Redis Streams for a Redis cluster, JetStream
+   * for NATS), created when the app has a `history` option. Absent: the adapter has none.
+   */
+  historyStore?(): HistoryStore | undefined
 }
 
 /** The default adapter: every connection lives in this process. */

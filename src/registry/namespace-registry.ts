@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js'
 import type { BroadcastTarget, LocalNamespace, NamespaceAdapter } from './namespace-adapter.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 import type { JoinOptions, Server } from '../contracts/client-server.js'
+import type { NamespaceHistoryHook } from './history-hook.js'
 import { copyPresenceMeta } from './presence-entry.js'
 import { RoomPresence } from './room-presence.js'
 
@@ -13,6 +14,8 @@ export interface RegisteredConnection {
   readonly roomSet: Set<string>
   send(frame: TextFrame): boolean
   close(code?: number, reason?: string): void
+  /** Resolves once the outbox is empty or the connection is closing (absent: at once). */
+  drained?(): Promise<void>
 }
 
 const MAX_ROOM_LENGTH = 256
@@ -35,6 +38,7 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
   readonly #pendingRooms = new Map<string, Promise<void>>()
   readonly #pendingUsers = new Map<string, Promise<void>>()
   #adapter!: NamespaceAdapter
+  #history: NamespaceHistoryHook<C> | undefined
   server!: Server
   /** Who is in each room, for watchers and the cluster adapter. */
   readonly presence: RoomPresence<C>
@@ -54,6 +58,16 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
   useAdapter(adapter: NamespaceAdapter): void {
     this.#adapter = adapter
     this.presence.useAdapter(adapter.presence)
+  }
+
+  /** The history engine, when the app has rooms with history. */
+  get history(): NamespaceHistoryHook<C> | undefined {
+    return this.#history
+  }
+
+  /** Set once at mount, when the app has a `history` option. */
+  useHistory(history: NamespaceHistoryHook<C>): void {
+    this.#history = history
   }
 
   get size(): number {
@@ -100,7 +114,14 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
     assertRoom(room)
     const meta = options?.meta === undefined ? undefined : copyPresenceMeta(options.meta)
     if (!this.#connections.has(connection.id)) return RESOLVED
-    const joined = connection.roomSet.has(room) ? RESOLVED : this.#add(connection, room, meta)
+    const history = this.#history
+    let joined: Promise<void>
+    if (connection.roomSet.has(room)) joined = RESOLVED
+    else if (history === undefined) joined = this.#add(connection, room, meta)
+    else {
+      if (options?.history !== undefined) history.configure(room, options.history)
+      joined = history.joined(connection, room, options, this.#add(connection, room, meta))
+    }
     // A watcher is sent the members once its join is in effect on every node.
     return options?.presence === true ? joined.then(() => this.presence.watch(connection, room)) : joined
   }
@@ -112,7 +133,9 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
     else this.#rooms.set(room, new Set([connection]))
     this.presence.joined(connection, room, meta)
     if (members) return this.#pendingRooms.get(room) ?? RESOLVED
-    return pending(this.#pendingRooms, room, this.#adapter.roomAdded?.(room))
+    const added = this.#adapter.roomAdded?.(room)
+    const stored = this.#history?.roomAdded(room)
+    return pending(this.#pendingRooms, room, stored === undefined ? added : Promise.all([added, stored]).then(noop))
   }
 
   leave(connection: C, room: string): void {
@@ -200,16 +223,20 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
 
   #removeFromRoom(connection: C, room: string): void {
     this.presence.left(connection, room)
+    this.#history?.left(connection, room)
     const members = this.#rooms.get(room)
     if (members?.delete(connection) && members.size === 0) {
       this.#rooms.delete(room)
       this.#pendingRooms.delete(room)
       this.#adapter.roomRemoved?.(room)
+      this.#history?.roomRemoved(room)
     }
   }
 }
 
 const EMPTY: ReadonlySet<never> = new Set()
+
+function noop(): void {}
 
 function assertRoom(room: unknown): asserts room is string {
   if (typeof room !== 'string' || room.length === 0 || room.length > MAX_ROOM_LENGTH) {

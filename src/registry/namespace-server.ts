@@ -1,4 +1,5 @@
 import type { Client, ClusterAnswer, ClusterQueryOptions, DisconnectOptions, Server } from '../contracts/client-server.js'
+import type { HistoryPage, HistoryQuery } from '../contracts/history.js'
 import type { PresenceMember } from '../contracts/presence.js'
 import { GatewayError } from '../errors/gateway-error.js'
 import { Broadcast } from './broadcast.js'
@@ -54,6 +55,13 @@ export class NamespaceServer extends Broadcast implements Server {
   async presence(room: string, options: ClusterQueryOptions = {}): Promise<ClusterAnswer<PresenceMember[]>> {
     const answer = await this.#query({ kind: 'presence', room: nonEmpty('room', room) }, options)
     return { ...answer, value: groupMembers(answer.value) }
+  }
+
+  history(room: string, options: HistoryQuery = {}): Promise<HistoryPage> {
+    const checked = nonEmpty('room', room)
+    const { history } = this.registry
+    if (history === undefined) return Promise.reject(new GatewayError('HISTORY_OFF', `Room ${JSON.stringify(room)} has no history: the app has no history option`))
+    return history.read(checked, options)
   }
 
   async #query<Q extends ClusterQuery>(query: Q, options: ClusterQueryOptions): Promise<ClusterAnswer<QueryValue<Q>>> {

@@ -1,0 +1,49 @@
+import type { RoomHistoryConfig } from '../contracts/history.js'
+import type { ResolvedHistoryRule } from './history-options.js'
+
+/** Rooms whose rule lookups are remembered; beyond this the cache starts over. */
+const MAX_CACHED_ROOMS = 10_000
+
+/**
+ * Which rooms of a namespace have history: the first matching rule, else a join's own `history`
+ * (first writer wins, forgotten with the room's last local member). Lookups are cached, so a
+ * broadcast to a room without history pays one map lookup.
+ */
+export class HistoryRooms {
+  readonly #rules: readonly ResolvedHistoryRule[]
+  readonly #cache = new Map<string, RoomHistoryConfig | null>()
+  readonly #joined = new Map<string, RoomHistoryConfig>()
+
+  constructor(rules: readonly ResolvedHistoryRule[]) {
+    this.#rules = rules
+  }
+
+  /** The room's history settings, or `undefined` when it has none. */
+  config(room: string): RoomHistoryConfig | undefined {
+    if (this.#joined.size > 0) {
+      const joined = this.#joined.get(room)
+      if (joined !== undefined) return this.#ruled(room) ?? joined
+    }
+    return this.#ruled(room)
+  }
+
+  /** A join turned history on: kept unless a rule or an earlier join already set it. */
+  configure(room: string, config: RoomHistoryConfig): void {
+    if (!this.#joined.has(room)) this.#joined.set(room, config)
+  }
+
+  /** The room's last local member left: a join's settings are forgotten. */
+  forget(room: string): void {
+    this.#joined.delete(room)
+  }
+
+  #ruled(room: string): RoomHistoryConfig | undefined {
+    if (this.#rules.length === 0) return undefined
+    const cached = this.#cache.get(room)
+    if (cached !== undefined) return cached ?? undefined
+    const config = this.#rules.find((rule) => rule.matches(room))?.config ?? null
+    if (this.#cache.size >= MAX_CACHED_ROOMS) this.#cache.clear()
+    this.#cache.set(room, config)
+    return config ?? undefined
+  }
+}

@@ -1,0 +1,263 @@
+import type { JoinOptions } from '../contracts/client-server.js'
+import type { HistoryAppend, HistoryPage, HistoryQuery, HistoryRange, LiveEntry, RecoveryReport, RoomHistoryConfig, SinceRequest, StoredEntry } from '../contracts/history.js'
+import { GatewayError } from '../errors/gateway-error.js'
+import { loggableError } from '../logging/logger.js'
+import { RECOVERY_EVENT } from '../protocol/control-events.js'
+import { encodeEvent, encodeHistoryEvent } from '../protocol/frames.js'
+import type { SinceField } from '../protocol/since-field.js'
+import { encodeTextFrame } from '../protocol/text-frame.js'
+import { serializePush } from '../registry/broadcast.js'
+import type { NamespaceHistoryHook } from '../registry/history-hook.js'
+import type { BroadcastTarget } from '../registry/namespace-adapter.js'
+import type { NamespaceRegistry, RegisteredConnection } from '../registry/namespace-registry.js'
+import { HeldLive } from './held-live.js'
+import type { HistoryEngine } from './history-engine.js'
+import { resolveRoomConfig } from './history-options.js'
+import { HistoryRooms } from './history-rooms.js'
+import { planRecovery, readRequestFor, type RecoveryPlan } from './recovery-plan.js'
+
+/** How long a `since` from an envelope waits for the join it is meant for. */
+const SINCE_TTL_MS = 30_000
+/** Rooms' `since` remembered per connection at most. */
+const MAX_SINCE_PER_CONNECTION = 200
+/** A replay writes this much, then waits for the connection's outbox to empty. */
+const REPLAY_CHUNK_CHARS = 64 * 1024
+const NONE: readonly string[] = Object.freeze([])
+
+/**
+ * One namespace's history: appends broadcasts to history rooms, delivers the store's entries
+ * to local members, and recovers joins. A recovering connection's live frames for the room are
+ * held while its replay is read and sent, then released above the replay's last offset: the
+ * client sees `$recovery`, the missed messages in order, then live ones, each once.
+ */
+export class NamespaceHistory<C extends RegisteredConnection> implements NamespaceHistoryHook<C> {
+  readonly #registry: NamespaceRegistry<C>
+  readonly #engine: HistoryEngine
+  readonly #rooms: HistoryRooms
+  /** Per room, the connections whose replay is in progress and their held live frames. */
+  readonly #held = new Map<string, Map<C, HeldLive>>()
+  readonly #since = new WeakMap<C, Map<string, { request: SinceRequest; at: number }>>()
+  readonly #subscribed = new Set<string>()
+
+  constructor(registry: NamespaceRegistry<C>, engine: HistoryEngine) {
+    this.#registry = registry
+    this.#engine = engine
+    this.#rooms = new HistoryRooms(engine.options.rules)
+  }
+
+  get #namespace(): string {
+    return this.#registry.name
+  }
+
+  // --- publishing ---------------------------------------------------------
+
+  route(target: BroadcastTarget, event: string, data: unknown): BroadcastTarget | undefined {
+    const { rooms } = target
+    let i = 0
+    while (i < rooms.length && this.#rooms.config(rooms[i]!) === undefined) i++
+    if (i === rooms.length) return target
+    const message: HistoryAppend = { event, data: serializePush(event, data), exceptRooms: target.exceptRooms, exceptConnections: target.exceptConnections }
+    const rest: string[] = []
+    for (const room of new Set(rooms)) {
+      const config = this.#rooms.config(room)
+      if (config === undefined) rest.push(room)
+      else this.#append(room, config, message)
+    }
+    if (rest.length + target.users.length + target.connections.length === 0) return undefined
+    return { ...target, rooms: rest }
+  }
+
+  #append(room: string, config: RoomHistoryConfig, message: HistoryAppend): void {
+    const { store, stats } = this.#engine
+    stats.appended++
+    store.append(this.#namespace, room, message, config).catch((err: unknown) => this.#unsaved(room, message, err))
+  }
+
+  /** The store could not take a message: it still goes out live, and no client may resume across it. */
+  #unsaved(room: string, message: HistoryAppend, err: unknown): void {
+    const { store, stats } = this.#engine
+    stats.appended--
+    stats.unsaved++
+    this.#engine.warnUnsaved(this.#namespace, room, err)
+    store.resetEpoch?.(this.#namespace, room)
+    const frame = encodeTextFrame(`{"event":${JSON.stringify(message.event)},"data":${message.data}}`)
+    const target = { rooms: [room], users: NONE, connections: NONE, exceptRooms: message.exceptRooms, exceptConnections: message.exceptConnections }
+    this.#registry.adapter.broadcast(target, frame)
+  }
+
+  /** An entry of a room this node subscribed to, from the store: in offset order on every node. */
+  deliver(room: string, entry: LiveEntry): void {
+    const frame = encodeHistoryEvent(entry.event, entry.data, JSON.stringify(room), entry.offset, JSON.stringify(entry.epoch))
+    const target: BroadcastTarget = { rooms: [room], users: NONE, connections: NONE, exceptRooms: entry.exceptRooms, exceptConnections: entry.exceptConnections }
+    const held = this.#held.get(room)
+    if (held === undefined) {
+      this.#registry.deliverLocal(target, frame)
+      return
+    }
+    for (const id of this.#registry.localTargetIds(target)) {
+      const connection = this.#registry.connection(id)
+      if (connection === undefined) continue
+      const buffer = held.get(connection)
+      if (buffer === undefined) connection.send(frame)
+      else if (!buffer.hold(entry.offset, frame)) this.#heldOverflow(connection, room)
+    }
+  }
+
+  #heldOverflow(connection: C, room: string): void {
+    this.#release(connection, room)
+    this.#engine.stats.heldOverflow++
+    this.#engine.logger.warn({ connectionId: connection.id, room }, 'too many live messages while a history replay was sent; closing with 1013 (the client resumes)')
+    connection.close(1013, 'Too many messages during recovery')
+  }
+
+  // --- membership ---------------------------------------------------------
+
+  configure(room: string, config: RoomHistoryConfig): void {
+    this.#rooms.configure(room, resolveRoomConfig(config, 'join history'))
+  }
+
+  roomAdded(room: string): Promise<void> | void {
+    if (this.#rooms.config(room) === undefined) return
+    this.#subscribed.add(room)
+    return this.#engine.subscribe(this.#namespace, room)
+  }
+
+  roomRemoved(room: string): void {
+    this.#rooms.forget(room)
+    this.#held.delete(room)
+    if (this.#subscribed.delete(room)) this.#engine.store.unsubscribe(this.#namespace, room)
+  }
+
+  left(connection: C, room: string): void {
+    this.#release(connection, room)
+  }
+
+  noteSince(connection: C, since: SinceField): void {
+    let rooms = this.#since.get(connection)
+    if (rooms === undefined) this.#since.set(connection, (rooms = new Map()))
+    const at = Date.now()
+    for (const [room, value] of rooms) if (at - value.at > SINCE_TTL_MS) rooms.delete(room)
+    for (const room of Object.keys(since)) {
+      if (rooms.size >= MAX_SINCE_PER_CONNECTION && !rooms.has(room)) break
+      rooms.set(room, { request: since[room]!, at })
+    }
+  }
+
+  #takeSince(connection: C, room: string): SinceRequest | undefined {
+    const rooms = this.#since.get(connection)
+    const noted = rooms?.get(room)
+    if (noted === undefined) return undefined
+    rooms!.delete(room)
+    return Date.now() - noted.at > SINCE_TTL_MS ? undefined : noted.request
+  }
+
+  joined(connection: C, room: string, options: JoinOptions | undefined, joined: Promise<void>): Promise<void> {
+    const request = options?.since ?? this.#takeSince(connection, room)
+    const config = this.#rooms.config(room)
+    if (config === undefined) {
+      if (request === undefined) return joined
+      return joined.then(() => void this.#report(connection, { room, recovered: false, reason: 'history-off', replayed: 0 }))
+    }
+    // Held from now on: nothing live of this room reaches the connection before its $recovery.
+    let held = this.#held.get(room)
+    if (held === undefined) this.#held.set(room, (held = new Map()))
+    const buffer = new HeldLive(this.#engine.options.maxHeldLive)
+    held.set(connection, buffer)
+    return joined.then(() => this.#recover(connection, room, config, request, buffer))
+  }
+
+  // --- recovery -----------------------------------------------------------
+
+  async #recover(connection: C, room: string, config: RoomHistoryConfig, request: SinceRequest | undefined, buffer: HeldLive): Promise<void> {
+    const { gate, options } = this.#engine
+    const slot = gate.acquire()
+    if (slot === undefined) return this.#finish(connection, room, buffer, failed(room, 'too-many-replays'))
+    const release = await slot
+    try {
+      if (!this.#holds(connection, room, buffer)) return
+      let range: HistoryRange
+      try {
+        range = await this.#engine.read(this.#namespace, room, readRequestFor(request, options), config)
+      } catch (err) {
+        this.#engine.logger.warn({ room, namespace: this.#namespace, err: loggableError(err) }, 'history store unavailable; join answered recovered: false')
+        return await this.#finish(connection, room, buffer, failed(room, 'store-unavailable'))
+      }
+      if (!this.#holds(connection, room, buffer)) return
+      await this.#finish(connection, room, buffer, planRecovery(room, request, range, options))
+    } finally {
+      release()
+    }
+  }
+
+  /** Sends `$recovery`, the replay (paced by the outbox), then the held live frames newer than it. */
+  async #finish(connection: C, room: string, buffer: HeldLive, plan: RecoveryPlan): Promise<void> {
+    this.#report(connection, plan.report)
+    const { entries } = plan
+    if (entries.length > 0) {
+      const roomJson = JSON.stringify(room)
+      const epochJson = JSON.stringify(plan.report.epoch)
+      let chunk = 0
+      for (const entry of entries) {
+        if (!connection.send(encodeHistoryEvent(entry.event, entry.data, roomJson, entry.offset, epochJson))) break
+        chunk += entry.data.length
+        if (chunk >= REPLAY_CHUNK_CHARS && connection.drained !== undefined) {
+          chunk = 0
+          await connection.drained()
+          if (!this.#holds(connection, room, buffer)) return
+        }
+      }
+      this.#engine.stats.replayed += entries.length
+    }
+    if (!this.#holds(connection, room, buffer)) return
+    for (const frame of buffer.newerThan(plan.after)) connection.send(frame)
+    this.#release(connection, room)
+  }
+
+  #report(connection: C, report: RecoveryReport): void {
+    const { stats } = this.#engine
+    if (report.recovered) stats.recovered++
+    else stats.notRecovered[report.reason!] = (stats.notRecovered[report.reason!] ?? 0) + 1
+    connection.send(encodeEvent(RECOVERY_EVENT, report))
+  }
+
+  #holds(connection: C, room: string, buffer: HeldLive): boolean {
+    return this.#held.get(room)?.get(connection) === buffer
+  }
+
+  #release(connection: C, room: string): void {
+    const held = this.#held.get(room)
+    if (held?.delete(connection) && held.size === 0) this.#held.delete(room)
+  }
+
+  // --- server.history -----------------------------------------------------
+
+  async read(room: string, query: HistoryQuery): Promise<HistoryPage> {
+    const config = this.#rooms.config(room)
+    if (config === undefined) throw new GatewayError('HISTORY_OFF', `Room ${JSON.stringify(room)} has no history`)
+    const max = this.#engine.options.maxReplayMessages
+    const { since, limit = max } = query
+    if (!Number.isSafeInteger(limit) || limit <= 0) throw new GatewayError('INVALID_ARGUMENT', 'history limit must be a positive integer')
+    if (since !== undefined && (!Number.isSafeInteger(since.offset) || since.offset < 0 || typeof since.epoch !== 'string')) {
+      throw new GatewayError('INVALID_ARGUMENT', 'history since must be { offset, epoch }')
+    }
+    const count = Math.min(limit, max)
+    let range: HistoryRange
+    try {
+      range = await this.#engine.read(this.#namespace, room, since ? { after: since.offset, limit: count } : { last: count, limit: count }, config)
+    } catch (cause) {
+      throw new GatewayError('HISTORY_UNAVAILABLE', `The history of room ${JSON.stringify(room)} cannot be read now`, { cause })
+    }
+    if (since !== undefined && (since.epoch !== range.epoch || since.offset > range.top || !range.complete)) {
+      throw new GatewayError('HISTORY_GONE', `The history of room ${JSON.stringify(room)} no longer holds every message after offset ${since.offset} of epoch ${since.epoch}`)
+    }
+    return { room, epoch: range.epoch, offset: range.top, messages: range.entries.map(toMessage) }
+  }
+}
+
+function failed(room: string, reason: RecoveryReport['reason']): RecoveryPlan {
+  return { report: { room, recovered: false, reason, replayed: 0 }, entries: [], after: 0 }
+}
+
+function toMessage(entry: StoredEntry): { offset: number; event: string; data: unknown } {
+  return { offset: entry.offset, event: entry.event, data: JSON.parse(entry.data) as unknown }
+}
