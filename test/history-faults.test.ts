@@ -54,10 +54,18 @@ async function settled(node: ClusterNode, room: string, count: number, timeoutMs
 
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i)
 
+/** Joins and waits for the join's own `$recovery` (every join of a history room is answered); returns the tape's mark after it. */
+async function joined(client: GatewayClient, tape: RoomTape): Promise<number> {
+  await client.join(tape.room)
+  await tape.until('the join’s recovery report', () => tape.recoveries().length === 1)
+  assert.deepEqual(tape.recoveries().map((r) => [r.recovered, r.replayed]), [[true, 0]], 'a first join: recovered, nothing to replay')
+  return tape.mark()
+}
+
 /** Checks A1/A2's promise on a tape: every seq once, in order, one recovered report, whose replay is what was missed. */
-function assertRecoveredExactly(tape: RoomTape, lastBefore: number, total: number): number {
+function assertRecoveredExactly(tape: RoomTape, mark: number, lastBefore: number, total: number): number {
   assert.deepEqual(tape.seqs(), range(0, total), 'every message exactly once, in order')
-  const recoveries = tape.recoveries()
+  const recoveries = tape.recoveries(mark)
   assert.equal(recoveries.length, 1, `one recovery report (${tape.summary()})`)
   const [recovery] = recoveries
   assert.equal(recovery!.recovered, true, `recovered (${tape.summary()})`)
@@ -84,7 +92,7 @@ for (const kind of ['redis', 'nats'] as const) {
       const room = roomName('h', 'cut')
       const client = historyClient(t, `ws://127.0.0.1:${proxy.port}/ws`)
       const tape = new RoomTape(client, room)
-      await client.join(room)
+      const mark = await joined(client, tape)
 
       await publish(nodes[1]!, room, STREAM, { paced: true })
       await tape.until('the first 100 messages', () => tape.seqs().length >= 100)
@@ -95,7 +103,7 @@ for (const kind of ['redis', 'nats'] as const) {
       proxy.accept()
       await tape.until(`all ${STREAM} messages`, () => tape.seqs().at(-1) === STREAM - 1, 30_000)
       await settled(nodes[1]!, room, STREAM)
-      const replayed = assertRecoveredExactly(tape, lastBefore, STREAM)
+      const replayed = assertRecoveredExactly(tape, mark, lastBefore, STREAM)
       t.diagnostic(`${label}: cut after seq ${lastBefore} for ${OUTAGE_MS} ms; ${replayed} replayed after the reconnect, then live up to ${STREAM - 1}`)
       assert.ok(replayed >= 500, `about 1,000 messages were published during the outage (${replayed} replayed)`)
     })
@@ -107,7 +115,7 @@ for (const kind of ['redis', 'nats'] as const) {
       // The first connection goes to the node about to die; every later one to the third node.
       const client = historyClient(t, () => `ws://127.0.0.1:${(attempts++ === 0 ? first : other).port}/ws`)
       const tape = new RoomTape(client, room)
-      await client.join(room)
+      const mark = await joined(client, tape)
 
       await publish(publisher, room, STREAM, { paced: true })
       await tape.until('the first 100 messages', () => tape.seqs().length >= 100)
@@ -115,7 +123,7 @@ for (const kind of ['redis', 'nats'] as const) {
       const lastBefore = tape.seqs().at(-1)!
       await tape.until(`all ${STREAM} messages`, () => tape.seqs().at(-1) === STREAM - 1, 30_000)
       await settled(publisher, room, STREAM)
-      const replayed = assertRecoveredExactly(tape, lastBefore, STREAM)
+      const replayed = assertRecoveredExactly(tape, mark, lastBefore, STREAM)
       assert.ok(attempts >= 2, 'the client reconnected to another node')
       t.diagnostic(`${label}: node SIGKILLed after seq ${lastBefore}; ${replayed} replayed on ${other.nodeId}`)
     })
@@ -127,7 +135,7 @@ for (const kind of ['redis', 'nats'] as const) {
       const room = roomName('small', 'overflow')
       const client = historyClient(t, `ws://127.0.0.1:${proxy.port}/ws`)
       const tape = new RoomTape(client, room)
-      await client.join(room)
+      const mark = await joined(client, tape)
       await publish(nodes[1]!, room, 5)
       await tape.until('the first 5 messages', () => tape.seqs().length === 5)
 
@@ -137,11 +145,11 @@ for (const kind of ['redis', 'nats'] as const) {
       await publish(nodes[1]!, room, 500, { first: 5 }) // ten times what the room keeps
       await settled(nodes[1]!, room, 505)
       proxy.accept()
-      await tape.until('the recovery report', () => tape.recoveries().length === 1)
+      await tape.until('the recovery report', () => tape.recoveries(mark).length === 1)
       await publish(nodes[1]!, room, 20, { first: 505 })
       await tape.until('the live messages after the report', () => tape.seqs().at(-1) === 524)
 
-      const [recovery] = tape.recoveries()
+      const [recovery] = tape.recoveries(mark)
       assert.deepEqual({ ...recovery, at: 0 }, { kind: 'recovery', recovered: false, reason: 'too-far-behind', replayed: 0, at: 0 })
       assert.deepEqual(tape.seqs(), [...range(0, 5), ...range(505, 525)], 'no partial replay: nothing of the gap, then every live message once')
     })
@@ -154,7 +162,7 @@ for (const kind of ['redis', 'nats'] as const) {
       const room = roomName('h', 'flushed')
       const client = historyClient(t, `ws://127.0.0.1:${proxy.port}/ws`)
       const tape = new RoomTape(client, room)
-      await client.join(room)
+      const mark = await joined(client, tape)
       await publish(nodes[1]!, room, 5)
       await tape.until('the first 5 messages', () => tape.seqs().length === 5)
 
@@ -167,11 +175,11 @@ for (const kind of ['redis', 'nats'] as const) {
       const book = await settled(nodes[1]!, room, 25)
       assert.deepEqual(book.refused, [], 'the nodes write into the new stream')
       proxy.accept()
-      await tape.until('the recovery report', () => tape.recoveries().length === 1)
+      await tape.until('the recovery report', () => tape.recoveries(mark).length === 1)
       await publish(nodes[1]!, room, 10, { first: 25 })
       await tape.until('the live messages after the report', () => tape.seqs().at(-1) === 34)
 
-      const [recovery] = tape.recoveries()
+      const [recovery] = tape.recoveries(mark)
       assert.deepEqual({ ...recovery, at: 0 }, { kind: 'recovery', recovered: false, reason: 'epoch-changed', replayed: 0, at: 0 })
       assert.deepEqual(tape.seqs(), [...range(0, 5), ...range(25, 35)], 'no partial replay: nothing of the new epoch’s earlier messages, then every live message once')
     })
@@ -182,7 +190,7 @@ for (const kind of ['redis', 'nats'] as const) {
       const room = roomName('h', 'restart')
       const client = historyClient(t, `ws://127.0.0.1:${nodes[0]!.port}/ws`)
       const tape = new RoomTape(client, room)
-      await client.join(room)
+      const mark = await joined(client, tape)
 
       await publish(nodes[1]!, room, STREAM, { paced: true })
       await tape.until('the first 200 messages', () => tape.seqs().length >= 200)

@@ -6,14 +6,6 @@ export type TapeEntry =
   | { readonly kind: 'recovery'; readonly recovered: boolean; readonly reason?: string; readonly replayed: number; readonly at: number }
   | { readonly kind: 'status'; readonly status: string; readonly at: number }
 
-/** The `$recovery` outcome as `client.onRecovery` reports it (docs: history-spec). */
-interface RecoveryReport {
-  room: string
-  recovered: boolean
-  reason?: string
-  replayed: number
-}
-
 /**
  * Records a real `gangway-ws/client`'s view of one room's stream: the `msg` pushes whose
  * `tag` is the room (the nodes' control `emit` stamps it), its recovery reports and its status
@@ -28,8 +20,7 @@ export class RoomTape {
       const { tag, seq } = data as { tag: string; seq: number }
       if (tag === room) this.#push({ kind: 'msg', seq, at: Date.now() })
     })
-    const withRecovery = client as GatewayClient & { onRecovery(listener: (report: RecoveryReport) => void): () => void }
-    withRecovery.onRecovery((report) => {
+    client.onRecovery((report) => {
       if (report.room === room) this.#push({ kind: 'recovery', recovered: report.recovered, reason: report.reason, replayed: report.replayed, at: Date.now() })
     })
     client.onStatus(({ status }) => this.#push({ kind: 'status', status, at: Date.now() }))
@@ -40,8 +31,14 @@ export class RoomTape {
     return this.entries.flatMap((e) => (e.kind === 'msg' ? [e.seq] : []))
   }
 
-  recoveries(): Array<Extract<TapeEntry, { kind: 'recovery' }>> {
-    return this.entries.filter((e): e is Extract<TapeEntry, { kind: 'recovery' }> => e.kind === 'recovery')
+  /** The recovery reports from entry `from` on (a `mark()` taken earlier). */
+  recoveries(from = 0): Array<Extract<TapeEntry, { kind: 'recovery' }>> {
+    return this.entries.slice(from).filter((e): e is Extract<TapeEntry, { kind: 'recovery' }> => e.kind === 'recovery')
+  }
+
+  /** Where the tape is now, for `recoveries(mark)`. */
+  mark(): number {
+    return this.entries.length
   }
 
   /** Resolves once `check()` holds, re-checked after every new entry; rejects after `timeoutMs`. */
