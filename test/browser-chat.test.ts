@@ -35,6 +35,26 @@ async function launch(t: TestContext): Promise<Browser | undefined> {
   return browser
 }
 
+/** The demo server on a port of its own, that a test may SIGKILL and start again on the same port. */
+interface DemoServer {
+  readonly port: number
+  kill(): Promise<void>
+  start(): Promise<void>
+}
+
+/** Chromium and a demo server, both stopped when the test ends; undefined when Chromium is missing (the test was skipped). */
+async function demoInBrowser(t: TestContext): Promise<{ browser: Browser; demo: DemoServer } | undefined> {
+  const browser = await launch(t)
+  if (browser === undefined) return undefined
+  mkdirSync(artifacts, { recursive: true })
+  const port = await freePort()
+  let server = await startDemo(port)
+  t.after(() => server.kill())
+  const kill = () => server.kill('SIGKILL')
+  const start = async () => void (server = await startDemo(port))
+  return { browser, demo: { port, kill, start } }
+}
+
 /** A chat page in its own browser context (its own user), with uncaught page errors collected. */
 async function openChat(browser: Browser, port: number, errors: string[]): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 760, height: 640 } })
@@ -62,12 +82,10 @@ function message(page: Page, from: string, text: string) {
 }
 
 test('two pages join the same room; one sends, the other shows it; both survive a server restart', async (t) => {
-  const browser = await launch(t)
-  if (browser === undefined) return
-  mkdirSync(artifacts, { recursive: true })
-  const port = await freePort()
-  let server = await startDemo(port)
-  t.after(() => server.kill())
+  const session = await demoInBrowser(t)
+  if (session === undefined) return
+  const { browser, demo } = session
+  const { port } = demo
   const pageErrors: string[] = []
 
   const alice = await openChat(browser, port, pageErrors)
@@ -81,13 +99,13 @@ test('two pages join the same room; one sends, the other shows it; both survive 
   await bob.screenshot({ path: `${artifacts}/browser-chat-bob.png` })
 
   // The server dies; the pages show it, and what Bob sends meanwhile waits in the client's queue.
-  await server.kill('SIGKILL')
+  await demo.kill()
   await alice.locator('#status[data-state="reconnecting"]').waitFor(WAIT)
   await bob.locator('#status[data-state="reconnecting"]').waitFor(WAIT)
   await say(bob, 'Sent while the server was down')
   await alice.screenshot({ path: `${artifacts}/browser-chat-reconnecting.png` })
 
-  server = await startDemo(port)
+  await demo.start()
   await alice.locator('#status[data-state="open"]').waitFor(WAIT)
   await bob.locator('#status[data-state="open"]').waitFor(WAIT)
   // Bob's queued message went out after his re-join, so it reached the room he is back in (him).
@@ -120,12 +138,10 @@ async function online(page: Page, names: string[]): Promise<void> {
 }
 
 test('who is online: each page lists the room’s members, one per browser however many tabs, and drops those who leave', async (t) => {
-  const browser = await launch(t)
-  if (browser === undefined) return
-  mkdirSync(artifacts, { recursive: true })
-  const port = await freePort()
-  const server = await startDemo(port)
-  t.after(() => server.kill())
+  const session = await demoInBrowser(t)
+  if (session === undefined) return
+  const { browser, demo } = session
+  const { port } = demo
   const pageErrors: string[] = []
 
   const alice = await openChat(browser, port, pageErrors)
@@ -163,12 +179,10 @@ function chatLines(page: Page): Promise<string[]> {
 }
 
 test('history: a page whose socket dropped shows every line it missed once, in order; one whose server lost the history says so and reloads the room', async (t) => {
-  const browser = await launch(t)
-  if (browser === undefined) return
-  mkdirSync(artifacts, { recursive: true })
-  const port = await freePort()
-  let server = await startDemo(port)
-  t.after(() => server.kill())
+  const session = await demoInBrowser(t)
+  if (session === undefined) return
+  const { browser, demo } = session
+  const { port } = demo
   // Alice's page and socket go through a proxy the test cuts; Bob's go straight to the server.
   const proxy = await TcpProxy.start('127.0.0.1', port)
   t.after(() => proxy.close())
@@ -202,8 +216,8 @@ test('history: a page whose socket dropped shows every line it missed once, in o
   proxy.refuse()
   proxy.cut()
   await alice.locator('#status[data-state="reconnecting"]').waitFor(WAIT)
-  await server.kill('SIGKILL')
-  server = await startDemo(port)
+  await demo.kill()
+  await demo.start()
   await bob.locator('#status[data-state="open"]').waitFor(WAIT)
   await bob.locator('#messages li.notice').waitFor(WAIT)
   for (let i = 1; i <= 3; i++) {
