@@ -21,6 +21,7 @@ export { BrokerStateTracker, type BrokerStateWatcher } from './broker/broker-sta
 export { reconnectDelay, type ReconnectBackoff } from './broker/reconnect-backoff.js'
 export { settleWithin } from './broker/settle-within.js'
 export { encodeTextFrameFromBytes, textFramePayload } from './protocol/text-frame.js'
+export { escapeToken } from './cluster/cluster-channels.js'
 export {
   checkBoolean,
   checkNonNegativeInteger,

@@ -37,6 +37,7 @@ export class HistoryEngine {
     const history = new NamespaceHistory<C>(registry, this)
     this.#namespaces.set(registry.name, history as unknown as NamespaceHistory<RegisteredConnection>)
     registry.useHistory(history)
+    void this.start()
     return history
   }
 
@@ -50,18 +51,16 @@ export class HistoryEngine {
 
   /** Subscribes this node to a room's entries, waiting at most `readTimeoutMs` (a store that is away does not hold joins). */
   async subscribe(namespace: string, room: string): Promise<void> {
-    await this.start()
     try {
-      await this.#bounded(this.store.subscribe(namespace, room), 'subscribe')
+      await this.#bounded(this.start().then(() => this.store.subscribe(namespace, room)), 'subscribe')
     } catch (err) {
       this.logger.warn({ store: this.store.name, namespace, room, err: loggableError(err) }, 'history subscription not confirmed; continuing')
     }
   }
 
   /** A store read, bounded by `readTimeoutMs`. */
-  async read(namespace: string, room: string, request: HistoryReadRequest, config: RoomHistoryConfig): Promise<HistoryRange> {
-    await this.start()
-    return this.#bounded(this.store.read(namespace, room, request, config), 'read')
+  read(namespace: string, room: string, request: HistoryReadRequest, config: RoomHistoryConfig): Promise<HistoryRange> {
+    return this.#bounded(this.start().then(() => this.store.read(namespace, room, request, config)), 'read')
   }
 
   warnUnsaved(namespace: string, room: string, err: unknown): void {

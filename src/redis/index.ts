@@ -19,6 +19,7 @@
 export { redisCluster, type RedisClusterOptions } from './redis-cluster.js'
 export { redisTransport, type RedisTransportOptions } from './redis-transport.js'
 export { RedisBus } from './redis-bus.js'
+export { RedisHistoryStore, redisHistoryStore, type RedisHistoryStoreOptions } from './redis-history-store.js'
 export { RedisLink } from './redis-link.js'
 export { NestRedisLink } from './nest-redis-link.js'
 export {

@@ -51,6 +51,9 @@ export interface RedisConnectionLike {
   xack(key: string, group: string, ...ids: Array<string | Buffer>): Promise<unknown>
   xdel(key: string, ...ids: Array<string | Buffer>): Promise<unknown>
   xinfo(subcommand: 'CONSUMERS', key: string, group: string): Promise<unknown>
+  // Scripts: the history store's append and read.
+  evalsha(sha: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>
   on(event: 'messageBuffer', listener: (channel: Buffer, message: Buffer) => void): unknown
   on(event: 'ready' | 'close' | 'end' | 'reconnecting', listener: () => void): unknown
   on(event: 'error', listener: (err: Error) => void): unknown
