@@ -17,9 +17,10 @@ import {
   type ClusterAdapter,
   type ClusterBus,
   type ClusterState,
+  type GatewayAppOptions,
   type Server,
 } from '../../src/index.js'
-import { RedisBus } from '../../src/redis/index.js'
+import { RedisBus, redisHistoryStore } from '../../src/redis/index.js'
 import { NatsBus } from '../../src/nats/index.js'
 import { interceptIncoming } from './wrapped-bus.js'
 
@@ -137,8 +138,14 @@ const control = defineGateway({ path: '/control', namespace: '/control' })
     seen: Object.fromEntries(seenPerChannel),
   }))
 
-const history = process.env.HISTORY ? JSON.parse(process.env.HISTORY) : undefined
-const app = createGateway({ gateways: [chat, control], nodeId, logger: silentLogger, adapter: cluster, heartbeat: false, rateLimit: false, ...(history && { history }) })
+const channelPrefix = process.env.CLUSTER_PREFIX ?? 'gangway'
+/** The store is passed explicitly: this adapter wraps its bus (to count what it sees), so it has no store of its own. */
+function historyOption(): GatewayAppOptions['history'] {
+  if (!process.env.HISTORY) return undefined
+  const store = url.startsWith('redis') ? redisHistoryStore(url, { prefix: channelPrefix }) : undefined
+  return { ...(JSON.parse(process.env.HISTORY) as object), store }
+}
+const app = createGateway({ gateways: [chat, control], nodeId, logger: silentLogger, adapter: cluster, heartbeat: false, rateLimit: false, history: historyOption() })
 const { port } = await app.listen(0, '127.0.0.1')
 await cluster.ready()
 process.send!({ port })

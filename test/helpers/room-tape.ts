@@ -2,7 +2,7 @@ import type { GatewayClient } from '../../src/client/index.js'
 
 /** What a history fault test's client saw of one stream, in arrival order. */
 export type TapeEntry =
-  | { readonly kind: 'msg'; readonly seq: number; readonly at: number }
+  | { readonly kind: 'msg'; readonly seq: number; readonly at: number; readonly offset?: number; readonly epoch?: string }
   | { readonly kind: 'recovery'; readonly recovered: boolean; readonly reason?: string; readonly replayed: number; readonly at: number }
   | { readonly kind: 'status'; readonly status: string; readonly at: number }
 
@@ -18,7 +18,8 @@ export class RoomTape {
   constructor(client: GatewayClient, readonly room: string) {
     client.on('msg', (data) => {
       const { tag, seq } = data as { tag: string; seq: number }
-      if (tag === room) this.#push({ kind: 'msg', seq, at: Date.now() })
+      // The client moved its position to this push before calling listeners: its offset and epoch.
+      if (tag === room) this.#push({ kind: 'msg', seq, at: Date.now(), ...client.position(room) })
     })
     client.onRecovery((report) => {
       if (report.room === room) this.#push({ kind: 'recovery', recovered: report.recovered, reason: report.reason, replayed: report.replayed, at: Date.now() })
@@ -62,11 +63,14 @@ export class RoomTape {
     })
   }
 
-  /** A short account for failure messages: counts, the last seq and the recovery reports. */
+  /** A short account for failure messages: counts, the last seq, the recovery reports and the epochs the pushes came in. */
   summary(): string {
     const seqs = this.seqs()
     const recoveries = this.recoveries().map((r) => `${r.recovered}${r.reason ? `/${r.reason}` : ''}+${r.replayed}`)
-    return `${seqs.length} msgs, last seq ${seqs.at(-1) ?? 'none'}, recoveries [${recoveries.join(', ')}]`
+    const epochs: string[] = []
+    let epoch: string | undefined
+    for (const e of this.entries) if (e.kind === 'msg' && e.epoch !== undefined && e.epoch !== epoch) epochs.push(`${(epoch = e.epoch)} from seq ${e.seq}`)
+    return `${seqs.length} msgs, last seq ${seqs.at(-1) ?? 'none'}, recoveries [${recoveries.join(', ')}], epochs [${epochs.join('; ')}]`
   }
 
   #push(entry: TapeEntry): void {
