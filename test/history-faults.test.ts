@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { describe, test, type TestContext } from 'node:test'
+import { after, describe, test, type TestContext } from 'node:test'
 import { createClient, type GatewayClient } from '../src/client/index.js'
 import { brokerSkipReason, brokerUrls, TcpProxy } from '../src/testing/index.js'
 import { startPrivateNats, startPrivateRedis, waitFor, type PrivateBroker } from './helpers/cluster-brokers.js'
 import { startClusterNodes, type ClusterNode } from './helpers/cluster-nodes.js'
-import { flushHistoryStore } from './helpers/history-store-flush.js'
+import { flushHistoryStore, removeTestHistory } from './helpers/history-store-flush.js'
 import { ledger, RoomTape } from './helpers/room-tape.js'
 
 // Message history and recovery across three gateway processes on a real Redis and a real NATS,
@@ -113,6 +113,8 @@ for (const kind of ['redis', 'nats'] as const) {
     kind === 'redis' ? startPrivateRedis(t.after.bind(t)) : startPrivateNats(t.after.bind(t), { jetstream: true })
 
   describe(`history and recovery on ${label}, three node processes`, { skip: skip[kind] }, () => {
+    // The shared broker keeps no history of these tests once they are done.
+    after(() => (skip[kind] ? undefined : removeTestHistory(kind, brokerUrls[kind], `test-${process.pid}-`)))
     test('A1: a client cut off for 5 s gets exactly what it missed, in order, once, then the live stream (recovered)', { timeout: 60_000 }, async (t) => {
       const nodes = await startClusterNodes(t, brokerUrls[kind], 3, { history: HISTORY })
       const proxy = await TcpProxy.start('127.0.0.1', nodes[0]!.port)

@@ -25,3 +25,34 @@ export async function flushHistoryStore(kind: 'redis' | 'nats', url: string): Pr
     await nc.close()
   }
 }
+
+/**
+ * Removes what this test process's nodes left on a SHARED broker: Redis keys and JetStream streams
+ * whose names start with `prefix` (node channel prefixes are `test-<pid>-…`, see cluster-nodes.ts).
+ */
+export async function removeTestHistory(kind: 'redis' | 'nats', url: string, prefix: string): Promise<void> {
+  if (kind === 'redis') {
+    const { Redis } = await import('ioredis')
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    try {
+      await redis.connect()
+      for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]))
+    } finally {
+      redis.disconnect()
+    }
+    return
+  }
+  const { connect } = await import('@nats-io/transport-node')
+  const { jetstreamManager } = await import('@nats-io/jetstream')
+  const nc = await connect({ servers: url })
+  try {
+    const jsm = await jetstreamManager(nc)
+    const streamPrefix = prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()
+    for await (const stream of jsm.streams.list()) {
+      const name = stream.config.name
+      if (name.toUpperCase().startsWith(streamPrefix) || stream.config.subjects?.some((subject) => subject.startsWith(prefix))) await jsm.streams.delete(name)
+    }
+  } finally {
+    await nc.close()
+  }
+}

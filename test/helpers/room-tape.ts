@@ -67,10 +67,16 @@ export class RoomTape {
   summary(): string {
     const seqs = this.seqs()
     const recoveries = this.recoveries().map((r) => `${r.recovered}${r.reason ? `/${r.reason}` : ''}+${r.replayed}`)
-    const epochs: string[] = []
-    let epoch: string | undefined
-    for (const e of this.entries) if (e.kind === 'msg' && e.epoch !== undefined && e.epoch !== epoch) epochs.push(`${(epoch = e.epoch)} from seq ${e.seq}`)
-    return `${seqs.length} msgs, last seq ${seqs.at(-1) ?? 'none'}, recoveries [${recoveries.join(', ')}], epochs [${epochs.join('; ')}]`
+    // Where the stream is not one run (seq n at offset k, n+1 at k+1, same epoch): each break, as seq@offset/epoch → seq@offset/epoch.
+    const breaks: string[] = []
+    let previous: Extract<TapeEntry, { kind: 'msg' }> | undefined
+    const at = (e: Extract<TapeEntry, { kind: 'msg' }>) => `${e.seq}@${e.offset}/${e.epoch}`
+    for (const e of this.entries) {
+      if (e.kind !== 'msg') continue
+      if (previous !== undefined && (e.seq !== previous.seq + 1 || e.epoch !== previous.epoch || e.offset !== (previous.offset ?? NaN) + 1)) breaks.push(`${at(previous)} → ${at(e)}`)
+      previous = e
+    }
+    return `${seqs.length} msgs, last seq ${seqs.at(-1) ?? 'none'}, recoveries [${recoveries.join(', ')}], breaks [${breaks.join('; ')}]`
   }
 
   #push(entry: TapeEntry): void {
