@@ -5,6 +5,8 @@ import { Redis } from 'ioredis'
 import { createGateway, silentLogger, type ClusterAdapter, type GatewayApp, type HistoryOptions } from '../src/index.js'
 import { natsCluster } from '../src/nats/index.js'
 import { redisCluster } from '../src/redis/index.js'
+import { connect } from '@nats-io/transport-node'
+import { jetstreamManager } from '@nats-io/jetstream'
 import { NATS_URL, REDIS_URL, requireBroker } from './helpers/cluster-brokers.js'
 import { eventually } from './helpers/start-gateway.js'
 import { historyGateway, publish, range, recordingClient } from './helpers/history-gateway.js'
@@ -21,6 +23,8 @@ const history: HistoryOptions = { rooms: [{ match: 'chat:*', size: 100 }, { matc
 
 async function twoNodes(t: TestContext, kind: keyof typeof brokers) {
   const prefix = `hist${randomBytes(4).toString('hex')}`
+  // Registered first, so it runs after the nodes closed: the shared broker keeps nothing of ours.
+  t.after(() => (kind === 'redis' ? dropRedisKeys(prefix) : dropStream(`${prefix}_history`)))
   const nodes: Array<{ app: GatewayApp; cluster: ClusterAdapter; url: string }> = []
   for (const nodeId of ['n1', 'n2']) {
     const cluster = brokers[kind].cluster(prefix)
@@ -120,7 +124,48 @@ test('redis: a room whose keys are gone (FLUSHALL, eviction) starts a new epoch:
   assert.notEqual(dave.client.position('chat:d')!.epoch, before.epoch)
 })
 
+async function dropRedisKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL)
+  try {
+    const keys = await redis.keys(`${prefix}.history.*`)
+    if (keys.length > 0) await redis.del(...keys)
+  } finally {
+    redis.disconnect()
+  }
+}
+
+async function dropStream(name: string): Promise<void> {
+  const nc = await connect({ servers: NATS_URL })
+  try {
+    const jsm = await jetstreamManager(nc)
+    await jsm.streams.delete(name).catch(() => false)
+  } finally {
+    await nc.close()
+  }
+}
+
 /** Until the room's history (read through `app`) holds `count` messages. */
+test('nats: a stream deleted and created again is a new epoch: the resume says epoch-changed', async (t) => {
+  if (!(await requireBroker(t, 'NATS', NATS_URL))) return
+  const { prefix, nodes } = await twoNodes(t, 'nats')
+  const [one, two] = nodes
+  let target = one.url
+  const erin = recordingClient(t, () => target)
+  await erin.client.join('chat:e')
+  publish(two.app, 'chat:e', 1, 3)
+  await eventually(() => erin.received.length === 3, 3000, 'the first messages')
+  const before = erin.client.position('chat:e')!
+  await erin.drop(one.app)
+  await dropStream(`${prefix}_history`)
+  publish(two.app, 'chat:e', 4, 4)
+  await waitForCount(two.app, 'chat:e', 1)
+  target = two.url
+  erin.resume()
+  await eventually(() => erin.recoveries.length === 2, 5000, 'the resume')
+  assert.deepEqual(erin.recoveries[1], { room: 'chat:e', recovered: false, reason: 'epoch-changed', replayed: 0 })
+  assert.notEqual(erin.client.position('chat:e')!.epoch, before.epoch)
+})
+
 async function waitForCount(app: GatewayApp, room: string, count: number): Promise<void> {
   await until(async () => (await app.server().history(room)).messages.length >= count, `${count} messages in ${room}`)
 }

@@ -228,7 +228,7 @@ export class Microservice {
 
   #run(record: RequestRecord, redelivered: boolean, finish: () => void): void {
     const now = Date.now()
-    if (record.x !== undefined && record.x < now) {
+    if (record.x !== undefined && record.x <= now) {
       // The requester already answered its client TIMEOUT: running it now would only waste work.
       this.stats.expired++
       return finish()

@@ -227,7 +227,7 @@ export class Transport implements ReportsBrokerState {
     const record: RequestRecord = { t: 'q', c: correlation, p: route, d: data, m: options.meta ?? {}, r: this.#id, x: expiresAt }
     this.stats.requests++
     const answer = new Promise<R>((resolve, reject) => {
-      const timer = setTimeout(() => this.#timeout(correlation), Math.max(0, expiresAt - now))
+      const timer = setTimeout(() => this.#timeout(correlation, expiresAt), Math.max(0, expiresAt - now))
       this.#pending.set(correlation, { resolve: resolve as (value: unknown) => void, reject, timer, pattern: route })
     })
     if (this.#replyInboxOpen) this.#queueRequest(record)
@@ -477,9 +477,13 @@ export class Transport implements ReportsBrokerState {
     )
   }
 
-  #timeout(correlation: string): void {
+  #timeout(correlation: string, expiresAt: number): void {
     const pending = this.#pending.get(correlation)
     if (pending === undefined) return
+    // Timers run on a monotonic clock and may fire a millisecond before Date.now() reaches the deadline; a
+    // service that sees the request at that instant would run it after its client was told TIMEOUT.
+    const early = expiresAt - Date.now()
+    if (early > 0) return void (pending.timer = setTimeout(() => this.#timeout(correlation, expiresAt), early))
     this.#forget(correlation, pending)
     this.stats.timeouts++
     this.logger.info({ pattern: pending.pattern, correlation }, 'request timed out')

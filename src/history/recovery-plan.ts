@@ -44,7 +44,7 @@ export function planRecovery(room: string, request: SinceRequest | undefined, ra
   if (request.epoch !== epoch || request.offset > top) return answer([], false, 'epoch-changed')
   if (request.offset === top) return answer([], true)
   const { entries } = range
-  if (!range.complete || entries.length === 0 || entries.length > limits.maxReplayMessages || bytesOf(entries) > limits.maxReplayBytes) {
+  if (!range.complete || entries.length > limits.maxReplayMessages || bytesOf(entries) > limits.maxReplayBytes) {
     return answer([], false, 'too-far-behind')
   }
   return answer(entries, true)

@@ -21,6 +21,7 @@
 export { natsCluster, type NatsClusterOptions } from './nats-cluster.js'
 export { natsTransport, type NatsTransportOptions } from './nats-transport.js'
 export { NatsBus } from './nats-bus.js'
+export { NatsHistoryStore, natsHistoryStore, type NatsHistoryStoreOptions } from './nats-history-store.js'
 export { NatsLink } from './nats-link.js'
 export { NestNatsLink } from './nest-nats-link.js'
 export {

@@ -5,6 +5,9 @@ export interface Frame {
   event: string
   data?: any
   id?: number | string
+  room?: string
+  offset?: number
+  epoch?: string
   error?: { code: string; message: string }
 }
 

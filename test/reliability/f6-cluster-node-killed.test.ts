@@ -109,9 +109,10 @@ test('F6 (cluster): a node killed under SDK clients — DISCONNECTED once, recon
       assert.deepEqual(back, range(back[0]!, back.length), `${c.name} ${tag}: gapless after the re-join`)
       assert.equal(back.at(-1), STREAM_COUNT - 1, `${c.name} ${tag}: up to the stream's last message`)
       // Nothing published after the client was open again is missed (a re-join answered before the
-      // survivor's subscription for the room existed would lose these silently). Strictly after: the
-      // clocks tick in milliseconds, and a message of the same millisecond may precede the re-join.
-      const missedAfterOpen = range(0, STREAM_COUNT).filter((seq) => published.get(tag)!.get(seq)! > open.at && !back.includes(seq))
+      // survivor's subscription for the room existed would lose these silently). `open.at` is Date.now(),
+      // whole milliseconds, so the open happened within [open.at, open.at + 1): a message published in that
+      // millisecond (publishedAt has sub-millisecond precision) may precede the re-join.
+      const missedAfterOpen = range(0, STREAM_COUNT).filter((seq) => published.get(tag)!.get(seq)! >= open.at + 1 && !back.includes(seq))
       if (missedAfterOpen.length > 0) {
         const around = c.seqs(tag).filter((s) => Math.abs(s.seq - missedAfterOpen[0]!) < 4)
         const context = { killedAt, openAt: open.at, opened: c.opened, statuses: c.statuses, publishedAt: missedAfterOpen.map((seq) => published.get(tag)!.get(seq)), around, ports: { A: A.port, B: B.port, C: C.port } }

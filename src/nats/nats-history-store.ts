@@ -1,0 +1,299 @@
+import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream'
+import { nanos, type MsgHdrs } from '@nats-io/transport-node'
+import {
+  escapeToken,
+  GatewayError,
+  type HistoryAppend,
+  type HistoryRange,
+  type HistoryReadRequest,
+  type HistoryStore,
+  type HistoryStoreEvents,
+  type LiveEntry,
+  type RoomHistoryConfig,
+  type StoredEntry,
+} from '../internal.js'
+import { NatsBrokerConnection } from './nats-broker-connection.js'
+import type { NatsConnectionLike, NatsMessageLike, NatsSubscriptionLike } from './nats-connection-like.js'
+import { resolveNatsBusOptions } from './nats-options.js'
+
+/** Options of the JetStream history store. */
+export interface NatsHistoryStoreOptions {
+  /** Prefix of its subjects and stream name (`natsCluster` passes its `channelPrefix`). @default 'gangway' */
+  prefix?: string
+  /** The most messages the stream keeps per room (`max_msgs_per_subject`); a room's own `size` applies below it. @default 1000 */
+  maxMessagesPerRoom?: number
+  /** The stream's `max_age`; a room's own `ttlMs` applies below it. @default 86400000 (a day) */
+  maxAgeMs?: number
+  /** Where the stream keeps messages: `file` survives a NATS restart, `memory` does not (a restart is then a new epoch). @default 'file' */
+  storage?: 'file' | 'memory'
+}
+
+const DECODER = new TextDecoder()
+const ENCODER = new TextEncoder()
+
+/**
+ * Rooms' histories in one JetStream stream, for gateways on `natsCluster`. A message is
+ * published to `<prefix>.history.<ns>.<room>`; the stream keeps it (per-room limit, max age) and
+ * republishes it to `<prefix>.hlive.<ns>.<room>` once stored, so every node receives a room's
+ * messages in stream order. Offsets are stream sequences: increasing per room, with gaps (other
+ * rooms' messages). The epoch is the stream's creation time: a stream deleted and created again
+ * is a new epoch.
+ */
+export class NatsHistoryStore implements HistoryStore {
+  readonly name = 'jetstream'
+  readonly #prefix: string
+  readonly #stream: string
+  readonly #maxPerRoom: number
+  readonly #maxAgeMs: number
+  readonly #storage: 'file' | 'memory'
+  readonly #connection: NatsBrokerConnection
+  readonly #subjects = new Map<string, { namespace: string; room: string; subscription: NatsSubscriptionLike | undefined }>()
+  #nc: NatsConnectionLike | undefined
+  #js: JetStreamClient | undefined
+  #jsm: JetStreamManager | undefined
+  #events: HistoryStoreEvents | undefined
+  #epoch: string | undefined
+  #lastSeq = 0
+  /** Live entries waiting while the epoch is looked up again (the stream started over). */
+  #waiting: Array<() => void> | undefined
+  #ensuring: Promise<void> | undefined
+
+  constructor(connection: string | readonly string[] | NatsConnectionLike, options: NatsHistoryStoreOptions = {}) {
+    this.#prefix = options.prefix ?? 'gangway'
+    this.#stream = `${this.#prefix.replace(/[^A-Za-z0-9_-]/g, '_')}_history`
+    this.#maxPerRoom = options.maxMessagesPerRoom ?? 1000
+    this.#maxAgeMs = options.maxAgeMs ?? 86_400_000
+    this.#storage = options.storage ?? 'file'
+    this.#connection = new NatsBrokerConnection(connection, resolveNatsBusOptions({}), { name: 'history', echo: true, setup: (nc) => this.#setup(nc) })
+  }
+
+  async start(events: HistoryStoreEvents): Promise<void> {
+    this.#events = events
+    await this.#connection.whenConnected()
+  }
+
+  async append(namespace: string, room: string, message: HistoryAppend): Promise<void> {
+    const js = this.#js
+    if (js === undefined || this.#connection.down) throw new GatewayError('UNAVAILABLE', 'The JetStream history store is not connected')
+    const body = ENCODER.encode(`${Date.now()}\n${JSON.stringify([message.exceptRooms, message.exceptConnections])}\n${JSON.stringify(message.event)}\n${message.data}`)
+    const subject = this.#subject('history', namespace, room)
+    try {
+      await js.publish(subject, body)
+    } catch (err) {
+      // The stream is gone (deleted, or lost with a memory-backed server): create it, a new epoch, and try once more.
+      if (!(await this.#streamMissing())) throw new GatewayError('UNAVAILABLE', 'JetStream did not store the message', { cause: err })
+      await this.#ensureStream(true)
+      await js.publish(subject, body)
+    }
+  }
+
+  async subscribe(namespace: string, room: string): Promise<void> {
+    const subject = this.#subject('hlive', namespace, room)
+    if (!this.#subjects.has(subject)) {
+      const nc = this.#nc
+      this.#subjects.set(subject, { namespace, room, subscription: nc === undefined ? undefined : this.#open(nc, subject) })
+    }
+    await this.#nc?.flush()
+  }
+
+  unsubscribe(namespace: string, room: string): void {
+    const subject = this.#subject('hlive', namespace, room)
+    const entry = this.#subjects.get(subject)
+    this.#subjects.delete(subject)
+    try {
+      entry?.subscription?.unsubscribe()
+    } catch {
+      // already closed
+    }
+  }
+
+  async read(namespace: string, room: string, request: HistoryReadRequest, config: RoomHistoryConfig): Promise<HistoryRange> {
+    const jsm = this.#jsm
+    if (jsm === undefined || this.#connection.down) throw new GatewayError('UNAVAILABLE', 'The JetStream history store is not connected')
+    const subject = this.#subject('history', namespace, room)
+    const info = await jsm.streams.info(this.#stream, { subjects_filter: subject }).catch(async (err: unknown) => {
+      // Gone: the next epoch starts now, with an empty stream.
+      if (!(await this.#streamMissing())) throw err
+      await this.#ensureStream(true)
+      return jsm.streams.info(this.#stream, { subjects_filter: subject })
+    })
+    const epoch = epochOf(info.created)
+    this.#epoch = epoch
+    const top = info.state.last_seq
+    const stored = (info.state.subjects as Record<string, number> | undefined)?.[subject] ?? 0
+    const after = 'after' in request ? request.after : 0
+    const expired = Date.now() - config.ttlMs
+    // Messages of the room after `after`, oldest first; `last` reads them all (at most the per-room limit).
+    const all: StoredEntry[] = []
+    const limit = 'after' in request ? request.limit : Number.MAX_SAFE_INTEGER
+    let oldest: number | undefined
+    let seq = Math.max(after + 1, info.state.first_seq)
+    while (all.length < limit && stored > 0 && request.limit > 0) {
+      const msg = await jsm.streams.getMessage(this.#stream, { seq, next_by_subj: subject } as unknown as { seq: number })
+      if (msg === null || msg === undefined) break
+      oldest ??= msg.seq
+      const entry = toEntry(msg)
+      if (entry !== undefined) all.push(entry)
+      seq = msg.seq + 1
+    }
+    // Held to the room's own size and ttl: only its newest `size` messages younger than `ttlMs` count.
+    const kept = stored - Math.max(0, stored - config.size)
+    const beyondSize = Math.max(0, all.length - kept)
+    const entries = all.slice(beyondSize).filter((entry) => entry.at >= expired)
+    if ('last' in request) return { epoch, top, entries: entries.slice(Math.max(0, entries.length - request.last)), complete: true }
+    const dropped = beyondSize > 0 || entries.length < all.length - beyondSize
+    return { epoch, top, entries, complete: !dropped && (await this.#intactAfter(jsm, subject, after, info.state.first_seq, stored)) }
+  }
+
+  async close(): Promise<void> {
+    for (const entry of this.#subjects.values()) {
+      try {
+        entry.subscription?.unsubscribe()
+      } catch {
+        // already closed
+      }
+    }
+    this.#subjects.clear()
+    await this.#connection.close()
+  }
+
+  /**
+   * Whether no message of the room after `after` was removed. JetStream removes a room's messages
+   * oldest first (per-room limit, max age), so: the room still has one at or before `after`, or
+   * nothing was removed past `after` by age (the stream's first sequence is not beyond it) nor by
+   * the per-room limit (the room holds fewer than the limit).
+   */
+  async #intactAfter(jsm: JetStreamManager, subject: string, after: number, firstSeq: number, stored: number): Promise<boolean> {
+    if (after === 0) return firstSeq <= 1 && stored < this.#maxPerRoom
+    const oldest = stored === 0 ? null : await jsm.streams.getMessage(this.#stream, { seq: firstSeq, next_by_subj: subject } as unknown as { seq: number })
+    if (oldest && oldest.seq <= after) return true
+    return firstSeq <= after + 1 && stored < this.#maxPerRoom
+  }
+
+  async #setup(nc: NatsConnectionLike): Promise<void> {
+    this.#nc = nc
+    const { jetstream, jetstreamManager } = await import('@nats-io/jetstream')
+    this.#jsm = await jetstreamManager(nc as never)
+    this.#js = jetstream(nc as never)
+    await this.#ensureStream(false)
+    for (const [subject, entry] of this.#subjects) entry.subscription ??= this.#open(nc, subject)
+    await nc.flush()
+  }
+
+  /** Creates the stream if it is missing (or `again`: it went missing), and learns its epoch. */
+  #ensureStream(again: boolean): Promise<void> {
+    if (this.#ensuring !== undefined && !again) return this.#ensuring
+    const jsm = this.#jsm!
+    this.#ensuring = (async () => {
+      const { StorageType, DiscardPolicy } = await import('@nats-io/jetstream')
+      const config = {
+        name: this.#stream,
+        subjects: [`${this.#prefix}.history.>`],
+        max_msgs_per_subject: this.#maxPerRoom,
+        max_age: nanos(this.#maxAgeMs),
+        storage: this.#storage === 'memory' ? StorageType.Memory : StorageType.File,
+        discard: DiscardPolicy.Old,
+        republish: { src: `${this.#prefix}.history.>`, dest: `${this.#prefix}.hlive.>` },
+      }
+      let info
+      try {
+        info = await jsm.streams.info(this.#stream)
+      } catch {
+        info = await jsm.streams.add(config).catch(async (err: unknown) => {
+          // Another node created it meanwhile.
+          return jsm.streams.info(this.#stream).catch(() => Promise.reject(err))
+        })
+      }
+      this.#epoch = epochOf(info.created)
+    })()
+    return this.#ensuring
+  }
+
+  async #streamMissing(): Promise<boolean> {
+    try {
+      await this.#jsm?.streams.info(this.#stream)
+      return false
+    } catch (err) {
+      return String((err as Error)?.message).includes('not found')
+    }
+  }
+
+  #open(nc: NatsConnectionLike, subject: string): NatsSubscriptionLike {
+    return nc.subscribe(subject, {
+      callback: (err, msg) => {
+        if (err === null) this.#receive(subject, msg)
+      },
+    })
+  }
+
+  #receive(subject: string, msg: NatsMessageLike): void {
+    const target = this.#subjects.get(subject)
+    const headers = msg.headers as MsgHdrs | undefined
+    const seq = Number(headers?.get('Nats-Sequence'))
+    if (target === undefined || !Number.isSafeInteger(seq)) return
+    const deliver = () => {
+      const entry = parseBody(msg.data, seq, this.#epoch!)
+      if (entry !== undefined) this.#events?.entry(target.namespace, target.room, entry)
+    }
+    // A sequence that went back: the stream started over (a new epoch); learn it before delivering more.
+    if (seq <= this.#lastSeq && this.#waiting === undefined) this.#relearnEpoch()
+    this.#lastSeq = seq
+    if (this.#waiting !== undefined) this.#waiting.push(deliver)
+    else deliver()
+  }
+
+  #relearnEpoch(): void {
+    this.#waiting = []
+    const done = () => {
+      const waiting = this.#waiting ?? []
+      this.#waiting = undefined
+      for (const deliver of waiting) deliver()
+    }
+    this.#jsm!.streams.info(this.#stream).then(
+      (info) => {
+        this.#epoch = epochOf(info.created)
+        done()
+      },
+      done,
+    )
+  }
+
+  #subject(kind: 'history' | 'hlive', namespace: string, room: string): string {
+    return `${this.#prefix}.${kind}.${escapeToken(namespace)}.${escapeToken(room)}`
+  }
+}
+
+/**
+ * Creates the JetStream history store: pass it as `history.store` to keep histories in JetStream
+ * without a NATS cluster adapter (`natsCluster` creates one by itself).
+ *
+ * @example
+ * createGateway({ gateways, history: { rooms: [{ match: 'chat:*' }], store: natsHistoryStore(url) } })
+ */
+export function natsHistoryStore(connection: string | readonly string[] | NatsConnectionLike, options?: NatsHistoryStoreOptions): NatsHistoryStore {
+  return new NatsHistoryStore(connection, options)
+}
+
+/** The stream's creation time, compacted: `2026-12-06T12:43:58.352715162Z` → `20261206124358352715162`. */
+function epochOf(created: string): string {
+  return created.replace(/[^0-9]/g, '')
+}
+
+function toEntry(msg: StoredMsg): StoredEntry | undefined {
+  return parseBody(msg.data, msg.seq, '')
+}
+
+/** `at\nexceptions\nevent\ndata`, as `append` publishes it. */
+function parseBody(data: Uint8Array, offset: number, epoch: string): LiveEntry | undefined {
+  const text = DECODER.decode(data)
+  const first = text.indexOf('\n')
+  const second = text.indexOf('\n', first + 1)
+  const third = text.indexOf('\n', second + 1)
+  if (first < 0 || second < 0 || third < 0) return undefined
+  try {
+    const [exceptRooms, exceptConnections] = JSON.parse(text.slice(first + 1, second)) as [string[], string[]]
+    return { offset, epoch, at: Number(text.slice(0, first)), exceptRooms, exceptConnections, event: JSON.parse(text.slice(second + 1, third)) as string, data: text.slice(third + 1) }
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { MemoryHistoryStore, type HistoryReadRequest, type HistoryStore, type RoomHistoryConfig } from '../src/index.js'
+import { eventually, startGateway } from './helpers/start-gateway.js'
+import { historyGateway, publish, range } from './helpers/history-gateway.js'
+import type { TestSocket } from './helpers/test-socket.js'
+
+// The bounds of recovery: replays a node runs at once, the queue behind them, and what happens
+// when the store cannot be reached. Raw sockets, so many clients stay cheap.
+
+/** The memory store, with its reads counted and, while `hold` is set, held until released. */
+class CountingStore extends MemoryHistoryStore {
+  reading = 0
+  maxReading = 0
+  hold: Promise<void> | undefined
+  override async read(namespace: string, room: string, request: HistoryReadRequest, config: RoomHistoryConfig) {
+    this.reading++
+    this.maxReading = Math.max(this.maxReading, this.reading)
+    try {
+      await this.hold
+      return await super.read(namespace, room, request, config)
+    } finally {
+      this.reading--
+    }
+  }
+}
+
+function resume(socket: TestSocket, room: string, offset: number, epoch: string, id: number): void {
+  socket.sendRaw(JSON.stringify({ event: 'join', data: { room }, id, since: { [room]: { offset, epoch } } }))
+}
+
+test('a reconnect storm: replays run at most maxConcurrentReplays at once, the rest wait, and every client gets exactly its gap', async (t) => {
+  const store = new CountingStore()
+  const gw = await startGateway(t, { gateways: [historyGateway], history: { rooms: [{ match: 'chat:*' }], store, maxConcurrentReplays: 4 } })
+  publish(gw.app, 'chat:storm', 1, 50)
+  const { epoch } = await gw.app.server().history('chat:storm', { limit: 1 })
+  const sockets = await Promise.all(Array.from({ length: 60 }, () => gw.connect()))
+  // Each client missed a different stretch.
+  sockets.forEach((socket, i) => resume(socket, 'chat:storm', i % 50, epoch, 1))
+  await Promise.all(sockets.map((socket) => socket.next((f) => f.id === 1)))
+  assert.ok(store.maxReading <= 4, `at most 4 reads at once, saw ${store.maxReading}`)
+  publish(gw.app, 'chat:storm', 51, 51)
+  for (const [i, socket] of sockets.entries()) {
+    const recovery = await socket.nextEvent('$recovery')
+    assert.deepEqual(recovery.data, { room: 'chat:storm', recovered: true, epoch, offset: 50, replayed: 50 - (i % 50) })
+    const got: number[] = []
+    while (got.at(-1) !== 51) got.push(((await socket.nextEvent('msg')).data as { n: number }).n)
+    assert.deepEqual(got, range((i % 50) + 1, 51))
+  }
+  assert.equal(gw.app.historyStats()?.replayed, sockets.reduce((sum, _, i) => sum + 50 - (i % 50), 0))
+})
+
+test('beyond maxQueuedReplays a join is answered too-many-replays at once, and live messages still flow to it', async (t) => {
+  const store = new CountingStore()
+  let release = () => {}
+  store.hold = new Promise((resolve) => (release = resolve))
+  const gw = await startGateway(t, { gateways: [historyGateway], history: { rooms: [{ match: 'chat:*' }], store, maxConcurrentReplays: 2, maxQueuedReplays: 3 } })
+  const sockets = await Promise.all(Array.from({ length: 8 }, () => gw.connect()))
+  for (const socket of sockets) socket.sendRaw(JSON.stringify({ event: 'join', data: { room: 'chat:q' }, id: 1 }))
+  await eventually(() => store.reading === 2, 2000, 'two replays reading')
+  const answered = () => sockets.filter((socket) => socket.frames.some((f) => f.event === '$recovery'))
+  await eventually(() => answered().length === 3, 2000, 'three joins refused')
+  const refused = answered()
+  for (const socket of refused) {
+    assert.deepEqual((await socket.nextEvent('$recovery')).data, { room: 'chat:q', recovered: false, reason: 'too-many-replays', replayed: 0 })
+  }
+  publish(gw.app, 'chat:q', 1, 1)
+  for (const socket of refused) assert.equal((await socket.nextEvent('msg')).offset, 1, 'live messages reach a refused join')
+  release()
+  const waited = sockets.filter((socket) => !refused.includes(socket))
+  for (const socket of waited) {
+    // The join's point in the stream is where its read found it: message 1 was before it.
+    assert.deepEqual((await socket.nextEvent('$recovery')).data.offset, 1)
+  }
+  publish(gw.app, 'chat:q', 2, 2)
+  for (const socket of sockets) assert.equal((await socket.nextEvent('msg')).offset, 2)
+  assert.ok(await waited[0]!.quiet(50, (f) => f.offset === 1), 'held frames at or below the join point are dropped')
+})
+
+test('an unreachable store: joins say store-unavailable, and a publish goes out live without offset (the room starts a new epoch)', async (t) => {
+  const inner = new MemoryHistoryStore()
+  let down = false
+  let resets = 0
+  const store: HistoryStore = {
+    name: 'flaky',
+    start: (events) => inner.start(events),
+    subscribe: (ns, room) => inner.subscribe(ns, room),
+    unsubscribe: (ns, room) => inner.unsubscribe(ns, room),
+    append: (ns, room, message, config) => (down ? Promise.reject(new Error('down')) : inner.append(ns, room, message, config)),
+    read: (ns, room, request, config) => (down ? Promise.reject(new Error('down')) : inner.read(ns, room, request, config)),
+    resetEpoch: (ns, room) => (resets++, inner.resetEpoch(ns, room)),
+    close: () => inner.close(),
+  }
+  const gw = await startGateway(t, { gateways: [historyGateway], history: { rooms: [{ match: 'chat:*' }], store } })
+  const a = await gw.connect()
+  assert.equal((await a.request('join', { room: 'chat:f' })).id, 1)
+  const first = await a.nextEvent('$recovery')
+  publish(gw.app, 'chat:f', 1, 1)
+  assert.deepEqual(await a.nextEvent('msg'), { event: 'msg', data: { n: 1 }, room: 'chat:f', offset: 1, epoch: first.data.epoch })
+  down = true
+  publish(gw.app, 'chat:f', 2, 2)
+  assert.deepEqual(await a.nextEvent('msg'), { event: 'msg', data: { n: 2 } }, 'delivered live, without offset')
+  assert.equal(resets, 1)
+  assert.equal(gw.app.historyStats()?.unsaved, 1)
+  const b = await gw.connect()
+  resume(b, 'chat:f', 1, first.data.epoch, 1)
+  assert.deepEqual((await b.nextEvent('$recovery')).data, { room: 'chat:f', recovered: false, reason: 'store-unavailable', replayed: 0 })
+  down = false
+  const c = await gw.connect()
+  resume(c, 'chat:f', 1, first.data.epoch, 1)
+  assert.equal((await c.nextEvent('$recovery')).data.reason, 'epoch-changed', 'nobody resumes across the unsaved message')
+})
