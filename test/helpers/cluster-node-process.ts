@@ -21,7 +21,7 @@ import {
   type Server,
 } from '../../src/index.js'
 import { RedisBus, redisHistoryStore } from '../../src/redis/index.js'
-import { NatsBus } from '../../src/nats/index.js'
+import { NatsBus, natsHistoryStore } from '../../src/nats/index.js'
 import { interceptIncoming } from './wrapped-bus.js'
 
 const url = process.env.CLUSTER_URL ?? ''
@@ -142,7 +142,8 @@ const channelPrefix = process.env.CLUSTER_PREFIX ?? 'gangway'
 /** The store is passed explicitly: this adapter wraps its bus (to count what it sees), so it has no store of its own. */
 function historyOption(): GatewayAppOptions['history'] {
   if (!process.env.HISTORY) return undefined
-  const store = url.startsWith('redis') ? redisHistoryStore(url, { prefix: channelPrefix }) : undefined
+  // JetStream keeps at most maxMessagesPerRoom per room whatever a room's size: as many as the largest test room keeps.
+  const store = url.startsWith('redis') ? redisHistoryStore(url, { prefix: channelPrefix }) : natsHistoryStore(url, { prefix: channelPrefix, maxMessagesPerRoom: 5000 })
   return { ...(JSON.parse(process.env.HISTORY) as object), store }
 }
 const app = createGateway({ gateways: [chat, control], nodeId, logger: silentLogger, adapter: cluster, heartbeat: false, rateLimit: false, history: historyOption() })

@@ -15,7 +15,10 @@ export class RoomTape {
   readonly entries: TapeEntry[] = []
   readonly #waiters = new Set<() => void>()
 
-  constructor(client: GatewayClient, readonly room: string) {
+  constructor(
+    readonly client: GatewayClient,
+    readonly room: string,
+  ) {
     client.on('msg', (data) => {
       const { tag, seq } = data as { tag: string; seq: number }
       // The client moved its position to this push before calling listeners: its offset and epoch.
@@ -76,7 +79,8 @@ export class RoomTape {
       if (previous !== undefined && (e.seq !== previous.seq + 1 || e.epoch !== previous.epoch || e.offset !== (previous.offset ?? NaN) + 1)) breaks.push(`${at(previous)} → ${at(e)}`)
       previous = e
     }
-    return `${seqs.length} msgs, last seq ${seqs.at(-1) ?? 'none'}, recoveries [${recoveries.join(', ')}], breaks [${breaks.join('; ')}]`
+    const shown = breaks.length > 8 ? [...breaks.slice(0, 4), `… ${breaks.length - 8} more …`, ...breaks.slice(-4)] : breaks
+    return `${seqs.length} msgs, last seq ${seqs.at(-1) ?? 'none'}, recoveries [${recoveries.join(', ')}], ${breaks.length} breaks [${shown.join('; ')}]`
   }
 
   #push(entry: TapeEntry): void {
