@@ -64,7 +64,7 @@ async function joined(client: GatewayClient, tape: RoomTape): Promise<number> {
 
 /** Checks A1/A2's promise on a tape: every seq once, in order, one recovered report, whose replay is what was missed. */
 function assertRecoveredExactly(tape: RoomTape, mark: number, lastBefore: number, total: number): number {
-  assert.deepEqual(tape.seqs(), range(0, total), 'every message exactly once, in order')
+  assert.deepEqual(tape.seqs(), range(0, total), `every message exactly once, in order (${tape.summary()})`)
   const recoveries = tape.recoveries(mark)
   assert.equal(recoveries.length, 1, `one recovery report (${tape.summary()})`)
   const [recovery] = recoveries

@@ -69,7 +69,13 @@ export class RoomTape {
   /** A short account for failure messages: counts, the last seq, the recovery reports and the epochs the pushes came in. */
   summary(): string {
     const seqs = this.seqs()
-    const recoveries = this.recoveries().map((r) => `${r.recovered}${r.reason ? `/${r.reason}` : ''}+${r.replayed}`)
+    // Each report with the seq received just before it: `true+12 after 99`.
+    const recoveries: string[] = []
+    let lastSeq: number | string = 'none'
+    for (const e of this.entries) {
+      if (e.kind === 'msg') lastSeq = e.seq
+      else if (e.kind === 'recovery') recoveries.push(`${e.recovered}${e.reason ? `/${e.reason}` : ''}+${e.replayed} after ${lastSeq}`)
+    }
     // Where the stream is not one run (seq n at offset k, n+1 at k+1, same epoch): each break, as seq@offset/epoch → seq@offset/epoch.
     const breaks: string[] = []
     let previous: Extract<TapeEntry, { kind: 'msg' }> | undefined
