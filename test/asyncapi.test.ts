@@ -46,6 +46,7 @@ test('the demo gateway\'s document is valid AsyncAPI 3.0: channel, operations, s
     'send ws.left',
     'receive ws._ping',
     'send ws._presence',
+    'send ws._recovery',
     'receive ws._cancel',
     'send ws.protocolError',
   ])
@@ -59,6 +60,10 @@ test('the demo gateway\'s document is valid AsyncAPI 3.0: channel, operations, s
   assert.equal(doc.operations['ws._cancel'].reply, undefined)
   assert.deepEqual(doc.components.messages.cancel.payload.required, ['event', 'id'])
   assert.equal(doc.components.messages['ws.join.request'].payload.properties.deadline.type, 'number')
+  // History: requests may carry since, pushes to history rooms carry room/offset/epoch, joins are answered by $recovery.
+  assert.equal(doc.components.messages['ws.join.request'].payload.properties.since.type, 'object')
+  assert.deepEqual(doc.components.messages.recovery.payload.properties.data.required, ['room', 'recovered', 'replayed'])
+  assert.equal(doc.components.messages['ws.message.push'].payload.properties.offset.type, 'integer')
 
   // Payload schemas come from the zod validators.
   const join = doc.components.messages['ws.join.request'].payload
@@ -94,7 +99,7 @@ test('schemas that cannot become JSON Schema, odd event names, several gateways 
   assert.deepEqual(Object.keys(doc.channels), ['chat', 'admin_ws'])
   assert.equal(doc.channels.admin_ws.address, '/admin/ws')
   assert.equal(doc.channels.admin_ws.title, 'Admin')
-  assert.deepEqual(Object.keys(doc.operations), ['chat.room_join', 'chat.odd_event_name', 'chat.room_join_2', 'chat._ping', 'chat._presence', 'chat._cancel', 'chat.protocolError', 'admin_ws.purge', 'admin_ws._ping', 'admin_ws._presence', 'admin_ws._cancel', 'admin_ws.protocolError'])
+  assert.deepEqual(Object.keys(doc.operations), ['chat.room_join', 'chat.odd_event_name', 'chat.room_join_2', 'chat._ping', 'chat._presence', 'chat._recovery', 'chat._cancel', 'chat.protocolError', 'admin_ws.purge', 'admin_ws._ping', 'admin_ws._presence', 'admin_ws._recovery', 'admin_ws._cancel', 'admin_ws.protocolError'])
   const odd = doc.components.messages['chat.odd_event_name.request'].payload
   assert.equal(odd.properties.event.const, 'odd event/name')
   assert.match(odd.properties.data.description, /cannot be expressed/)

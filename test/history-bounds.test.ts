@@ -77,6 +77,20 @@ test('beyond maxQueuedReplays a join is answered too-many-replays at once, and l
   assert.ok(await waited[0]!.quiet(50, (f) => f.offset === 1), 'held frames at or below the join point are dropped')
 })
 
+test('more live messages than maxHeldLive during a replay close the connection with 1013; it resumes later', async (t) => {
+  const store = new CountingStore()
+  let release = () => {}
+  store.hold = new Promise((resolve) => (release = resolve))
+  const gw = await startGateway(t, { gateways: [historyGateway], history: { rooms: [{ match: 'chat:*' }], store, maxHeldLive: 2 } })
+  const socket = await gw.connect()
+  socket.sendRaw(JSON.stringify({ event: 'join', data: { room: 'chat:h' }, id: 1 }))
+  await eventually(() => store.reading === 1, 2000, 'the read')
+  publish(gw.app, 'chat:h', 1, 3)
+  assert.equal((await socket.closed).code, 1013)
+  release()
+  assert.equal(gw.app.historyStats()?.heldOverflow, 1)
+})
+
 test('an unreachable store: joins say store-unavailable, and a publish goes out live without offset (the room starts a new epoch)', async (t) => {
   const inner = new MemoryHistoryStore()
   let down = false

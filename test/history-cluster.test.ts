@@ -100,29 +100,33 @@ for (const kind of ['redis', 'nats'] as const) {
   })
 }
 
-test('redis: a room whose keys are gone (FLUSHALL, eviction) starts a new epoch: the resume says epoch-changed', async (t) => {
-  if (!(await requireBroker(t, 'Redis', REDIS_URL))) return
-  const { prefix, nodes } = await twoNodes(t, 'redis')
-  const [one, two] = nodes
-  let target = one.url
-  const dave = recordingClient(t, () => target)
-  await dave.client.join('chat:d')
-  publish(two.app, 'chat:d', 1, 3)
-  await eventually(() => dave.received.length === 3, 3000, 'the first messages')
-  const before = dave.client.position('chat:d')!
-  await dave.drop(one.app)
-  const redis = new Redis(REDIS_URL)
-  t.after(() => void redis.quit())
-  const keys = await redis.keys(`${prefix}.history.*`)
-  assert.ok(keys.length >= 2, `the room's stream and meta exist: ${keys.join(', ')}`)
-  await redis.del(...keys)
-  publish(two.app, 'chat:d', 4, 4)
-  target = two.url
-  dave.resume()
-  await eventually(() => dave.recoveries.length === 2, 5000, 'the resume')
-  assert.deepEqual(dave.recoveries[1], { room: 'chat:d', recovered: false, reason: 'epoch-changed', replayed: 0 })
-  assert.notEqual(dave.client.position('chat:d')!.epoch, before.epoch)
-})
+const wipes = {
+  redis: { what: 'a room whose keys are gone (FLUSHALL, eviction)', wipe: dropRedisKeys },
+  nats: { what: 'a stream deleted and created again', wipe: (prefix: string) => dropStream(`${prefix}_history`) },
+}
+
+for (const kind of ['redis', 'nats'] as const) {
+  test(`${kind}: ${wipes[kind].what} is a new epoch: the resume says epoch-changed`, async (t) => {
+    if (!(await requireBroker(t, brokers[kind].name, brokers[kind].url))) return
+    const { prefix, nodes } = await twoNodes(t, kind)
+    const [one, two] = nodes
+    let target = one.url
+    const dave = recordingClient(t, () => target)
+    await dave.client.join('chat:d')
+    publish(two.app, 'chat:d', 1, 3)
+    await eventually(() => dave.received.length === 3, 3000, 'the first messages')
+    const before = dave.client.position('chat:d')!
+    await dave.drop(one.app)
+    await wipes[kind].wipe(prefix)
+    publish(two.app, 'chat:d', 4, 4)
+    await waitForCount(two.app, 'chat:d', 1)
+    target = two.url
+    dave.resume()
+    await eventually(() => dave.recoveries.length === 2, 5000, 'the resume')
+    assert.deepEqual(dave.recoveries[1], { room: 'chat:d', recovered: false, reason: 'epoch-changed', replayed: 0 })
+    assert.notEqual(dave.client.position('chat:d')!.epoch, before.epoch)
+  })
+}
 
 async function dropRedisKeys(prefix: string): Promise<void> {
   const redis = new Redis(REDIS_URL)
@@ -145,27 +149,6 @@ async function dropStream(name: string): Promise<void> {
 }
 
 /** Until the room's history (read through `app`) holds `count` messages. */
-test('nats: a stream deleted and created again is a new epoch: the resume says epoch-changed', async (t) => {
-  if (!(await requireBroker(t, 'NATS', NATS_URL))) return
-  const { prefix, nodes } = await twoNodes(t, 'nats')
-  const [one, two] = nodes
-  let target = one.url
-  const erin = recordingClient(t, () => target)
-  await erin.client.join('chat:e')
-  publish(two.app, 'chat:e', 1, 3)
-  await eventually(() => erin.received.length === 3, 3000, 'the first messages')
-  const before = erin.client.position('chat:e')!
-  await erin.drop(one.app)
-  await dropStream(`${prefix}_history`)
-  publish(two.app, 'chat:e', 4, 4)
-  await waitForCount(two.app, 'chat:e', 1)
-  target = two.url
-  erin.resume()
-  await eventually(() => erin.recoveries.length === 2, 5000, 'the resume')
-  assert.deepEqual(erin.recoveries[1], { room: 'chat:e', recovered: false, reason: 'epoch-changed', replayed: 0 })
-  assert.notEqual(erin.client.position('chat:e')!.epoch, before.epoch)
-})
-
 async function waitForCount(app: GatewayApp, room: string, count: number): Promise<void> {
   await until(async () => (await app.server().history(room)).messages.length >= count, `${count} messages in ${room}`)
 }

@@ -1,10 +1,11 @@
 import { ERROR_CODES } from '../errors/error-codes.js'
 import type { GatewayDefinition } from '../definition/gateway-definition.js'
-import { CANCEL_EVENT, PING_EVENT, PRESENCE_EVENT, RESERVED_EVENT_PREFIX } from '../protocol/control-events.js'
+import { CANCEL_EVENT, PING_EVENT, PRESENCE_EVENT, RECOVERY_EVENT, RESERVED_EVENT_PREFIX } from '../protocol/control-events.js'
 import { PROTOCOL } from '../protocol/hello.js'
 import { readSource, type AsyncApiSource } from './gateway-definitions.js'
 import { jsonSchemaOf, type JsonSchema, type JsonSchemaConverter, type SchemaLike } from './json-schema-of.js'
 import { PRESENCE_MESSAGE } from './presence-message.js'
+import { HISTORY_PUSH_FIELDS, RECOVERY_MESSAGE, SINCE_FIELD } from './recovery-message.js'
 
 /** Documentation of one subscribed event beyond what the code says. */
 export interface EventDocs {
@@ -152,7 +153,7 @@ export function asyncApiDocument(source: AsyncApiSource, options: AsyncApiOption
         title: event,
         summary: push.summary ?? `Pushed by the server.`,
         ...(push.description ? { description: push.description } : {}),
-        payload: pushEnvelope(event, jsonSchemaOf(push.schema, options.jsonSchema) ?? ANY),
+        payload: appPushEnvelope(event, jsonSchemaOf(push.schema, options.jsonSchema) ?? ANY),
       })
       operations[operationKeys.scoped(channelId, event)] = {
         action: 'send',
@@ -181,6 +182,13 @@ export function asyncApiDocument(source: AsyncApiSource, options: AsyncApiOption
       title: PRESENCE_EVENT,
       summary: PRESENCE_MESSAGE.summary,
       messages: [addShared(PRESENCE_EVENT, 'presence')],
+    }
+    operations[operationKeys.scoped(channelId, RECOVERY_EVENT)] = {
+      action: 'send',
+      channel: channelRef,
+      title: RECOVERY_EVENT,
+      summary: RECOVERY_MESSAGE.summary,
+      messages: [addShared(RECOVERY_EVENT, 'recovery')],
     }
     operations[operationKeys.scoped(channelId, CANCEL_EVENT)] = {
       action: 'receive',
@@ -259,6 +267,7 @@ export function asyncApiDocument(source: AsyncApiSource, options: AsyncApiOption
           payload: envelope(PING_EVENT, { type: 'null' }, 'required'),
         },
         presence: PRESENCE_MESSAGE,
+        recovery: RECOVERY_MESSAGE,
       },
       correlationIds: {
         requestId: { description: 'The request "id", echoed by its one reply or error frame.', location: '$message.payload#/id' },
@@ -280,7 +289,7 @@ function envelope(event: string, data: JsonSchema, id: 'optional' | 'required', 
       event: { type: 'string', const: event },
       data: note ? { ...data, description: note } : data,
       id: { $ref: '#/components/schemas/requestId' },
-      ...(id === 'optional' ? { deadline: DEADLINE } : {}),
+      ...(id === 'optional' ? { deadline: DEADLINE, since: SINCE_FIELD } : {}),
     },
   }
 }
@@ -290,6 +299,12 @@ const DEADLINE: JsonSchema = {
   description:
     "Requests: when the client stops waiting (epoch ms, the client's clock). A forwarded request ends at the earlier of it and its forward " +
     "timeout; a value that is not later than the gateway's clock is ignored.",
+}
+
+/** An application push: to a room with history it also carries the room, its offset and epoch. */
+function appPushEnvelope(event: string, data: JsonSchema): JsonSchema {
+  const envelope = pushEnvelope(event, data)
+  return { ...envelope, properties: { ...(envelope.properties as Record<string, JsonSchema>), ...HISTORY_PUSH_FIELDS } }
 }
 
 function pushEnvelope(event: string, data: JsonSchema): JsonSchema {

@@ -1,3 +1,5 @@
+import type { Logger } from '../logging/logger.js'
+
 /**
  * The shared vocabulary of message history (issue 12): positions in a room's stream, what a
  * client asks for when it joins, and the `HistoryStore` a cluster's broker implements. The
@@ -67,10 +69,12 @@ export interface HistoryRange {
   readonly complete: boolean
 }
 
-/** What a store reports to the gateway. */
+/** What a store reports to the gateway, and the gateway's logger for the store's own warnings. */
 export interface HistoryStoreEvents {
   /** A message was appended to a room this node subscribed to, in offset order, on every node. */
   entry(namespace: string, room: string, entry: LiveEntry): void
+  /** The gateway app's logger. */
+  readonly logger: Logger
 }
 
 /**

@@ -3,6 +3,7 @@ import { GatewayError } from '../errors/gateway-error.js'
 import { loggableError, type Logger } from '../logging/logger.js'
 import type { NamespaceRegistry, RegisteredConnection } from '../registry/namespace-registry.js'
 import { emptyHistoryStats, type HistoryStats } from './history-stats.js'
+import type { HistoryContext } from './history-context.js'
 import type { ResolvedHistoryOptions } from './history-options.js'
 import { NamespaceHistory } from './namespace-history.js'
 import { ReplayGate } from './replay-gate.js'
@@ -14,7 +15,7 @@ const UNSAVED_LOG_INTERVAL_MS = 5000
  * A gateway app's history: the store, the replay gate and the counters its namespaces share.
  * It starts the store and routes the store's entries to the namespace they belong to.
  */
-export class HistoryEngine {
+export class HistoryEngine implements HistoryContext {
   readonly store: HistoryStore
   readonly options: ResolvedHistoryOptions
   readonly logger: Logger
@@ -43,7 +44,7 @@ export class HistoryEngine {
 
   /** Starts the store once; a store that fails to start is logged, and its reads and appends fail as they come. */
   start(): Promise<void> {
-    this.#started ??= this.store.start({ entry: (namespace, room, entry) => this.#deliver(namespace, room, entry) }).catch((err: unknown) => {
+    this.#started ??= this.store.start({ entry: (namespace, room, entry) => this.#deliver(namespace, room, entry), logger: this.logger }).catch((err: unknown) => {
       this.logger.error({ store: this.store.name, err: loggableError(err) }, 'history store failed to start')
     })
     return this.#started

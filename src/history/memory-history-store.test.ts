@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { LiveEntry } from '../contracts/history.js'
+import { silentLogger } from '../logging/logger.js'
 import { MemoryHistoryStore } from './memory-history-store.js'
 
 const config = { size: 3, ttlMs: 1000 }
@@ -8,7 +9,7 @@ const message = (n: number) => ({ event: 'msg', data: JSON.stringify({ n }), exc
 
 test('offsets are contiguous per room; a room keeps its newest `size` messages; reads after an offset know whether they are whole', async () => {
   const store = new MemoryHistoryStore()
-  await store.start({ entry: () => {} })
+  await store.start({ entry: () => {}, logger: silentLogger })
   for (let n = 1; n <= 5; n++) await store.append('/', 'a', message(n), config)
   await store.append('/', 'b', message(1), config)
   const last = await store.read('/', 'a', { last: 10, limit: 10 }, config)
@@ -25,7 +26,7 @@ test('offsets are contiguous per room; a room keeps its newest `size` messages; 
 test('messages expire after ttlMs; a reset starts a new epoch', async () => {
   let now = 0
   const store = new MemoryHistoryStore(() => now)
-  await store.start({ entry: () => {} })
+  await store.start({ entry: () => {}, logger: silentLogger })
   await store.append('/', 'a', message(1), config)
   now = 600
   await store.append('/', 'a', message(2), config)
@@ -42,7 +43,7 @@ test('messages expire after ttlMs; a reset starts a new epoch', async () => {
 test('subscribed rooms get their entries after the append, in order, never synchronously', async () => {
   const store = new MemoryHistoryStore()
   const seen: Array<[string, LiveEntry]> = []
-  await store.start({ entry: (_ns, room, entry) => seen.push([room, entry]) })
+  await store.start({ entry: (_ns, room, entry) => seen.push([room, entry]), logger: silentLogger })
   await store.subscribe('/', 'a')
   void store.append('/', 'a', message(1), config)
   void store.append('/', 'x', message(1), config)
@@ -54,4 +55,16 @@ test('subscribed rooms get their entries after the append, in order, never synch
   void store.append('/', 'a', message(3), config)
   await Promise.resolve()
   assert.equal(seen.length, 2)
+})
+
+test('rooms whose messages all expired and that nobody follows are forgotten', async () => {
+  let now = 0
+  const store = new MemoryHistoryStore(() => now)
+  await store.start({ entry: () => {}, logger: silentLogger })
+  await store.subscribe('/', 'followed')
+  for (let i = 0; i < 500; i++) await store.append('/', `r${i}`, message(i), config)
+  await store.append('/', 'followed', message(0), config)
+  now = 5000
+  for (let i = 0; i < 499; i++) await store.append('/', 'fresh', message(i), config)
+  assert.equal(store.rooms, 2, 'the expired rooms went; the followed and the fresh ones stay')
 })

@@ -16,12 +16,19 @@ interface RoomStream {
   entries: StoredEntry[]
   /** Index of the oldest live entry (trimming moves it; the array is compacted now and then). */
   start: number
+  /** The room's settings at its last append, for the sweep. */
+  config: RoomHistoryConfig | undefined
 }
+
+/** Every this many appends, rooms whose messages all expired and that nobody follows are forgotten. */
+const SWEEP_EVERY = 1000
 
 /**
  * Histories in this process: the default store of a gateway without a cluster adapter. A room's
  * stream lives as long as the process (a restart starts a new epoch for every room); it holds at
- * most `size` messages per room, each for `ttlMs`. Offsets are contiguous within an epoch.
+ * most `size` messages per room, each for `ttlMs`. Offsets are contiguous within an epoch. A room
+ * whose messages all expired and that no local member follows is forgotten now and then (so memory
+ * stays bounded by the rooms with live messages); using it again starts a new epoch.
  */
 export class MemoryHistoryStore implements HistoryStore {
   readonly name = 'memory'
@@ -29,6 +36,7 @@ export class MemoryHistoryStore implements HistoryStore {
   readonly #subscribed = new Set<string>()
   #events: HistoryStoreEvents | undefined
   readonly #now: () => number
+  #appends = 0
 
   /** @param now the clock, for tests of the time-to-live */
   constructor(now: () => number = Date.now) {
@@ -42,7 +50,9 @@ export class MemoryHistoryStore implements HistoryStore {
   append(namespace: string, room: string, message: HistoryAppend, config: RoomHistoryConfig): Promise<void> {
     const key = keyOf(namespace, room)
     const stream = this.#stream(key)
+    stream.config = config
     const at = this.#now()
+    if (++this.#appends % SWEEP_EVERY === 0) this.#sweep(at)
     const entry: StoredEntry = { offset: ++stream.top, event: message.event, data: message.data, at }
     stream.entries.push(entry)
     trim(stream, config, at)
@@ -87,14 +97,27 @@ export class MemoryHistoryStore implements HistoryStore {
     stream.start = 0
   }
 
+  /** Rooms held: for tests and metrics. */
+  get rooms(): number {
+    return this.#rooms.size
+  }
+
   async close(): Promise<void> {
     this.#subscribed.clear()
   }
 
   #stream(key: string): RoomStream {
     let stream = this.#rooms.get(key)
-    if (stream === undefined) this.#rooms.set(key, (stream = { epoch: newEpoch(), top: 0, entries: [], start: 0 }))
+    if (stream === undefined) this.#rooms.set(key, (stream = { epoch: newEpoch(), top: 0, entries: [], start: 0, config: undefined }))
     return stream
+  }
+
+  #sweep(now: number): void {
+    for (const [key, stream] of this.#rooms) {
+      if (stream.config === undefined || this.#subscribed.has(key)) continue
+      trim(stream, stream.config, now)
+      if (stream.start >= stream.entries.length) this.#rooms.delete(key)
+    }
   }
 }
 

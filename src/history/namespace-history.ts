@@ -11,7 +11,7 @@ import type { NamespaceHistoryHook } from '../registry/history-hook.js'
 import type { BroadcastTarget } from '../registry/namespace-adapter.js'
 import type { NamespaceRegistry, RegisteredConnection } from '../registry/namespace-registry.js'
 import { HeldLive } from './held-live.js'
-import type { HistoryEngine } from './history-engine.js'
+import type { HistoryContext } from './history-context.js'
 import { resolveRoomConfig } from './history-options.js'
 import { HistoryRooms } from './history-rooms.js'
 import { planRecovery, readRequestFor, type RecoveryPlan } from './recovery-plan.js'
@@ -32,14 +32,15 @@ const NONE: readonly string[] = Object.freeze([])
  */
 export class NamespaceHistory<C extends RegisteredConnection> implements NamespaceHistoryHook<C> {
   readonly #registry: NamespaceRegistry<C>
-  readonly #engine: HistoryEngine
+  readonly #engine: HistoryContext
   readonly #rooms: HistoryRooms
   /** Per room, the connections whose replay is in progress and their held live frames. */
   readonly #held = new Map<string, Map<C, HeldLive>>()
   readonly #since = new WeakMap<C, Map<string, { request: SinceRequest; at: number }>>()
   readonly #subscribed = new Set<string>()
+  #warnedPerJoin = false
 
-  constructor(registry: NamespaceRegistry<C>, engine: HistoryEngine) {
+  constructor(registry: NamespaceRegistry<C>, engine: HistoryContext) {
     this.#registry = registry
     this.#engine = engine
     this.#rooms = new HistoryRooms(engine.options.rules)
@@ -113,7 +114,13 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   // --- membership ---------------------------------------------------------
 
   configure(room: string, config: RoomHistoryConfig): void {
-    this.#rooms.configure(room, resolveRoomConfig(config, 'join history'))
+    const resolved = resolveRoomConfig(config, 'join history')
+    if (this.#rooms.config(room) === undefined && this.#registry.adapter.query !== undefined && !this.#warnedPerJoin) {
+      // Other nodes do not know: their publishes to the room would carry no offset.
+      this.#warnedPerJoin = true
+      this.#engine.logger.warn({ namespace: this.#namespace, room }, 'history turned on by a join is known to this node only; in a cluster, use history.rooms rules')
+    }
+    this.#rooms.configure(room, resolved)
   }
 
   roomAdded(room: string): Promise<void> | void {

@@ -1,8 +1,9 @@
-import type { JetStreamClient, JetStreamManager, StoredMsg } from '@nats-io/jetstream'
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream'
 import { nanos, type MsgHdrs } from '@nats-io/transport-node'
 import {
   escapeToken,
   GatewayError,
+  silentLogger,
   type HistoryAppend,
   type HistoryRange,
   type HistoryReadRequest,
@@ -64,7 +65,7 @@ export class NatsHistoryStore implements HistoryStore {
     this.#maxPerRoom = options.maxMessagesPerRoom ?? 1000
     this.#maxAgeMs = options.maxAgeMs ?? 86_400_000
     this.#storage = options.storage ?? 'file'
-    this.#connection = new NatsBrokerConnection(connection, resolveNatsBusOptions({}), { name: 'history', echo: true, setup: (nc) => this.#setup(nc) })
+    this.#connection = new NatsBrokerConnection(connection, resolveNatsBusOptions({}), { name: 'history', echo: true, setup: (nc) => this.#setup(nc) }, () => this.#events?.logger ?? silentLogger)
   }
 
   async start(events: HistoryStoreEvents): Promise<void> {
@@ -124,18 +125,8 @@ export class NatsHistoryStore implements HistoryStore {
     const after = 'after' in request ? request.after : 0
     const expired = Date.now() - config.ttlMs
     // Messages of the room after `after`, oldest first; `last` reads them all (at most the per-room limit).
-    const all: StoredEntry[] = []
-    const limit = 'after' in request ? request.limit : Number.MAX_SAFE_INTEGER
-    let oldest: number | undefined
-    let seq = Math.max(after + 1, info.state.first_seq)
-    while (all.length < limit && stored > 0 && request.limit > 0) {
-      const msg = await jsm.streams.getMessage(this.#stream, { seq, next_by_subj: subject } as unknown as { seq: number })
-      if (msg === null || msg === undefined) break
-      oldest ??= msg.seq
-      const entry = toEntry(msg)
-      if (entry !== undefined) all.push(entry)
-      seq = msg.seq + 1
-    }
+    const limit = 'after' in request ? request.limit : this.#maxPerRoom
+    const all = stored === 0 || request.limit === 0 ? [] : await this.#range(jsm, subject, Math.max(after + 1, info.state.first_seq), limit)
     // Held to the room's own size and ttl: only its newest `size` messages younger than `ttlMs` count.
     const kept = stored - Math.max(0, stored - config.size)
     const beyondSize = Math.max(0, all.length - kept)
@@ -143,6 +134,27 @@ export class NatsHistoryStore implements HistoryStore {
     if ('last' in request) return { epoch, top, entries: entries.slice(Math.max(0, entries.length - request.last)), complete: true }
     const dropped = beyondSize > 0 || entries.length < all.length - beyondSize
     return { epoch, top, entries, complete: !dropped && (await this.#intactAfter(jsm, subject, after, info.state.first_seq, stored)) }
+  }
+
+  /** Up to `max` messages of `subject` from sequence `from` on, oldest first: one lookup, then one ordered fetch. */
+  async #range(jsm: JetStreamManager, subject: string, from: number, max: number): Promise<StoredEntry[]> {
+    const first = await jsm.streams.getMessage(this.#stream, { seq: from, next_by_subj: subject } as unknown as { seq: number })
+    if (first === null || first === undefined) return []
+    const entries: StoredEntry[] = []
+    if (max === 1) {
+      const entry = toEntry(first.data, first.seq)
+      return entry === undefined ? entries : [entry]
+    }
+    const { DeliverPolicy } = await import('@nats-io/jetstream')
+    const consumer = await this.#js!.consumers.get(this.#stream, { filter_subjects: subject, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: first.seq })
+    // It starts at a message that exists, so the fetch ends on the last one (pending 0), not at its expiry.
+    const messages = await consumer.fetch({ max_messages: max, expires: 5000 })
+    for await (const msg of messages) {
+      const next = toEntry(msg.data, msg.seq)
+      if (next !== undefined) entries.push(next)
+      if (msg.info.pending === 0 || entries.length >= max) break
+    }
+    return entries
   }
 
   async close(): Promise<void> {
@@ -279,8 +291,8 @@ function epochOf(created: string): string {
   return created.replace(/[^0-9]/g, '')
 }
 
-function toEntry(msg: StoredMsg): StoredEntry | undefined {
-  return parseBody(msg.data, msg.seq, '')
+function toEntry(data: Uint8Array, seq: number): StoredEntry | undefined {
+  return parseBody(data, seq, '')
 }
 
 /** `at\nexceptions\nevent\ndata`, as `append` publishes it. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import {
   escapeToken,
   GatewayError,
+  silentLogger,
   newEpoch,
   type HistoryAppend,
   type HistoryRange,
@@ -72,7 +73,7 @@ export class RedisHistoryStore implements HistoryStore {
     this.#epochTtlMs = options.epochTtlMs ?? 86_400_000
     if (!Number.isSafeInteger(this.#epochTtlMs) || this.#epochTtlMs <= 0) throw new GatewayError('CONFIG_INVALID', 'Option "epochTtlMs" must be a positive integer')
     const busOptions = resolveRedisBusOptions({ maxReconnectDelayMs: options.maxReconnectDelayMs })
-    this.#connection = new RedisBrokerConnection(connection, busOptions, 'history')
+    this.#connection = new RedisBrokerConnection(connection, busOptions, 'history', () => this.#events?.logger ?? silentLogger)
     this.#commands = this.#connection.open(COMMANDS)
     this.#bus = new RedisBus(connection, busOptions)
   }
