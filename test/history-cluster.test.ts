@@ -19,7 +19,7 @@ const brokers = {
   nats: { name: 'NATS' as const, url: NATS_URL, cluster: (prefix: string) => natsCluster(NATS_URL, { channelPrefix: prefix, logger: silentLogger }) },
 }
 
-const history: HistoryOptions = { rooms: [{ match: 'chat:*', size: 100 }, { match: 'small:*', size: 5 }] }
+const history: HistoryOptions = { rooms: [{ match: 'chat:*', size: 100 }, { match: 'small:*', size: 5 }, { match: 'race:*', size: 1000 }] }
 
 async function twoNodes(t: TestContext, kind: keyof typeof brokers) {
   const prefix = `hist${randomBytes(4).toString('hex')}`
@@ -97,6 +97,39 @@ for (const kind of ['redis', 'nats'] as const) {
     await carol.client.join('small:b', { last: 3 })
     await eventually(() => carol.received.length === 3, 3000, 'the last 3')
     assert.deepEqual(carol.received, [18, 19, 20])
+  })
+}
+
+for (const kind of ['redis', 'nats'] as const) {
+  test(`${kind}: messages published on both nodes while a client resumes reach it once each, in the same order as everyone else`, async (t) => {
+    if (!(await requireBroker(t, brokers[kind].name, brokers[kind].url))) return
+    const { nodes } = await twoNodes(t, kind)
+    const [one, two] = nodes
+    let target = one.url
+    const mover = recordingClient(t, () => target)
+    const stayer = recordingClient(t, () => two.url)
+    await Promise.all([mover.client.join('race:r'), stayer.client.join('race:r')])
+    publish(one.app, 'race:r', 1, 5)
+    await eventually(() => mover.received.length === 5 && stayer.received.length === 5, 3000, 'the first messages')
+    await mover.drop(one.app)
+    let n = 5
+    let publishing = true
+    const pump = () => {
+      if (!publishing || n >= 300) return
+      n++
+      publish(n % 2 === 0 ? one.app : two.app, 'race:r', n, n)
+      setImmediate(pump)
+    }
+    pump()
+    target = two.url
+    mover.resume()
+    await eventually(() => mover.recoveries.length === 2, 5000, 'the resume')
+    await eventually(() => n >= 300, 5000, 'the publishing')
+    publishing = false
+    await eventually(() => stayer.received.length === n && mover.received.length === n, 5000, 'every message on both clients')
+    assert.equal(mover.recoveries[1]!.recovered, true)
+    assert.deepEqual(mover.received, stayer.received, 'the resumed client saw what the one that stayed saw, in the same order')
+    assert.deepEqual([...mover.received].sort((a, b) => a - b), range(1, n), 'each once')
   })
 }
 

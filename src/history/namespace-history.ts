@@ -36,6 +36,12 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   readonly #rooms: HistoryRooms
   /** Per room, the connections whose replay is in progress and their held live frames. */
   readonly #held = new Map<string, Map<C, HeldLive>>()
+  /**
+   * Per room, connections whose replay ended at an offset (the floor): a live frame at or below it
+   * may still be on its way from the store (another connection than the read's) and is dropped.
+   * A connection's floor goes with its first live frame above it: the store delivers in order.
+   */
+  readonly #floors = new Map<string, Map<C, number>>()
   readonly #since = new WeakMap<C, Map<string, { request: SinceRequest; at: number }>>()
   readonly #subscribed = new Set<string>()
   #warnedPerJoin = false
@@ -91,17 +97,31 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
     const frame = encodeHistoryEvent(entry.event, entry.data, JSON.stringify(room), entry.offset, JSON.stringify(entry.epoch))
     const target: BroadcastTarget = { rooms: [room], users: NONE, connections: NONE, exceptRooms: entry.exceptRooms, exceptConnections: entry.exceptConnections }
     const held = this.#held.get(room)
-    if (held === undefined) {
+    const floors = this.#floors.get(room)
+    if (held === undefined && floors === undefined) {
       this.#registry.deliverLocal(target, frame)
       return
     }
     for (const id of this.#registry.localTargetIds(target)) {
       const connection = this.#registry.connection(id)
       if (connection === undefined) continue
-      const buffer = held.get(connection)
-      if (buffer === undefined) connection.send(frame)
-      else if (!buffer.hold(entry.offset, frame)) this.#heldOverflow(connection, room)
+      const buffer = held?.get(connection)
+      if (buffer !== undefined) {
+        if (!buffer.hold(entry.offset, frame)) this.#heldOverflow(connection, room)
+        continue
+      }
+      const floor = floors?.get(connection)
+      if (floor !== undefined) {
+        if (entry.offset <= floor) continue // replayed already
+        this.#dropFloor(connection, room)
+      }
+      connection.send(frame)
     }
+  }
+
+  #dropFloor(connection: C, room: string): void {
+    const floors = this.#floors.get(room)
+    if (floors?.delete(connection) && floors.size === 0) this.#floors.delete(room)
   }
 
   #heldOverflow(connection: C, room: string): void {
@@ -132,11 +152,13 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   roomRemoved(room: string): void {
     this.#rooms.forget(room)
     this.#held.delete(room)
+    this.#floors.delete(room)
     if (this.#subscribed.delete(room)) this.#engine.store.unsubscribe(this.#namespace, room)
   }
 
   left(connection: C, room: string): void {
     this.#release(connection, room)
+    this.#dropFloor(connection, room)
   }
 
   noteSince(connection: C, since: SinceField): void {
@@ -216,8 +238,15 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
       this.#engine.stats.replayed += entries.length
     }
     if (!this.#holds(connection, room, buffer)) return
-    for (const frame of buffer.newerThan(plan.after)) connection.send(frame)
+    const released = buffer.newerThan(plan.after)
+    for (const frame of released) connection.send(frame)
     this.#release(connection, room)
+    // Nothing newer held yet: frames up to the replay's end may still be on their way.
+    if (released.length === 0 && plan.after > 0) {
+      let floors = this.#floors.get(room)
+      if (floors === undefined) this.#floors.set(room, (floors = new Map()))
+      floors.set(connection, plan.after)
+    }
   }
 
   #report(connection: C, report: RecoveryReport): void {

@@ -128,8 +128,7 @@ export class NatsHistoryStore implements HistoryStore {
     const limit = 'after' in request ? request.limit : this.#maxPerRoom
     const all = stored === 0 || request.limit === 0 ? [] : await this.#range(jsm, subject, Math.max(after + 1, info.state.first_seq), limit)
     // Held to the room's own size and ttl: only its newest `size` messages younger than `ttlMs` count.
-    const kept = stored - Math.max(0, stored - config.size)
-    const beyondSize = Math.max(0, all.length - kept)
+    const beyondSize = Math.max(0, all.length - config.size)
     const entries = all.slice(beyondSize).filter((entry) => entry.at >= expired)
     if ('last' in request) return { epoch, top, entries: entries.slice(Math.max(0, entries.length - request.last)), complete: true }
     const dropped = beyondSize > 0 || entries.length < all.length - beyondSize

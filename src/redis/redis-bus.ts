@@ -6,8 +6,8 @@ import { resolveRedisBusOptions, type RedisBusOptions } from './redis-options.js
 /** SUBSCRIBE at most this many channels per command when restoring them after a reconnect. */
 const RESUBSCRIBE_BATCH = 500
 
-/** Both clients fail fast while disconnected and never re-send a publish (pub/sub is at most once). */
-const PUBLISHER: RedisClientRole = Object.freeze({
+/** Both clients fail fast while disconnected and never re-send a publish (pub/sub is at most once); so do the history store's commands. */
+export const PUBLISHER: RedisClientRole = Object.freeze({
   name: 'pub',
   required: true,
   offlineQueue: false,

@@ -14,7 +14,7 @@ import {
   type StoredEntry,
 } from '../internal.js'
 import { RedisBrokerConnection, type RedisClientRole } from './redis-broker-connection.js'
-import { RedisBus } from './redis-bus.js'
+import { PUBLISHER, RedisBus } from './redis-bus.js'
 import type { RedisClientLike, RedisConnectionLike } from './redis-client-like.js'
 import { APPEND_SCRIPT, READ_SCRIPT } from './redis-history-scripts.js'
 import { resolveRedisBusOptions } from './redis-options.js'
@@ -32,16 +32,8 @@ export interface RedisHistoryStoreOptions {
   maxReconnectDelayMs?: number
 }
 
-/** Fails fast while disconnected: a history command is never queued or sent twice. */
-const COMMANDS: RedisClientRole = Object.freeze({
-  name: 'history',
-  required: true,
-  offlineQueue: false,
-  retriesPerRequest: 0,
-  resendUnanswered: false,
-  resubscribe: false,
-  quitOnClose: true,
-})
+/** Fails fast while disconnected, like the bus's publisher: a history command is never queued or sent twice. */
+const COMMANDS: RedisClientRole = Object.freeze({ ...PUBLISHER, name: 'history' })
 
 const APPEND_SHA = sha1(APPEND_SCRIPT)
 const READ_SHA = sha1(READ_SCRIPT)
