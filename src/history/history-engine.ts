@@ -45,7 +45,7 @@ export class HistoryEngine implements HistoryContext {
   /** Starts the store once; a store that fails to start is logged, and its reads and appends fail as they come. */
   start(): Promise<void> {
     this.#started ??= this.store.start({ entry: (namespace, room, entry) => this.#deliver(namespace, room, entry), logger: this.logger }).catch((err: unknown) => {
-      this.logger.error({ store: this.store.name, err: loggableError(err) }, 'history store failed to start')
+      if (this.#closing === undefined) this.logger.error({ store: this.store.name, err: loggableError(err) }, 'history store failed to start')
     })
     return this.#started
   }

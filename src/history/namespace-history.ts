@@ -20,8 +20,9 @@ import { planRecovery, readRequestFor, type RecoveryPlan } from './recovery-plan
 const SINCE_TTL_MS = 30_000
 /** Rooms' `since` remembered per connection at most. */
 const MAX_SINCE_PER_CONNECTION = 200
-/** A replay writes this much, then waits for the connection's outbox to empty. */
+/** A replay writes this much (or this many frames), then waits for the connection's outbox to empty. */
 const REPLAY_CHUNK_CHARS = 64 * 1024
+const REPLAY_CHUNK_FRAMES = 256
 const NONE: readonly string[] = Object.freeze([])
 
 /**
@@ -192,7 +193,13 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
     if (held === undefined) this.#held.set(room, (held = new Map()))
     const buffer = new HeldLive(this.#engine.options.maxHeldLive)
     held.set(connection, buffer)
-    return joined.then(() => this.#recover(connection, room, config, request, buffer))
+    return joined.then(
+      () => this.#recover(connection, room, config, request, buffer),
+      (err: unknown) => {
+        this.#release(connection, room)
+        throw err
+      },
+    )
   }
 
   // --- recovery -----------------------------------------------------------
@@ -226,11 +233,13 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
       const roomJson = JSON.stringify(room)
       const epochJson = JSON.stringify(plan.report.epoch)
       let chunk = 0
+      let frames = 0
       for (const entry of entries) {
         if (!connection.send(encodeHistoryEvent(entry.event, entry.data, roomJson, entry.offset, epochJson))) break
         chunk += entry.data.length
-        if (chunk >= REPLAY_CHUNK_CHARS && connection.drained !== undefined) {
+        if ((chunk >= REPLAY_CHUNK_CHARS || ++frames >= REPLAY_CHUNK_FRAMES) && connection.drained !== undefined) {
           chunk = 0
+          frames = 0
           await connection.drained()
           if (!this.#holds(connection, room, buffer)) return
         }
