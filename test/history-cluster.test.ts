@@ -21,21 +21,23 @@ const brokers = {
 
 const history: HistoryOptions = { rooms: [{ match: 'chat:*', size: 100 }, { match: 'small:*', size: 5 }, { match: 'race:*', size: 1000 }] }
 
-async function twoNodes(t: TestContext, kind: keyof typeof brokers) {
-  const prefix = `hist${randomBytes(4).toString('hex')}`
+async function twoNodes(t: TestContext, kind: keyof typeof brokers, prefix = `hist${randomBytes(4).toString('hex')}`) {
   // Registered first, so it runs after the nodes closed: the shared broker keeps nothing of ours.
   t.after(() => (kind === 'redis' ? dropRedisKeys(prefix) : dropStream(`${prefix}_history`)))
-  const nodes: Array<{ app: GatewayApp; cluster: ClusterAdapter; url: string }> = []
-  for (const nodeId of ['n1', 'n2']) {
-    const cluster = brokers[kind].cluster(prefix)
-    const app = createGateway({ logger: silentLogger, nodeId, gateways: [historyGateway], adapter: cluster, history })
-    const { port } = await app.listen(0, '127.0.0.1')
-    t.after(() => app.close({ timeoutMs: 500 }))
-    await cluster.ready()
-    nodes.push({ app, cluster, url: `ws://127.0.0.1:${port}/ws` })
-  }
+  const nodes: Array<Awaited<ReturnType<typeof startNode>>> = []
+  for (const nodeId of ['n1', 'n2']) nodes.push(await startNode(t, kind, prefix, nodeId))
   await eventually(() => nodes.every((node) => node.cluster.nodes().length === 1), 5000, 'the nodes to see each other')
   return { prefix, nodes: nodes as [(typeof nodes)[0], (typeof nodes)[0]] }
+}
+
+/** One gateway node on the broker, closed when the test ends. */
+async function startNode(t: TestContext, kind: keyof typeof brokers, prefix: string, nodeId: string): Promise<{ app: GatewayApp; cluster: ClusterAdapter; url: string }> {
+  const cluster = brokers[kind].cluster(prefix)
+  const app = createGateway({ logger: silentLogger, nodeId, gateways: [historyGateway], adapter: cluster, history })
+  const { port } = await app.listen(0, '127.0.0.1')
+  t.after(() => app.close({ timeoutMs: 500 }))
+  await cluster.ready()
+  return { app, cluster, url: `ws://127.0.0.1:${port}/ws` }
 }
 
 for (const kind of ['redis', 'nats'] as const) {
@@ -132,6 +134,30 @@ for (const kind of ['redis', 'nats'] as const) {
     assert.deepEqual([...mover.received].sort((a, b) => a - b), range(1, n), 'each once')
   })
 }
+
+test('redis: history a join turned on is known to every node, also to one that starts later', async (t) => {
+  if (!(await requireBroker(t, 'Redis', REDIS_URL))) return
+  const { prefix, nodes } = await twoNodes(t, 'redis')
+  const [one, two] = nodes
+  let target = one.url
+  const fay = recordingClient(t, () => target)
+  await fay.client.join('adhoc:1')
+  assert.equal(fay.recoveries[0]?.recovered, true, 'the join turned history on')
+  await until(async () => (await two.app.server().history('adhoc:1').then(() => true, () => false)), 'the other node to know the room has history')
+  publish(two.app, 'adhoc:1', 1, 3)
+  await eventually(() => fay.received.length === 3, 3000, 'messages from the other node')
+  assert.equal(fay.client.position('adhoc:1')?.offset, 3, 'stored: they carry offsets')
+  const three = await startNode(t, 'redis', prefix, 'n3')
+  await until(async () => (await three.app.server().history('adhoc:1').then(() => true, () => false)), 'a later node to learn it')
+  await fay.drop(one.app)
+  publish(three.app, 'adhoc:1', 4, 6)
+  await waitForCount(two.app, 'adhoc:1', 6)
+  target = two.url
+  fay.resume()
+  await eventually(() => fay.received.length === 6, 5000, 'the replay')
+  assert.deepEqual(fay.recoveries[1], { room: 'adhoc:1', recovered: true, replayed: 3 })
+  assert.deepEqual(fay.received, range(1, 6))
+})
 
 const wipes = {
   redis: { what: 'a room whose keys are gone (FLUSHALL, eviction)', wipe: dropRedisKeys },

@@ -19,7 +19,7 @@ import type { ClusterBus } from './cluster-bus.js'
 import { broadcastChannels, ClusterChannels, roomChannel } from './cluster-channels.js'
 import { type BroadcastMessage, decodeMessage, encodeBroadcast, encodeControl, FLAG_MULTI_CHANNEL, MessageKind } from './cluster-codec.js'
 import { ChannelSequencer, GapTracker, STALE } from './channel-sequence.js'
-import { answerFits, type ControlBody, parseControl } from './cluster-control.js'
+import { answerFits, type ControlBody, MAX_HISTORY_ROOMS_PER_MESSAGE, parseControl } from './cluster-control.js'
 import { ClusterNodes } from './cluster-nodes.js'
 import { type ClusterOptions, resolveClusterOptions, type ResolvedClusterOptions } from './cluster-options.js'
 import { ClusterPresence } from './cluster-presence.js'
@@ -245,6 +245,7 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
       userRemoved: (userId) => this.#unsubscribe(channels.user(name, userId)),
       query: (query, timeoutMs) => this.#query(local, query, timeoutMs),
       presence: this.#presence.forNamespace(name, local),
+      historyConfigured: (room, config) => void this.#sendControl(this.channels.control, { t: 'hist', ns: name, rooms: [[room, config.size, config.ttlMs]] }),
     }
   }
 
@@ -464,7 +465,13 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
       case 'hello':
         // Tell the newcomer about us now rather than at our next heartbeat.
         this.#sendControl(this.channels.node(sender), { t: 'alive' })
+        this.#sendHistoryRooms(sender)
         return
+      case 'hist': {
+        const local = this.#namespaces.get(body.ns)?.local
+        if (local !== undefined) for (const [room, size, ttlMs] of body.rooms) local.historyConfigured(room, { size, ttlMs })
+        return
+      }
       case 'alive':
         return
       case 'req': {
@@ -482,6 +489,22 @@ export class ClusterAdapter extends EventEmitter<ClusterAdapterEvents> implement
         pending.expected.delete(sender)
         if (pending.expected.size === 0) this.#finish(pending)
       }
+    }
+  }
+
+  /** Tells a node that said hello which rooms joins on this node (or relayed to it) turned history on for. */
+  #sendHistoryRooms(nodeId: string): void {
+    for (const [ns, { local }] of this.#namespaces) {
+      let batch: Array<[string, number, number]> = []
+      const flush = () => {
+        if (batch.length > 0) this.#sendControl(this.channels.node(nodeId), { t: 'hist', ns, rooms: batch })
+        batch = []
+      }
+      for (const [room, config] of local.historyRooms()) {
+        batch.push([room, config.size, config.ttlMs])
+        if (batch.length === MAX_HISTORY_ROOMS_PER_MESSAGE) flush()
+      }
+      flush()
     }
   }
 

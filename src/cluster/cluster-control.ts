@@ -6,7 +6,9 @@ import { parseQueryEntries } from './presence-messages.js'
 /**
  * Control messages between nodes (JSON, rare): liveness and queries.
  * - `hello` on start and after a reconnect, `alive` every heartbeat, `bye` on close;
- * - `req` asks every node a `ClusterQuery`; each answers `res` on the asker's node channel.
+ * - `req` asks every node a `ClusterQuery`; each answers `res` on the asker's node channel;
+ * - `hist` names rooms a join turned history on for (`[room, size, ttlMs]`): to every node when it
+ *   happens, and to a node that says `hello`, so every node's publishes to them are stored.
  *
  * Room presence has messages of its own (`presence-messages.ts`).
  */
@@ -16,6 +18,7 @@ export type ControlBody =
   | { readonly t: 'bye' }
   | { readonly t: 'req'; readonly id: number; readonly ns: string; readonly q: ClusterQuery }
   | { readonly t: 'res'; readonly id: number; readonly v: number | string[] | PresenceEntry[] }
+  | { readonly t: 'hist'; readonly ns: string; readonly rooms: ReadonlyArray<readonly [room: string, size: number, ttlMs: number]> }
 
 const MAX_NAME = 1024
 
@@ -42,9 +45,22 @@ export function parseControl(body: unknown): ControlBody | undefined {
       const entries = parseQueryEntries(v)
       return entries && { t, id, v: entries }
     }
+    case 'hist': {
+      const { ns, rooms } = body as { ns?: unknown; rooms?: unknown }
+      if (!isName(ns) || !Array.isArray(rooms) || rooms.length > MAX_HISTORY_ROOMS_PER_MESSAGE) return undefined
+      if (!rooms.every((r) => Array.isArray(r) && r.length === 3 && isName(r[0]) && isPositive(r[1]) && isPositive(r[2]))) return undefined
+      return { t, ns, rooms: rooms as Array<[string, number, number]> }
+    }
     default:
       return undefined
   }
+}
+
+/** Rooms one `hist` message names at most. */
+export const MAX_HISTORY_ROOMS_PER_MESSAGE = 500
+
+function isPositive(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
 }
 
 function parseQuery(value: unknown): ClusterQuery | undefined {

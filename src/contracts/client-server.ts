@@ -60,7 +60,7 @@ export interface JoinOptions {
   /**
    * Turns history on for this room (when no `history.rooms` rule does): its broadcasts get
    * offsets and are kept for resuming clients. The first join that sets it wins; later joins keep
-   * it. Known to this node; in a cluster prefer `history.rooms` rules, which every node shares. @default none
+   * it; the cluster adapter tells every node. @default none
    */
   history?: RoomHistoryConfig
   /**

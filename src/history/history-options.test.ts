@@ -16,11 +16,11 @@ test('rules match by pattern, RegExp or predicate, first one wins; a join turns 
   assert.ok(rooms.config('x.y'))
   assert.equal(rooms.config('xay'), undefined, 'a pattern is not a RegExp: "." is a dot')
   assert.equal(rooms.config('lobby'), undefined)
-  rooms.configure('lobby', { size: 2, ttlMs: 3 })
-  rooms.configure('lobby', { size: 9, ttlMs: 9 })
+  assert.equal(rooms.configure('lobby', { size: 2, ttlMs: 3 }), 'added')
+  assert.equal(rooms.configure('lobby', { size: 9, ttlMs: 9 }), 'known')
   assert.deepEqual(rooms.config('lobby'), { size: 2, ttlMs: 3 }, 'the first join wins')
-  rooms.forget('lobby')
-  assert.equal(rooms.config('lobby'), undefined)
+  assert.equal(rooms.configure('chat:x', { size: 9, ttlMs: 9 }), 'known', 'a rule wins over a join')
+  assert.deepEqual([...rooms.joined()], [['lobby', { size: 2, ttlMs: 3 }]])
 })
 
 test('impossible options throw CONFIG_INVALID naming the option', () => {

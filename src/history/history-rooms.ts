@@ -3,11 +3,15 @@ import type { ResolvedHistoryRule } from './history-options.js'
 
 /** Rooms whose rule lookups are remembered; beyond this the cache starts over. */
 const MAX_CACHED_ROOMS = 10_000
+/** Rooms a join may turn history on for, per namespace; beyond this a join's `history` is refused (logged). */
+export const MAX_JOINED_HISTORY_ROOMS = 100_000
 
 /**
  * Which rooms of a namespace have history: the first matching rule, else a join's own `history`
- * (first writer wins, forgotten with the room's last local member). Lookups are cached, so a
- * broadcast to a room without history pays one map lookup.
+ * (first writer wins, on any node: the cluster adapter tells the others). A join's setting is kept
+ * for the app's life, since a node without members may still publish to the room; at most
+ * `MAX_JOINED_HISTORY_ROOMS` of them. Lookups are cached, so a broadcast to a room without history
+ * pays one map lookup.
  */
 export class HistoryRooms {
   readonly #rules: readonly ResolvedHistoryRule[]
@@ -27,14 +31,20 @@ export class HistoryRooms {
     return this.#ruled(room)
   }
 
-  /** A join turned history on: kept unless a rule or an earlier join already set it. */
-  configure(room: string, config: RoomHistoryConfig): void {
-    if (!this.#joined.has(room)) this.#joined.set(room, config)
+  /**
+   * A join turned history on: kept unless a rule or an earlier join already set it. Returns
+   * 'added', 'known' (already on), or 'full' (`MAX_JOINED_HISTORY_ROOMS` reached: not turned on).
+   */
+  configure(room: string, config: RoomHistoryConfig): 'added' | 'known' | 'full' {
+    if (this.#joined.has(room) || this.#ruled(room) !== undefined) return 'known'
+    if (this.#joined.size >= MAX_JOINED_HISTORY_ROOMS) return 'full'
+    this.#joined.set(room, config)
+    return 'added'
   }
 
-  /** The room's last local member left: a join's settings are forgotten. */
-  forget(room: string): void {
-    this.#joined.delete(room)
+  /** The rooms joins turned history on for, with their settings. */
+  joined(): IterableIterator<[string, RoomHistoryConfig]> {
+    return this.#joined.entries()
   }
 
   #ruled(room: string): RoomHistoryConfig | undefined {

@@ -13,7 +13,7 @@ import type { NamespaceRegistry, RegisteredConnection } from '../registry/namesp
 import { HeldLive } from './held-live.js'
 import type { HistoryContext } from './history-context.js'
 import { resolveRoomConfig } from './history-options.js'
-import { HistoryRooms } from './history-rooms.js'
+import { HistoryRooms, MAX_JOINED_HISTORY_ROOMS } from './history-rooms.js'
 import { planRecovery, readRequestFor, type RecoveryPlan } from './recovery-plan.js'
 
 /** How long a `since` from an envelope waits for the join it is meant for. */
@@ -45,7 +45,7 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   readonly #floors = new Map<string, Map<C, number>>()
   readonly #since = new WeakMap<C, Map<string, { request: SinceRequest; at: number }>>()
   readonly #subscribed = new Set<string>()
-  #warnedPerJoin = false
+  #warnedFull = false
 
   constructor(registry: NamespaceRegistry<C>, engine: HistoryContext) {
     this.#registry = registry
@@ -134,14 +134,18 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
 
   // --- membership ---------------------------------------------------------
 
-  configure(room: string, config: RoomHistoryConfig): void {
-    const resolved = resolveRoomConfig(config, 'join history')
-    if (this.#rooms.config(room) === undefined && this.#registry.adapter.query !== undefined && !this.#warnedPerJoin) {
-      // Other nodes do not know: their publishes to the room would carry no offset.
-      this.#warnedPerJoin = true
-      this.#engine.logger.warn({ namespace: this.#namespace, room }, 'history turned on by a join is known to this node only; in a cluster, use history.rooms rules')
+  configure(room: string, config: RoomHistoryConfig, local: boolean): void {
+    const resolved = local ? resolveRoomConfig(config, 'join history') : config
+    const outcome = this.#rooms.configure(room, resolved)
+    if (outcome === 'added' && local) this.#registry.adapter.historyConfigured?.(room, resolved)
+    if (outcome === 'full' && !this.#warnedFull) {
+      this.#warnedFull = true
+      this.#engine.logger.warn({ namespace: this.#namespace, room, max: MAX_JOINED_HISTORY_ROOMS }, 'too many rooms with history turned on by joins; this join gets none (use history.rooms rules)')
     }
-    this.#rooms.configure(room, resolved)
+  }
+
+  joinedRooms(): Iterable<[string, RoomHistoryConfig]> {
+    return this.#rooms.joined()
   }
 
   roomAdded(room: string): Promise<void> | void {
@@ -151,7 +155,6 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   }
 
   roomRemoved(room: string): void {
-    this.#rooms.forget(room)
     this.#held.delete(room)
     this.#floors.delete(room)
     if (this.#subscribed.delete(room)) this.#engine.store.unsubscribe(this.#namespace, room)

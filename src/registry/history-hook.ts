@@ -13,8 +13,13 @@ export interface NamespaceHistoryHook<C> {
    * the target left for the cluster adapter, or `undefined` when nothing is left.
    */
   route(target: BroadcastTarget, event: string, data: unknown): BroadcastTarget | undefined
-  /** A join asked for history on `room` (`JoinOptions.history`): first writer wins. */
-  configure(room: string, config: RoomHistoryConfig): void
+  /**
+   * A join asked for history on `room` (`JoinOptions.history`): first writer wins. `local`: the
+   * join was on this node (the other nodes are told); false: another node's join, relayed.
+   */
+  configure(room: string, config: RoomHistoryConfig, local: boolean): void
+  /** The rooms joins turned history on for (what a node that just appeared is told). */
+  joinedRooms(): Iterable<[string, RoomHistoryConfig]>
   /**
    * `connection` was just added to `room`, before any live frame can reach it; `joined` resolves
    * once cluster traffic for the room reaches this node. Returns what `join` resolves with.

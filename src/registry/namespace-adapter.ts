@@ -1,5 +1,5 @@
 import type { ClusterAnswer } from '../contracts/client-server.js'
-import type { HistoryStore } from '../contracts/history.js'
+import type { HistoryStore, RoomHistoryConfig } from '../contracts/history.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 import type { LocalPresence, NamespacePresenceAdapter } from './presence-adapter.js'
 import type { PresenceEntry } from './presence-entry.js'
@@ -33,6 +33,10 @@ export interface LocalNamespace {
   disconnectLocalUser(userId: string, code: number, reason: string): number
   /** Presence on this node: local entries, and the views of rooms with local watchers. */
   readonly presence: LocalPresence
+  /** Another node's join turned history on for a room. */
+  historyConfigured(room: string, config: RoomHistoryConfig): void
+  /** The rooms joins on any node turned history on for, as this node knows them. */
+  historyRooms(): Iterable<[string, RoomHistoryConfig]>
 }
 
 /** A question every node answers about its own connections. */
@@ -68,6 +72,8 @@ export interface NamespaceAdapter {
   query?<Q extends ClusterQuery>(query: Q, timeoutMs: number): Promise<ClusterAnswer<QueryValue<Q>>>
   /** Presence across nodes. Absent: this node's view of a room is the whole room. */
   readonly presence?: NamespacePresenceAdapter
+  /** A join on this node turned history on for a room: tell the other nodes (they publish to it too). */
+  historyConfigured?(room: string, config: RoomHistoryConfig): void
 }
 
 /** Creates a namespace adapter per namespace and owns whatever they share (a broker connection). */

@@ -2,6 +2,7 @@ import { GatewayError } from '../errors/gateway-error.js'
 import type { BroadcastTarget, LocalNamespace, NamespaceAdapter } from './namespace-adapter.js'
 import type { TextFrame } from '../protocol/text-frame.js'
 import type { JoinOptions, Server } from '../contracts/client-server.js'
+import type { RoomHistoryConfig } from '../contracts/history.js'
 import type { NamespaceHistoryHook } from './history-hook.js'
 import { copyPresenceMeta } from './presence-entry.js'
 import { RoomPresence } from './room-presence.js'
@@ -119,7 +120,7 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
     if (connection.roomSet.has(room)) joined = RESOLVED
     else if (history === undefined) joined = this.#add(connection, room, meta)
     else {
-      if (options?.history !== undefined) history.configure(room, options.history)
+      if (options?.history !== undefined) history.configure(room, options.history, true)
       joined = history.joined(connection, room, options, this.#add(connection, room, meta))
     }
     // A watcher is sent the members once its join is in effect on every node.
@@ -170,6 +171,14 @@ export class NamespaceRegistry<C extends RegisteredConnection = RegisteredConnec
   /** Local connections of a user. */
   userConnections(userId: string): ReadonlySet<C> {
     return this.#users.get(userId) ?? EMPTY
+  }
+
+  historyConfigured(room: string, config: RoomHistoryConfig): void {
+    this.#history?.configure(room, config, false)
+  }
+
+  historyRooms(): Iterable<[string, RoomHistoryConfig]> {
+    return this.#history?.joinedRooms() ?? []
   }
 
   deliverLocal(target: BroadcastTarget, frame: TextFrame): number {

@@ -2,10 +2,13 @@ import type { TestContext } from 'node:test'
 import { createClient, type GatewayClient, type RecoveryEvent } from '../../src/client/index.js'
 import { defineGateway, type GatewayApp } from '../../src/index.js'
 
-/** The gateway of the history tests: `join` joins a room (with the envelope's `since`), `leave` leaves it. */
+/**
+ * The gateway of the history tests: `join` joins a room (with the envelope's `since`), `leave`
+ * leaves it. An `adhoc:` room gets history from the join itself (`{ history }`), not from a rule.
+ */
 export const historyGateway = defineGateway({ path: '/ws' })
   .subscribe('join', async ({ room }: { room: string }, client) => {
-    await client.join(room)
+    await client.join(room, room.startsWith('adhoc:') ? { history: { size: 50, ttlMs: 60_000 } } : undefined)
     return { room }
   })
   .subscribe('leave', async ({ room }: { room: string }, client) => {
