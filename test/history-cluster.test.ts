@@ -22,10 +22,10 @@ const brokers = {
 const history: HistoryOptions = { rooms: [{ match: 'chat:*', size: 100 }, { match: 'small:*', size: 5 }, { match: 'race:*', size: 1000 }] }
 
 async function twoNodes(t: TestContext, kind: keyof typeof brokers, prefix = `hist${randomBytes(4).toString('hex')}`) {
-  // Registered first, so it runs after the nodes closed: the shared broker keeps nothing of ours.
-  t.after(() => (kind === 'redis' ? dropRedisKeys(prefix) : dropStream(`${prefix}_history`)))
   const nodes: Array<Awaited<ReturnType<typeof startNode>>> = []
   for (const nodeId of ['n1', 'n2']) nodes.push(await startNode(t, kind, prefix, nodeId))
+  // After hooks run in the order registered: this one after the nodes closed, so nothing creates them again.
+  t.after(() => (kind === 'redis' ? dropRedisKeys(prefix) : dropStream(`${prefix}_history`)))
   await eventually(() => nodes.every((node) => node.cluster.nodes().length === 1), 5000, 'the nodes to see each other')
   return { prefix, nodes: nodes as [(typeof nodes)[0], (typeof nodes)[0]] }
 }
