@@ -1,29 +1,14 @@
+import type { StreamInfo } from '@nats-io/jetstream'
+import type { Redis } from 'ioredis'
+
 /**
  * Wipes everything a PRIVATE broker stores — Redis `FLUSHALL`, every JetStream stream deleted —
  * so the history of every room is gone as after a store loss: the next write starts a new epoch.
  * Never point it at a shared broker.
  */
 export async function flushHistoryStore(kind: 'redis' | 'nats', url: string): Promise<void> {
-  if (kind === 'redis') {
-    const { Redis } = await import('ioredis')
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
-    try {
-      await redis.connect()
-      await redis.flushall()
-    } finally {
-      redis.disconnect()
-    }
-    return
-  }
-  const { connect } = await import('@nats-io/transport-node')
-  const { jetstreamManager } = await import('@nats-io/jetstream')
-  const nc = await connect({ servers: url })
-  try {
-    const jsm = await jetstreamManager(nc)
-    for await (const stream of jsm.streams.list()) await jsm.streams.delete(stream.config.name)
-  } finally {
-    await nc.close()
-  }
+  if (kind === 'redis') await withRedis(url, (redis) => redis.flushall())
+  else await deleteStreams(url, () => true)
 }
 
 /**
@@ -32,26 +17,34 @@ export async function flushHistoryStore(kind: 'redis' | 'nats', url: string): Pr
  */
 export async function removeTestHistory(kind: 'redis' | 'nats', url: string, prefix: string): Promise<void> {
   if (kind === 'redis') {
-    const { Redis } = await import('ioredis')
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
-    try {
-      await redis.connect()
+    await withRedis(url, async (redis) => {
       for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 })) if ((keys as string[]).length > 0) await redis.del(...(keys as string[]))
-    } finally {
-      redis.disconnect()
-    }
+    })
     return
   }
+  // The JetStream store names its stream `<prefix>_history`, the prefix's odd characters replaced.
+  const streamPrefix = prefix.replace(/[^A-Za-z0-9_-]/g, '_')
+  await deleteStreams(url, (stream) => stream.config.name.startsWith(streamPrefix))
+}
+
+async function withRedis(url: string, use: (redis: Redis) => Promise<unknown>): Promise<void> {
+  const { Redis } = await import('ioredis')
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await redis.connect()
+    await use(redis)
+  } finally {
+    redis.disconnect()
+  }
+}
+
+async function deleteStreams(url: string, which: (stream: StreamInfo) => boolean): Promise<void> {
   const { connect } = await import('@nats-io/transport-node')
   const { jetstreamManager } = await import('@nats-io/jetstream')
   const nc = await connect({ servers: url })
   try {
     const jsm = await jetstreamManager(nc)
-    const streamPrefix = prefix.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase()
-    for await (const stream of jsm.streams.list()) {
-      const name = stream.config.name
-      if (name.toUpperCase().startsWith(streamPrefix) || stream.config.subjects?.some((subject) => subject.startsWith(prefix))) await jsm.streams.delete(name)
-    }
+    for await (const stream of jsm.streams.list()) if (which(stream)) await jsm.streams.delete(stream.config.name)
   } finally {
     await nc.close()
   }
