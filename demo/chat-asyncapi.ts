@@ -17,6 +17,20 @@ const PresenceReply = {
   },
 }
 
+const HistoryReply = {
+  type: 'object',
+  required: ['room', 'epoch', 'offset', 'messages'],
+  properties: {
+    room: { type: 'string' },
+    epoch: { type: 'string' },
+    offset: { type: 'integer', minimum: 0 },
+    messages: {
+      type: 'array',
+      items: { type: 'object', required: ['offset', 'event', 'data'], properties: { offset: { type: 'integer', minimum: 1 }, event: { type: 'string' }, data: {} } },
+    },
+  },
+}
+
 /**
  * What the code of the demo gateway cannot say about itself: its pushes and
  * the shape of its replies. Used by the demo server for /asyncapi.json and by
@@ -32,7 +46,8 @@ export const asyncApiOptions: AsyncApiOptions = {
         join: { summary: 'Joins a room; with "presence": true, $presence frames follow (name: shown in the room\'s presence).', reply: RoomReply },
         leave: { summary: 'Leaves a room.', reply: RoomReply },
         presence: { summary: 'Who is in a room, on every node: one member per user id with its connection ids.', reply: PresenceReply },
-        publish: { summary: 'Sends payload to every member of the room as a "message" push.' },
+        history: { summary: 'The room\'s last `limit` messages (50 by default), oldest first, with the stream\'s epoch and newest offset.', reply: HistoryReply },
+        publish: { summary: 'Sends payload to every member of the room as a "message" push (kept in the room\'s history).' },
       },
       pushes: {
         welcome: {

@@ -6,6 +6,10 @@ const Room = z.object({ room: z.string().min(1).max(64) })
 /** A join may ask for the room's presence (`$presence` frames) and give a display name shown in it. */
 const JoinRoom = Room.extend({ name: z.string().min(1).max(32).optional(), presence: z.boolean().optional() })
 const Publish = z.object({ room: z.string().min(1).max(64), payload: z.unknown() })
+const HistoryRequest = Room.extend({ limit: z.number().int().min(1).max(200).optional() })
+
+/** How many of a room's recent messages the page asks for on a first join, and refetches when recovery failed. */
+export const RECENT_MESSAGES = 50
 
 /**
  * The demo gateway. Benchmarks and examples rely on its events:
@@ -13,7 +17,9 @@ const Publish = z.object({ room: z.string().min(1).max(64), payload: z.unknown()
  * - `join` / `leave` `{ room }`: joins or leaves, replies `{ room }`; a join may add `name` (shown in the room's
  *   presence) and `presence: true` (the connection then gets `$presence` frames: who is in the room);
  * - `presence` `{ room }`: replies `{ room, members: [{ userId, connectionIds }] }`, across every node;
- * - `publish` `{ room, payload }`: every member of the room receives `{ "event": "message", "data": payload }`;
+ * - `publish` `{ room, payload }`: every member of the room receives `{ "event": "message", "data": payload }`
+ *   (with the room's `room`, `offset` and `epoch`: every room keeps a history, see server.ts);
+ * - `history` `{ room, limit? }`: the room's last `limit` messages (default 50), `{ room, epoch, offset, messages }`;
  * - `ask`: forwarded to the microservice pattern `demo.ask` (a `progress` push, then `{ answer: data }`).
  */
 @Gateway({ path: '/ws' })
@@ -48,6 +54,11 @@ export class ChatGateway {
     return { room, members: value.map((member) => ({ userId: member.userId, connectionIds: member.connections.map((c) => c.id) })) }
   }
 
+  @Subscribe('history', { schema: HistoryRequest })
+  history({ room, limit }: z.infer<typeof HistoryRequest>, client: Client) {
+    return client.server.history(room, { limit: limit ?? RECENT_MESSAGES })
+  }
+
   @Subscribe('publish', { schema: Publish })
   publish({ room, payload }: z.infer<typeof Publish>, client: Client) {
     client.server.to(room).emit('message', payload)
@@ -70,4 +81,4 @@ export interface ChatPushes {
  * The demo gateway's contract for `createClient<ChatContract>(url)`: event names map to
  * the methods above, so request and reply types follow their signatures.
  */
-export type ChatContract = ContractOf<ChatGateway, { echo: 'echo'; join: 'join'; leave: 'leave'; presence: 'presence'; publish: 'publish' }, ChatPushes>
+export type ChatContract = ContractOf<ChatGateway, { echo: 'echo'; join: 'join'; leave: 'leave'; presence: 'presence'; history: 'history'; publish: 'publish' }, ChatPushes>

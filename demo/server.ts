@@ -55,7 +55,13 @@ const visitor = (handshake: HandshakeContext) => {
   const user = handshake.query.get('user')
   return user !== null && /^[\w-]{1,64}$/.test(user) ? user : true
 }
-const app = createGateway({ gateways: [new ChatGateway()], hello: true, adapter, transport, observers: [metrics], connectionGuards: [visitor] })
+/**
+ * Every chat room keeps its last 500 messages for an hour: a page that lost its connection gets what it missed
+ * when it comes back (docs/continuity.md). The store follows the cluster: memory here, Redis Streams or a
+ * JetStream stream with CLUSTER_URL.
+ */
+const history = { rooms: [{ match: '*', size: 500, ttlMs: 60 * 60_000 }] }
+const app = createGateway({ gateways: [new ChatGateway()], hello: true, adapter, transport, history, observers: [metrics], connectionGuards: [visitor] })
 const asyncapi = JSON.stringify(asyncApiDocument(app, asyncApiOptions), null, 2)
 const serveMetrics = metricsHandler(metrics.registry)
 const serveHealth = healthHandler(app)

@@ -37,6 +37,7 @@ test('the demo gateway\'s document is valid AsyncAPI 3.0: channel, operations, s
     'receive ws.join',
     'receive ws.leave',
     'receive ws.presence',
+    'receive ws.history',
     'receive ws.publish',
     'receive ws.ask',
     'send ws.hello',

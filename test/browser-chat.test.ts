@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test, type TestContext } from 'node:test'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import { TcpProxy } from '../src/testing/index.js'
 import { ChildServer, freePort } from './helpers/child-server.js'
 
 // The demo chat page (demo/public, bundled with gangway-ws/client) in Debian's Chromium, driven by
@@ -34,6 +35,26 @@ async function launch(t: TestContext): Promise<Browser | undefined> {
   return browser
 }
 
+/** The demo server on a port of its own, that a test may SIGKILL and start again on the same port. */
+interface DemoServer {
+  readonly port: number
+  kill(): Promise<void>
+  start(): Promise<void>
+}
+
+/** Chromium and a demo server, both stopped when the test ends; undefined when Chromium is missing (the test was skipped). */
+async function demoInBrowser(t: TestContext): Promise<{ browser: Browser; demo: DemoServer } | undefined> {
+  const browser = await launch(t)
+  if (browser === undefined) return undefined
+  mkdirSync(artifacts, { recursive: true })
+  const port = await freePort()
+  let server = await startDemo(port)
+  t.after(() => server.kill())
+  const kill = () => server.kill('SIGKILL')
+  const start = async () => void (server = await startDemo(port))
+  return { browser, demo: { port, kill, start } }
+}
+
 /** A chat page in its own browser context (its own user), with uncaught page errors collected. */
 async function openChat(browser: Browser, port: number, errors: string[]): Promise<Page> {
   const context = await browser.newContext({ viewport: { width: 760, height: 640 } })
@@ -61,12 +82,10 @@ function message(page: Page, from: string, text: string) {
 }
 
 test('two pages join the same room; one sends, the other shows it; both survive a server restart', async (t) => {
-  const browser = await launch(t)
-  if (browser === undefined) return
-  mkdirSync(artifacts, { recursive: true })
-  const port = await freePort()
-  let server = await startDemo(port)
-  t.after(() => server.kill())
+  const session = await demoInBrowser(t)
+  if (session === undefined) return
+  const { browser, demo } = session
+  const { port } = demo
   const pageErrors: string[] = []
 
   const alice = await openChat(browser, port, pageErrors)
@@ -80,13 +99,13 @@ test('two pages join the same room; one sends, the other shows it; both survive 
   await bob.screenshot({ path: `${artifacts}/browser-chat-bob.png` })
 
   // The server dies; the pages show it, and what Bob sends meanwhile waits in the client's queue.
-  await server.kill('SIGKILL')
+  await demo.kill()
   await alice.locator('#status[data-state="reconnecting"]').waitFor(WAIT)
   await bob.locator('#status[data-state="reconnecting"]').waitFor(WAIT)
   await say(bob, 'Sent while the server was down')
   await alice.screenshot({ path: `${artifacts}/browser-chat-reconnecting.png` })
 
-  server = await startDemo(port)
+  await demo.start()
   await alice.locator('#status[data-state="open"]').waitFor(WAIT)
   await bob.locator('#status[data-state="open"]').waitFor(WAIT)
   // Bob's queued message went out after his re-join, so it reached the room he is back in (him).
@@ -119,12 +138,10 @@ async function online(page: Page, names: string[]): Promise<void> {
 }
 
 test('who is online: each page lists the room’s members, one per browser however many tabs, and drops those who leave', async (t) => {
-  const browser = await launch(t)
-  if (browser === undefined) return
-  mkdirSync(artifacts, { recursive: true })
-  const port = await freePort()
-  const server = await startDemo(port)
-  t.after(() => server.kill())
+  const session = await demoInBrowser(t)
+  if (session === undefined) return
+  const { browser, demo } = session
+  const { port } = demo
   const pageErrors: string[] = []
 
   const alice = await openChat(browser, port, pageErrors)
@@ -154,4 +171,65 @@ test('who is online: each page lists the room’s members, one per browser howev
   await bobTab.close()
   await online(alice, ['Alice'])
   assert.deepEqual(pageErrors, [], 'no uncaught error on any page')
+})
+
+/** The text of the chat lines on the page (sender and text), in order; system lines and notices left out. */
+function chatLines(page: Page): Promise<string[]> {
+  return page.locator('#messages li:has(.from)').evaluateAll((items) => items.map((li) => `${li.firstChild?.textContent}: ${li.lastChild?.textContent}`))
+}
+
+test('history: a page whose socket dropped shows every line it missed once, in order; one whose server lost the history says so and reloads the room', async (t) => {
+  const session = await demoInBrowser(t)
+  if (session === undefined) return
+  const { browser, demo } = session
+  const { port } = demo
+  // Alice's page and socket go through a proxy the test cuts; Bob's go straight to the server.
+  const proxy = await TcpProxy.start('127.0.0.1', port)
+  t.after(() => proxy.close())
+  const pageErrors: string[] = []
+  const alice = await openChat(browser, proxy.port, pageErrors)
+  const bob = await openChat(browser, port, pageErrors)
+  await join(alice, 'Alice', 'porch')
+  await join(bob, 'Bob', 'porch')
+  await say(bob, 'before the drop')
+  await message(alice, 'Bob', 'before the drop').waitFor(WAIT)
+
+  // Alice's socket drops; Bob talks meanwhile; she comes back and gets what she missed from the room's history.
+  proxy.refuse()
+  proxy.cut()
+  await alice.locator('#status[data-state="reconnecting"]').waitFor(WAIT)
+  for (let i = 1; i <= 5; i++) {
+    await say(bob, `while away ${i}`)
+    await message(bob, 'Bob', `while away ${i}`).waitFor(WAIT)
+  }
+  proxy.accept()
+  await alice.locator('#status[data-state="open"]').waitFor(WAIT)
+  await say(bob, 'back live')
+  await message(alice, 'Bob', 'back live').waitFor(WAIT)
+  const missed = Array.from({ length: 5 }, (_, i) => `Bob: while away ${i + 1}`)
+  assert.deepEqual(await chatLines(alice), ['Bob: before the drop', ...missed, 'Bob: back live'], 'every line once, in order')
+  assert.equal(await alice.locator('#messages li.notice').count(), 0, 'recovered: no notice')
+  await alice.screenshot({ path: `${artifacts}/browser-chat-recovered.png` })
+
+  // The server dies while Alice is cut off: its in-memory history goes with it. Bob, back first, talks into the
+  // new history; Alice's position names the old epoch, so nothing is replayed: her page says so and reloads.
+  proxy.refuse()
+  proxy.cut()
+  await alice.locator('#status[data-state="reconnecting"]').waitFor(WAIT)
+  await demo.kill()
+  await demo.start()
+  await bob.locator('#status[data-state="open"]').waitFor(WAIT)
+  await bob.locator('#messages li.notice').waitFor(WAIT)
+  for (let i = 1; i <= 3; i++) {
+    await say(bob, `new history ${i}`)
+    await message(bob, 'Bob', `new history ${i}`).waitFor(WAIT)
+  }
+  proxy.accept()
+  await alice.locator('#messages li.notice', { hasText: 'could not be recovered' }).waitFor(WAIT)
+  await message(alice, 'Bob', 'new history 3').waitFor(WAIT)
+  await say(bob, 'live again')
+  await message(alice, 'Bob', 'live again').waitFor(WAIT)
+  assert.deepEqual(await chatLines(alice), ['Bob: new history 1', 'Bob: new history 2', 'Bob: new history 3', 'Bob: live again'], 'the reloaded room, then live, each once')
+  await alice.screenshot({ path: `${artifacts}/browser-chat-reloaded.png` })
+  assert.deepEqual(pageErrors, [], 'no uncaught error on either page')
 })

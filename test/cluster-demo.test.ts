@@ -63,6 +63,11 @@ for (const [broker, url] of [
     assert.deepEqual((await alice.nextEvent('message')).data, { text: 'hello from A' })
     assert.ok(await alice.quiet(200, (f) => f.event === 'message'), 'each message once')
     assert.ok(await bob.quiet(1, (f) => f.event === 'message'), 'each message once')
+    // The demo's rooms keep a history in the cluster's broker (Redis Streams / JetStream): either process reads both messages.
+    for (const socket of [alice, bob]) {
+      const { messages } = (await socket.request('history', { room })).data as { messages: Array<{ event: string; data: unknown }> }
+      assert.deepEqual(messages.map((m) => [m.event, m.data]), [['message', { text: 'hello from B' }], ['message', { text: 'hello from A' }]])
+    }
   })
   test(`the demo's presence across two processes (${broker}): one member per user, with every connection`, async (t) => {
     if (!(await requireBroker(t, broker, url))) return

@@ -30,8 +30,12 @@ test('the demo: page, echo, join, publish to room members; SIGTERM sends 1001 an
   assert.deepEqual((await bob.request('join', { room: 'lobby' })).data, { room: 'lobby' })
   assert.equal((await carol.request('join', { room: 42 })).error?.code, 'INVALID_PAYLOAD')
   await alice.request('publish', { room: 'lobby', payload: { name: 'alice', text: 'hi' } })
-  assert.deepEqual(await bob.nextEvent('message'), { event: 'message', data: { name: 'alice', text: 'hi' } })
-  assert.deepEqual(await alice.nextEvent('message'), { event: 'message', data: { name: 'alice', text: 'hi' } })
+  // Every demo room keeps a history: a push carries its room, offset and epoch (docs/continuity.md).
+  const pushed = (await bob.nextEvent('message')) as Awaited<ReturnType<TestSocket['nextEvent']>> & { epoch?: string }
+  assert.deepEqual(pushed, { event: 'message', data: { name: 'alice', text: 'hi' }, room: 'lobby', offset: 1, epoch: pushed.epoch })
+  assert.equal(typeof pushed.epoch, 'string')
+  assert.deepEqual(await alice.nextEvent('message'), pushed)
+  assert.deepEqual((await alice.request('history', { room: 'lobby' })).data, { room: 'lobby', epoch: pushed.epoch, offset: 1, messages: [{ offset: 1, event: 'message', data: { name: 'alice', text: 'hi' } }] })
   assert.equal(await carol.quiet(100, (f) => f.event === 'message'), true)
   assert.deepEqual((await bob.request('leave', { room: 'lobby' })).data, { room: 'lobby' })
 

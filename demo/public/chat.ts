@@ -3,6 +3,9 @@
 import { createClient, GatewayError, type PresenceMember, type StatusChange } from 'gangway-ws/client'
 import type { ChatContract } from '../chat-gateway.js'
 
+/** How many recent messages a first join shows, and a failed recovery reloads (the gateway's RECENT_MESSAGES). */
+const RECENT = 50
+
 /** What this page publishes into a room (the gateway relays any payload as is). */
 interface ChatMessage {
   name: string
@@ -47,6 +50,12 @@ client.on('left', ({ room }) => {
 client.onPresence(({ room, members }) => {
   if (room === currentRoom) showOnline(members)
 })
+// Every room keeps a history: after a reconnect the client re-joins from the last message it saw and the gateway
+// replays what it missed (recovered). When it cannot (the room kept fewer, the server lost its history), no message
+// of the gap comes: the page says so and reloads the room's recent messages instead.
+client.onRecovery(({ room, recovered, reason }) => {
+  if (room === currentRoom && !recovered) void reload(room, reason)
+})
 
 $<HTMLFormElement>('join-form').addEventListener('submit', async (event) => {
   event.preventDefault()
@@ -55,7 +64,7 @@ $<HTMLFormElement>('join-form').addEventListener('submit', async (event) => {
   if (!room || !name || room === currentRoom) return
   try {
     if (currentRoom !== undefined) await client.leave(currentRoom)
-    await client.join(room)
+    await client.join(room, { last: RECENT }) // the room's recent messages first, then live ones
     currentRoom = room
     showOnline(client.presence(room))
     show(`You joined ${room} as ${name}`)
@@ -81,6 +90,23 @@ $<HTMLFormElement>('send-form').addEventListener('submit', async (event) => {
   }
 })
 
+/**
+ * Starts the log again: a notice, the room's recent messages, then live ones. Only messages up to the offset the
+ * recovery answer named are taken from the history: later ones arrive live (after the notice) and are shown then.
+ */
+async function reload(room: string, reason: string | undefined): Promise<void> {
+  const upTo = client.position(room)?.offset ?? Infinity
+  messages.replaceChildren()
+  const notice = show(`Missed messages could not be recovered (${reason ?? 'unknown'}): showing the last ${RECENT} of ${room} again`, 'notice')
+  try {
+    const recent = await client.request('history', { room, limit: RECENT })
+    const lines = recent.messages.filter((m) => m.offset <= upTo && m.event === 'message' && isChatMessage(m.data))
+    notice.after(...lines.map((m) => line((m.data as ChatMessage).text, undefined, (m.data as ChatMessage).name)))
+  } catch (error) {
+    show(`Could not reload ${room}: ${describe(error)}`, 'error')
+  }
+}
+
 function showStatus(change: StatusChange): void {
   status.dataset.state = change.status
   status.textContent = change.status
@@ -102,7 +128,14 @@ function showOnline(members: readonly PresenceMember[]): void {
   )
 }
 
-function show(text: string, kind: 'system' | 'error' = 'system', from?: string): void {
+function show(text: string, kind: 'system' | 'error' | 'notice' = 'system', from?: string): HTMLLIElement {
+  const item = line(text, kind, from)
+  messages.append(item)
+  messages.scrollTop = messages.scrollHeight
+  return item
+}
+
+function line(text: string, kind: 'system' | 'error' | 'notice' = 'system', from?: string): HTMLLIElement {
   const item = document.createElement('li')
   if (from === undefined) item.className = kind
   else {
@@ -112,8 +145,7 @@ function show(text: string, kind: 'system' | 'error' = 'system', from?: string):
     item.append(who)
   }
   item.append(document.createTextNode(text))
-  messages.append(item)
-  messages.scrollTop = messages.scrollHeight
+  return item
 }
 
 function isChatMessage(value: unknown): value is ChatMessage {

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { freePort } from './free-port.js'
 import type { TestContext } from 'node:test'
 
@@ -60,13 +62,20 @@ export function startPrivateRedis(cleanup: Cleanup): Promise<PrivateBroker> {
   return startPrivate(cleanup, 'redis', (port) => ['redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']])
 }
 
-/** Starts `nats-server` on a free port; `monitor: true` also opens its HTTP monitoring port (`monitorUrl`). */
-export async function startPrivateNats(cleanup: Cleanup, options: { monitor?: boolean } = {}): Promise<PrivateBroker> {
+/**
+ * Starts `nats-server` on a free port; `monitor: true` also opens its HTTP monitoring port (`monitorUrl`);
+ * `jetstream: true` enables JetStream with a store directory of its own that a restart keeps (file streams survive it).
+ */
+export async function startPrivateNats(cleanup: Cleanup, options: { monitor?: boolean; jetstream?: boolean } = {}): Promise<PrivateBroker> {
   // Debian installs it in /usr/sbin, which is not on every PATH.
   const binary = process.env.NATS_SERVER_BIN ?? (existsSync('/usr/sbin/nats-server') ? '/usr/sbin/nats-server' : 'nats-server')
   const monitorPort = options.monitor ? await freePort() : undefined
   const monitorArgs = monitorPort === undefined ? [] : ['-m', String(monitorPort)]
-  const broker = await startPrivate(cleanup, 'nats', (port) => [binary, ['-a', '127.0.0.1', '-p', String(port), ...monitorArgs]])
+  const store = options.jetstream ? mkdtempSync(join(tmpdir(), 'gangway-nats-js-')) : undefined
+  const jetstreamArgs = store === undefined ? [] : ['-js', '-sd', store]
+  const broker = await startPrivate(cleanup, 'nats', (port) => [binary, ['-a', '127.0.0.1', '-p', String(port), ...monitorArgs, ...jetstreamArgs]])
+  // Registered after the broker's own teardown, so the directory goes once the server is gone.
+  if (store !== undefined) cleanup(async () => rmSync(store, { recursive: true, force: true }))
   if (monitorPort === undefined) return broker
   const monitorUrl = `http://127.0.0.1:${monitorPort}`
   await waitFor('the NATS monitoring port', () => reachable(monitorUrl, 200))

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { TestContext } from 'node:test'
 import type { ClusterStats } from '../../src/index.js'
+import type { Cleanup } from './cluster-brokers.js'
 import { TestSocket, type Frame } from './test-socket.js'
 
 const script = fileURLToPath(new URL('./cluster-node-process.js', import.meta.url))
@@ -36,12 +37,23 @@ export interface ClusterNode {
   stop(): Promise<void>
 }
 
-/** Starts `count` nodes sharing the broker at `url`; they are stopped when the test ends. */
-export async function startClusterNodes(t: TestContext, url: string, count: number): Promise<ClusterNode[]> {
+/** What else the node processes run with. */
+export interface ClusterNodeOptions {
+  /** The gateway's `history` option (JSON: patterns, not functions), given to every node. @default none */
+  history?: unknown
+}
+
+/**
+ * Starts `count` nodes sharing the broker at `url`; they are stopped when the test ends
+ * (`cleanup`: `t.after.bind(t)` in a test, node:test's `after` in a suite).
+ */
+export async function startClusterNodes(t: TestContext | Cleanup, url: string, count: number, options: ClusterNodeOptions = {}): Promise<ClusterNode[]> {
   // A channel prefix of its own: other tests' nodes on the same broker are another cluster.
   const prefix = `test-${process.pid}-${Date.now().toString(36)}`
-  const nodes = await Promise.all(Array.from({ length: count }, (_, i) => startNode(`n${i}_${process.pid}`, url, prefix)))
-  t.after(() => Promise.all(nodes.map((node) => node.stop())))
+  const env: Record<string, string> = options.history === undefined ? {} : { HISTORY: JSON.stringify(options.history) }
+  const nodes = await Promise.all(Array.from({ length: count }, (_, i) => startNode(`n${i}_${process.pid}`, url, prefix, env)))
+  const cleanup: Cleanup = typeof t === 'function' ? t : t.after.bind(t)
+  cleanup(async () => void (await Promise.all(nodes.map((node) => node.stop()))))
   // Every node knows every other one before the test starts (queries wait for known nodes).
   const deadline = Date.now() + 10_000
   for (const node of nodes) {
@@ -53,8 +65,8 @@ export async function startClusterNodes(t: TestContext, url: string, count: numb
   return nodes
 }
 
-async function startNode(nodeId: string, url: string, prefix: string): Promise<ClusterNode> {
-  const child = fork(script, [], { env: { ...process.env, CLUSTER_URL: url, NODE_ID: nodeId, CLUSTER_PREFIX: prefix }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+async function startNode(nodeId: string, url: string, prefix: string, env: Record<string, string>): Promise<ClusterNode> {
+  const child = fork(script, [], { env: { ...process.env, ...env, CLUSTER_URL: url, NODE_ID: nodeId, CLUSTER_PREFIX: prefix }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`node ${nodeId} did not start`)), 15_000)
     child.once('message', (message: { port: number }) => {
