@@ -33,6 +33,11 @@ export interface StoredEntry {
   readonly data: string
   /** When it was stored (epoch ms), for the time-to-live. */
   readonly at: number
+  /**
+   * Set on the first message a node stored after it could not store one (stores whose epoch is
+   * global mark the break this way): a resume across it cannot be complete.
+   */
+  readonly gap?: boolean
 }
 
 /** A new message on its way to every node, with the exceptions of its broadcast. */
@@ -73,6 +78,8 @@ export interface HistoryRange {
 export interface HistoryStoreEvents {
   /** A message was appended to a room this node subscribed to, in offset order, on every node. */
   entry(namespace: string, room: string, entry: LiveEntry): void
+  /** The store's live feed to this node was cut and is back: entries may have gone by unseen meanwhile. */
+  interrupted?(): void
   /** The gateway app's logger. */
   readonly logger: Logger
 }
@@ -101,8 +108,8 @@ export interface HistoryStore {
   /** Reads a range of a room's history. Rejects when the store is unreachable. */
   read(namespace: string, room: string, request: HistoryReadRequest, config: RoomHistoryConfig): Promise<HistoryRange>
   /**
-   * Starts a new epoch for the room on its next append: the node lost a message it could not
-   * store, so no client may resume across it. Best effort; may be a no-op where epochs are global.
+   * Starts a new epoch for the room on its next append (or, where epochs are global, marks that
+   * append as a `gap`): the node lost a message it could not store, so no client may resume across it.
    */
   resetEpoch?(namespace: string, room: string): void
   /** Closes what the store opened. Idempotent. */

@@ -47,7 +47,13 @@ export class HistoryEngine implements HistoryContext {
 
   /** Starts the store once; a store that fails to start is logged, and its reads and appends fail as they come. */
   start(): Promise<void> {
-    this.#started ??= this.store.start({ entry: (namespace, room, entry) => this.#deliver(namespace, room, entry), logger: this.logger }).catch((err: unknown) => {
+    this.#started ??= this.store.start({
+      entry: (namespace, room, entry) => this.#deliver(namespace, room, entry),
+      interrupted: () => {
+        for (const history of this.#namespaces.values()) history.interrupted()
+      },
+      logger: this.logger,
+    }).catch((err: unknown) => {
       if (this.#closing === undefined) this.logger.error({ store: this.store.name, err: loggableError(err) }, 'history store failed to start')
     })
     return this.#started
@@ -73,7 +79,7 @@ export class HistoryEngine implements HistoryContext {
     this.#unsavedLoggedAt = now
     this.logger.warn(
       { store: this.store.name, namespace, room, unsaved: this.stats.unsaved, err: loggableError(err) },
-      'history store could not take a message: delivered live without offset; resuming clients of the room get recovered: false',
+      'history store could not take a message: not sent; members of the room hear recovered: false before its next message',
     )
   }
 

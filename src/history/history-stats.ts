@@ -3,8 +3,8 @@ export interface HistoryStats {
   /** Messages appended to a room's history. */
   appended: number
   /**
-   * Messages the store could not take (unreachable): delivered live without offset on this node
-   * and through the cluster adapter, and the room starts a new epoch so no client resumes across them.
+   * Messages the store could not take (unreachable): not sent; the room's stream is marked broken
+   * (a new epoch or a gap mark), so members hear `recovered: false` and no client resumes across them.
    */
   unsaved: number
   /** Joins answered `recovered: true` (resumes, `last: N`, and plain joins of history rooms). */

@@ -5,7 +5,6 @@ import { loggableError } from '../logging/logger.js'
 import { RECOVERY_EVENT } from '../protocol/control-events.js'
 import { encodeEvent, encodeHistoryEvent } from '../protocol/frames.js'
 import type { SinceField } from '../protocol/since-field.js'
-import { encodeTextFrame } from '../protocol/text-frame.js'
 import { serializePush } from '../registry/broadcast.js'
 import type { NamespaceHistoryHook } from '../registry/history-hook.js'
 import type { BroadcastTarget } from '../registry/namespace-adapter.js'
@@ -46,6 +45,8 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   readonly #floors = new Map<string, Map<C, number>>()
   readonly #since = new WeakMap<C, Map<string, { request: SinceRequest; at: number }>>()
   readonly #subscribed = new Set<string>()
+  /** Per room, the epoch of the last entry delivered here: a change means the stream broke in between. */
+  readonly #epochs = new Map<string, string>()
   #warnedFull = false
 
   constructor(registry: NamespaceRegistry<C>, engine: HistoryContext) {
@@ -79,28 +80,37 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   #append(room: string, config: RoomHistoryConfig, message: HistoryAppend): void {
     const { store, stats } = this.#engine
     stats.appended++
-    store.append(this.#namespace, room, message, config).catch((err: unknown) => this.#unsaved(room, message, err))
+    store.append(this.#namespace, room, message, config).catch((err: unknown) => this.#unsaved(room, err))
   }
 
-  /** The store could not take a message: it still goes out live, and no client may resume across it. */
-  #unsaved(room: string, message: HistoryAppend, err: unknown): void {
+  /**
+   * The store could not take a message. It is not sent live either: it would reach only some nodes,
+   * late and out of order (a store times out long after later messages went by). Instead the room's
+   * stream is marked broken (a new epoch, or a gap on its next message), so every member is told
+   * `recovered: false` before the next message and no resume spans the loss.
+   */
+  #unsaved(room: string, err: unknown): void {
     const { store, stats } = this.#engine
     stats.appended--
     stats.unsaved++
     this.#engine.warnUnsaved(this.#namespace, room, err)
     store.resetEpoch?.(this.#namespace, room)
-    const frame = encodeTextFrame(`{"event":${JSON.stringify(message.event)},"data":${message.data}}`)
-    const target = { rooms: [room], users: NONE, connections: NONE, exceptRooms: message.exceptRooms, exceptConnections: message.exceptConnections }
-    this.#registry.adapter.broadcast(target, frame)
   }
 
   /** An entry of a room this node subscribed to, from the store: in offset order on every node. */
   deliver(room: string, entry: LiveEntry): void {
     const frame = encodeHistoryEvent(entry.event, entry.data, JSON.stringify(room), entry.offset, JSON.stringify(entry.epoch))
     const target: BroadcastTarget = { rooms: [room], users: NONE, connections: NONE, exceptRooms: entry.exceptRooms, exceptConnections: entry.exceptConnections }
+    const previous = this.#epochs.get(room)
+    this.#epochs.set(room, entry.epoch)
+    // Messages before this one may be lost (not stored, or a stream that started over): members hear it first.
+    const broken: RecoveryReport | undefined =
+      entry.gap === true || (previous !== undefined && previous !== entry.epoch)
+        ? { room, recovered: false, reason: entry.gap === true && previous === entry.epoch ? 'store-unavailable' : 'epoch-changed', epoch: entry.epoch, offset: entry.offset - 1, replayed: 0 }
+        : undefined
     const held = this.#held.get(room)
     const floors = this.#floors.get(room)
-    if (held === undefined && floors === undefined) {
+    if (held === undefined && floors === undefined && broken === undefined) {
       this.#registry.deliverLocal(target, frame)
       return
     }
@@ -109,15 +119,34 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
       if (connection === undefined) continue
       const buffer = held?.get(connection)
       if (buffer !== undefined) {
-        if (!buffer.hold(entry.offset, frame)) this.#heldOverflow(connection, room)
+        if (broken !== undefined) this.#resumeAgain(connection, room, 'the room’s stream broke during a history replay')
+        else if (!buffer.hold(entry.offset, frame)) this.#resumeAgain(connection, room, 'too many live messages during a history replay', true)
         continue
       }
       const floor = floors?.get(connection)
       if (floor !== undefined) {
-        if (entry.offset <= floor) continue // replayed already
+        if (broken === undefined && entry.offset <= floor) continue // replayed already
         this.#dropFloor(connection, room)
       }
+      if (broken !== undefined) this.#report(connection, broken)
       connection.send(frame)
+    }
+  }
+
+  /**
+   * The store's live feed to this node was cut: members may have missed entries, so each is told
+   * `recovered: false` (keeping its position: a later resume replays what is stored). A connection
+   * in the middle of a replay is closed to resume again.
+   */
+  interrupted(): void {
+    for (const room of this.#subscribed) {
+      const target: BroadcastTarget = { rooms: [room], users: NONE, connections: NONE, exceptRooms: NONE, exceptConnections: NONE }
+      for (const id of this.#registry.localTargetIds(target)) {
+        const connection = this.#registry.connection(id)
+        if (connection === undefined) continue
+        if (this.#held.get(room)?.has(connection)) this.#resumeAgain(connection, room, 'the history store’s live feed was cut during a replay')
+        else this.#report(connection, { room, recovered: false, reason: 'store-unavailable', replayed: 0 })
+      }
     }
   }
 
@@ -126,11 +155,12 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
     if (floors?.delete(connection) && floors.size === 0) this.#floors.delete(room)
   }
 
-  #heldOverflow(connection: C, room: string): void {
+  /** Closes a connection whose replay cannot end well; its client reconnects and resumes from where it is. */
+  #resumeAgain(connection: C, room: string, why: string, overflow = false): void {
     this.#release(connection, room)
-    this.#engine.stats.heldOverflow++
-    this.#engine.logger.warn({ connectionId: connection.id, room }, 'too many live messages while a history replay was sent; closing with 1013 (the client resumes)')
-    connection.close(1013, 'Too many messages during recovery')
+    if (overflow) this.#engine.stats.heldOverflow++
+    this.#engine.logger.warn({ connectionId: connection.id, room }, `${why}; closing with 1013 (the client resumes)`)
+    connection.close(1013, overflow ? 'Too many messages during recovery' : 'History changed during recovery')
   }
 
   // --- membership ---------------------------------------------------------
@@ -156,6 +186,7 @@ export class NamespaceHistory<C extends RegisteredConnection> implements Namespa
   }
 
   roomRemoved(room: string): void {
+    this.#epochs.delete(room)
     this.#held.delete(room)
     this.#floors.delete(room)
     if (this.#subscribed.delete(room)) this.#engine.store.unsubscribe(this.#namespace, room)

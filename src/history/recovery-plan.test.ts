@@ -35,3 +35,13 @@ test('last N replays the newest that fit in the byte bound; gaps in offsets are 
   assert.equal(plan.report.recovered, true)
   assert.equal(planRecovery('r', { offset: 4, epoch: 'E' }, range([entry(9), entry(12)], 20), limits).report.replayed, 2)
 })
+
+test('a message the store could not keep (a gap mark on the next one): no resume spans it, and "the last N" starts after it', () => {
+  const gapped: StoredEntry = { ...entry(7), gap: true }
+  const resume = planRecovery('r', { offset: 5, epoch: 'E' }, range([entry(6), gapped, entry(8)], 8), limits)
+  assert.deepEqual([resume.report.recovered, resume.report.reason, resume.entries.length], [false, 'store-unavailable', 0])
+  const after = planRecovery('r', { offset: 7, epoch: 'E' }, range([entry(8)], 8), limits)
+  assert.equal(after.report.recovered, true, 'a position past the mark resumes')
+  const last = planRecovery('r', { last: 3 }, range([entry(6), gapped, entry(8)], 8), limits)
+  assert.deepEqual(last.entries.map((e) => e.offset), [7, 8])
+})

@@ -39,15 +39,23 @@ export function planRecovery(room: string, request: SinceRequest | undefined, ra
     after: Math.max(top, entries.at(-1)?.offset ?? 0),
   })
   if (request === undefined) return answer([], true)
-  if ('last' in request) return answer(newestWithin(range.entries, limits.maxReplayBytes), true)
+  if ('last' in request) return answer(newestWithin(sinceLastGap(range.entries), limits.maxReplayBytes), true)
   // A position the stream never reached belongs to a stream that was reset in between.
   if (request.epoch !== epoch || request.offset > top) return answer([], false, 'epoch-changed')
   if (request.offset === top) return answer([], true)
   const { entries } = range
+  // A message between the position and now could not be stored: replaying the rest would hide its loss.
+  if (entries.some((entry) => entry.gap === true)) return answer([], false, 'store-unavailable')
   if (!range.complete || entries.length > limits.maxReplayMessages || bytesOf(entries) > limits.maxReplayBytes) {
     return answer([], false, 'too-far-behind')
   }
   return answer(entries, true)
+}
+
+/** The entries from the last break on: "the last N" never spans a message that could not be stored. */
+function sinceLastGap(entries: readonly StoredEntry[]): readonly StoredEntry[] {
+  for (let i = entries.length - 1; i >= 0; i--) if (entries[i]!.gap === true) return entries.slice(i)
+  return entries
 }
 
 /** The newest entries whose data fits in `maxBytes`. */

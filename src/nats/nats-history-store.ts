@@ -68,6 +68,8 @@ export class NatsHistoryStore implements HistoryStore {
   /** Live entries waiting while the epoch is looked up again (the stream started over). */
   #waiting: Array<() => void> | undefined
   #ensuring: Promise<void> | undefined
+  /** Rooms (their history subjects) this node lost a message of: their next stored message carries the gap mark. */
+  readonly #gaps = new Set<string>()
 
   constructor(connection: string | readonly string[] | NatsConnectionLike, options: NatsHistoryStoreOptions = {}) {
     this.#prefix = options.prefix ?? 'gangway'
@@ -80,14 +82,17 @@ export class NatsHistoryStore implements HistoryStore {
 
   async start(events: HistoryStoreEvents): Promise<void> {
     this.#events = events
+    this.#watchConnection()
     await this.#connection.whenConnected()
   }
 
   async append(namespace: string, room: string, message: HistoryAppend): Promise<void> {
     const js = this.#js
     if (js === undefined || this.#connection.down) throw new GatewayError('UNAVAILABLE', 'The JetStream history store is not connected')
-    const body = ENCODER.encode(`${Date.now()}\n${JSON.stringify([message.exceptRooms, message.exceptConnections])}\n${JSON.stringify(message.event)}\n${message.data}`)
     const subject = this.#subject('history', namespace, room)
+    const gap = this.#gaps.has(subject)
+    const exceptions = gap ? [message.exceptRooms, message.exceptConnections, 1] : [message.exceptRooms, message.exceptConnections]
+    const body = ENCODER.encode(`${Date.now()}\n${JSON.stringify(exceptions)}\n${JSON.stringify(message.event)}\n${message.data}`)
     try {
       await js.publish(subject, body)
     } catch (err) {
@@ -96,6 +101,12 @@ export class NatsHistoryStore implements HistoryStore {
       await this.#ensureStream(true)
       await js.publish(subject, body)
     }
+    if (gap) this.#gaps.delete(subject)
+  }
+
+  /** The epoch is the stream's, shared by every room: a lost message is marked on the room's next one instead. */
+  resetEpoch(namespace: string, room: string): void {
+    this.#gaps.add(this.#subject('history', namespace, room))
   }
 
   async subscribe(namespace: string, room: string): Promise<void> {
@@ -212,6 +223,19 @@ export class NatsHistoryStore implements HistoryStore {
       entry.subscription ??= this.#open(nc, subject)
     }
     await nc.flush()
+  }
+
+  /** Back after a lost connection (nats.js renewed the subscriptions): republished messages may have gone by. */
+  #watchConnection(): void {
+    let lost = false
+    this.#connection.state.watch((state) => {
+      if (state === 'reconnecting' || state === 'disconnected') lost = true
+      else if (state === 'connected' && lost) {
+        lost = false
+        for (const entry of this.#subjects.values()) entry.order.reset()
+        this.#events?.interrupted?.()
+      }
+    })
   }
 
   /** Creates the stream if it is missing (or `again`: it went missing), and learns its epoch. */
@@ -331,8 +355,9 @@ function parseBody(data: Uint8Array, offset: number, epoch: string): LiveEntry |
   const third = text.indexOf('\n', second + 1)
   if (first < 0 || second < 0 || third < 0) return undefined
   try {
-    const [exceptRooms, exceptConnections] = JSON.parse(text.slice(first + 1, second)) as [string[], string[]]
-    return { offset, epoch, at: Number(text.slice(0, first)), exceptRooms, exceptConnections, event: JSON.parse(text.slice(second + 1, third)) as string, data: text.slice(third + 1) }
+    const [exceptRooms, exceptConnections, gap] = JSON.parse(text.slice(first + 1, second)) as [string[], string[], 1?]
+    const entry = { offset, epoch, at: Number(text.slice(0, first)), exceptRooms, exceptConnections, event: JSON.parse(text.slice(second + 1, third)) as string, data: text.slice(third + 1) }
+    return gap === 1 ? { ...entry, gap: true } : entry
   } catch {
     return undefined
   }

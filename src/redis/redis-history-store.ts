@@ -73,7 +73,18 @@ export class RedisHistoryStore implements HistoryStore {
   async start(events: HistoryStoreEvents): Promise<void> {
     this.#events = events
     this.#connection.connect(this.#commands)
-    await this.#bus.start({ message: (channel, payload) => this.#receive(channel, payload), state: () => {} })
+    let lost = false
+    await this.#bus.start({
+      message: (channel, payload) => this.#receive(channel, payload),
+      // Back after a lost subscriber connection: messages published meanwhile went by unseen.
+      state: (state) => {
+        if (state === 'reconnecting' || state === 'disconnected') lost = true
+        else if (state === 'connected' && lost) {
+          lost = false
+          this.#events?.interrupted?.()
+        }
+      },
+    })
   }
 
   async append(namespace: string, room: string, message: HistoryAppend, config: RoomHistoryConfig): Promise<void> {
