@@ -19,6 +19,8 @@ export interface RedisClientRole {
   readonly resubscribe: boolean
   /** Close with QUIT (commands already written go out first), or cut the socket (a client parked in a blocking read would hold QUIT up). */
   readonly quitOnClose: boolean
+  /** Let ioredis send the commands of one tick in one write (for one script call per message, which nothing else batches). */
+  readonly autoPipelining?: boolean
   /** Runs after each (re)connect, before the client counts as ready; a rejection waits for the next reconnect. */
   readonly setup?: (client: RedisConnectionLike) => Promise<void>
 }
@@ -81,7 +83,7 @@ export class RedisBrokerConnection {
       autoResendUnfulfilledCommands: role.resendUnanswered,
       maxRetriesPerRequest: role.retriesPerRequest,
       // The bus and the bridge batch their own writes; ioredis's batching on top halved bridge throughput.
-      enableAutoPipelining: false,
+      enableAutoPipelining: role.autoPipelining ?? false,
       connectionName: `gangway-${this.#owner}-${role.name}`,
       // Never null, so ioredis never gives up.
       retryStrategy: (attempt) => reconnectDelay(attempt, this.#backoff),

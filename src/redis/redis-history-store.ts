@@ -33,7 +33,7 @@ export interface RedisHistoryStoreOptions {
 }
 
 /** Fails fast while disconnected, like the bus's publisher: a history command is never queued or sent twice. */
-const COMMANDS: RedisClientRole = Object.freeze({ ...PUBLISHER, name: 'history' })
+const COMMANDS: RedisClientRole = Object.freeze({ ...PUBLISHER, name: 'history', autoPipelining: true })
 
 const APPEND_SHA = sha1(APPEND_SCRIPT)
 const READ_SHA = sha1(READ_SCRIPT)
