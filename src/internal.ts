@@ -20,6 +20,7 @@ export { reportsBrokerState, reportsMessageLoss } from './broker/broker-state.js
 export { BrokerStateTracker, type BrokerStateWatcher } from './broker/broker-state-tracker.js'
 export { reconnectDelay, type ReconnectBackoff } from './broker/reconnect-backoff.js'
 export { settleWithin } from './broker/settle-within.js'
+export { onReconnected } from './broker/on-reconnected.js'
 export { encodeTextFrameFromBytes, textFramePayload } from './protocol/text-frame.js'
 export { escapeToken } from './cluster/cluster-channels.js'
 export {

@@ -3,6 +3,7 @@ import { nanos, type MsgHdrs } from '@nats-io/transport-node'
 import {
   escapeToken,
   GatewayError,
+  onReconnected,
   silentLogger,
   type HistoryAppend,
   type HistoryRange,
@@ -227,15 +228,12 @@ export class NatsHistoryStore implements HistoryStore {
 
   /** Back after a lost connection (nats.js renewed the subscriptions): republished messages may have gone by. */
   #watchConnection(): void {
-    let lost = false
-    this.#connection.state.watch((state) => {
-      if (state === 'reconnecting' || state === 'disconnected') lost = true
-      else if (state === 'connected' && lost) {
-        lost = false
+    this.#connection.state.watch(
+      onReconnected(() => {
         for (const entry of this.#subjects.values()) entry.order.reset()
         this.#events?.interrupted?.()
-      }
-    })
+      }),
+    )
   }
 
   /** Creates the stream if it is missing (or `again`: it went missing), and learns its epoch. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import {
   escapeToken,
   GatewayError,
+  onReconnected,
   silentLogger,
   newEpoch,
   type HistoryAppend,
@@ -73,17 +74,10 @@ export class RedisHistoryStore implements HistoryStore {
   async start(events: HistoryStoreEvents): Promise<void> {
     this.#events = events
     this.#connection.connect(this.#commands)
-    let lost = false
     await this.#bus.start({
       message: (channel, payload) => this.#receive(channel, payload),
       // Back after a lost subscriber connection: messages published meanwhile went by unseen.
-      state: (state) => {
-        if (state === 'reconnecting' || state === 'disconnected') lost = true
-        else if (state === 'connected' && lost) {
-          lost = false
-          this.#events?.interrupted?.()
-        }
-      },
+      state: onReconnected(() => this.#events?.interrupted?.()),
     })
   }
 
